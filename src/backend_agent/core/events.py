@@ -1,0 +1,41 @@
+"""What a provider reports while it works, streamed through the engine to the screen or CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .proposal import Proposal
+from .usage import Usage
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of the rationale as the model writes it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A line for the progress bar: what is happening, and which file is arriving."""
+
+    message: str
+    path: str | None = None
+    files: int = 0
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    """Tokens and cost of one call, reported as soon as the provider knows them."""
+
+    usage: Usage
+
+
+@dataclass(frozen=True)
+class ProposalReady:
+    """The validated proposal; always the last event of a successful run."""
+
+    proposal: Proposal
+
+
+Event = TextDelta | Progress | UsageReport | ProposalReady

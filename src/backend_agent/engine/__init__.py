@@ -1,0 +1,5 @@
+"""The build engine: the only API the wizard and the headless CLI use."""
+
+from .session import BuildSession
+
+__all__ = ["BuildSession"]

@@ -1,0 +1,66 @@
+"""Headless runs: generate, decide by policy, commit — phase after phase."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from ..core.events import Event
+from ..core.phases import Phase
+from .session import BuildSession
+
+Policy = Literal["all", "checks", "none"]
+
+
+@dataclass
+class Outcome:
+    committed: list[str]
+    stopped: str | None = None
+    """Why the run stopped before the last phase, if it did."""
+
+
+def run_phases(
+    session: BuildSession,
+    phases: list[Phase],
+    policy: Policy,
+    say: Callable[[str], None],
+    on_event: Callable[[Event], None] = lambda event: None,
+) -> Outcome:
+    """Bring each phase in order to a commit, deciding approvals by `policy`.
+
+    With `none`, the first phase that needs a decision is generated and left for the
+    wizard: later phases build on what a person approves, so there is no point going on.
+    """
+    outcome = Outcome(committed=[])
+    for phase in phases:
+        record = session.record(phase.id)
+        label = f"phase {phase.number}/6 {phase.id}"
+        if record.status == "committed":
+            say(f"{label}: already committed ({(record.commit or '')[:10]})")
+            continue
+        session.goto(phase.id)
+        if record.proposal is None:
+            say(f"{label}: generating with {session.provider.label}…")
+            for event in session.generate(phase.id):
+                on_event(event)
+            record = session.record(phase.id)
+            for refusal in record.refused:
+                say(f"  refused {refusal.path}: {refusal.reason}")
+            say(f"  proposed {len(record.proposal.changes) if record.proposal else 0} files")
+        if policy == "none":
+            outcome.stopped = (
+                f"{label} is proposed and waits for review: open the wizard with "
+                f"`backend-agent resume {session.state.build}`"
+            )
+            break
+        approved = session.approve_all()
+        if approved:
+            say(f"  approved {len(approved)} files")
+        if not record.approved():
+            outcome.stopped = f"{label}: nothing is approved, so nothing was committed"
+            break
+        sha = session.commit()
+        outcome.committed.append(phase.id)
+        say(f"  committed {sha[:10]} on {session.state.branch}")
+    return outcome

@@ -1,0 +1,499 @@
+"""`BuildSession`: the one API the wizard and the headless CLI both drive.
+
+Every method that changes something saves the state before it returns, so whatever the
+person did survives a crash; every git write goes through our own worktree.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..core.brief import Brief
+from ..core.errors import BadInput, Conflict, ProviderFailure
+from ..core.events import Event, ProposalReady, UsageReport
+from ..core.phases import PHASES, Phase, phase
+from ..core.proposal import FileChange, Proposal, content_hash
+from ..core.review import Review
+from ..providers import create_provider
+from ..providers.base import ProposalRequest, Provider, Revision
+from ..workspace.git import BRANCH_PREFIX, Author, Repository, Worktree
+from ..workspace.paths import Limits
+from .guard import vet
+from .state import BuildState, BuildSummary, PhaseRecord, now
+from .store import BuildLock, atomic_write, read_json
+
+BUILD_NAME = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
+TRAILER_PREFIX = "Backend-Agent-"
+
+
+def _check_build_name(name: str) -> str:
+    if not BUILD_NAME.match(name):
+        raise BadInput(
+            f"build name {name!r} is not a slug",
+            hint="use 2-40 lower-case letters, digits and hyphens, starting with a letter",
+        )
+    return name
+
+
+class BuildSession:
+    """One build of one repository, held by this process until `close()`."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        state: BuildState,
+        lock: BuildLock,
+        provider: Provider,
+        limits: Limits,
+    ) -> None:
+        self.repo = repo
+        self.state = state
+        self.provider = provider
+        self.limits = limits
+        self._lock = lock
+        self._write_lock = threading.RLock()
+        self.worktree = Worktree(repo, state.branch, Path(state.worktree))
+        self._author: Author | None = None
+
+    # ----------------------------------------------------------------- opening
+    @staticmethod
+    def state_path(repo: Repository, build: str) -> Path:
+        return repo.data_dir / "builds" / f"{build}.json"
+
+    @classmethod
+    def start(
+        cls,
+        repo_path: str | Path,
+        brief: Brief,
+        *,
+        build: str | None = None,
+        provider: Provider | None = None,
+        limits: Limits | None = None,
+    ) -> BuildSession:
+        """Begin a new build: branch from the user's HEAD, a worktree, a fresh state."""
+        repo = Repository.open(repo_path)
+        repo.refuse_if_busy()
+        name = _check_build_name(build or brief.project.name)
+        if cls.state_path(repo, name).exists():
+            raise Conflict(
+                f"a build named {name!r} already exists in {repo.root}",
+                hint=f"continue it with `backend-agent resume {name}`, or pass --build NEW-NAME",
+            )
+        branch = BRANCH_PREFIX + name
+        if repo.branch_tip(branch) is not None:
+            raise Conflict(
+                f"branch {branch} already exists and is not a backend-agent build of this repo",
+                hint="pass --build OTHER-NAME to use another branch; backend-agent never "
+                "overwrites a branch it did not make",
+            )
+        author = repo.author()
+        provider = provider or create_provider(None)
+        lock = BuildLock(repo.data_dir / "builds" / f"{name}.lock")
+        lock.acquire(name)
+        try:
+            base = repo.head()
+            start = base or repo.root_commit(f"backend-agent: start build {name}", author)
+            worktree = Worktree(repo, branch, repo.data_dir / "worktrees" / name)
+            worktree.create(start)
+            state = BuildState(
+                build=name,
+                branch=branch,
+                worktree=str(worktree.path),
+                base=base,
+                brief=brief,
+                provider=provider.name,
+                model=provider.model,
+            )
+            session = cls(repo, state, lock, provider, limits or Limits())
+            session._author = author
+            session.save()
+        except BaseException:
+            lock.release()
+            raise
+        return session
+
+    @classmethod
+    def open(
+        cls,
+        repo_path: str | Path,
+        build: str | None = None,
+        *,
+        provider: Provider | None = None,
+        limits: Limits | None = None,
+    ) -> BuildSession:
+        """Resume a build: take its lock, load its state, reconcile it with the branch."""
+        repo = Repository.open(repo_path)
+        repo.refuse_if_busy()
+        if build is None:
+            builds = cls.list(repo.root)
+            if not builds:
+                raise BadInput(
+                    f"there is no build to resume in {repo.root}",
+                    hint="start one with `backend-agent build --brief FILE`",
+                )
+            if len(builds) > 1:
+                names = ", ".join(b.build for b in builds)
+                raise BadInput(f"{repo.root} has several builds ({names}); name the one to resume")
+            build = builds[0].build
+        path = cls.state_path(repo, _check_build_name(build))
+        if not path.exists():
+            raise BadInput(
+                f"there is no build named {build!r} in {repo.root}",
+                hint="list them with `backend-agent builds`",
+            )
+        lock = BuildLock(path.with_suffix(".lock"))
+        lock.acquire(build)
+        try:
+            state = BuildState.model_validate(read_json(path))
+            provider = provider or create_provider(state.provider, state.model or None)
+            state.provider, state.model = provider.name, provider.model
+            session = cls(repo, state, lock, provider, limits or Limits())
+            session._reconcile()
+        except BaseException:
+            lock.release()
+            raise
+        return session
+
+    @classmethod
+    def list(cls, repo_path: str | Path) -> list[BuildSummary]:
+        repo = Repository.open(repo_path)
+        folder = repo.data_dir / "builds"
+        summaries = []
+        for path in sorted(folder.glob("*.json")) if folder.exists() else []:
+            try:
+                state = BuildState.model_validate(read_json(path))
+            except (BadInput, ValueError):
+                continue
+            summaries.append(
+                BuildSummary(
+                    build=state.build,
+                    branch=state.branch,
+                    phase=state.current,
+                    committed=[p for p, r in state.phases.items() if r.status == "committed"],
+                    provider=state.provider,
+                    model=state.model,
+                    updated=state.updated,
+                )
+            )
+        return sorted(summaries, key=lambda s: s.updated, reverse=True)
+
+    def close(self) -> None:
+        self._lock.release()
+
+    def __enter__(self) -> BuildSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def save(self) -> None:
+        with self._write_lock:
+            self.state.updated = now()
+            data = self.state.model_dump_json(indent=1).encode("utf-8")
+            atomic_write(self.state_path(self.repo, self.state.build), data)
+
+    def _reconcile(self) -> None:
+        """Make the state agree with the branch after a crash: a commit that landed is
+        recorded, one that did not is left to be retried, a generation in flight is dropped."""
+        self.worktree.ensure()
+        head = self.worktree.head()
+        changed = False
+        for record in self.state.phases.values():
+            if record.status == "generating":
+                record.status = "proposed" if record.proposal else "pending"
+                record.error = "the last generation was interrupted; generate again"
+                changed = True
+            if record.status != "committing":
+                continue
+            trailers = self.worktree.trailers(head)
+            landed = (
+                head != record.parent
+                and trailers.get(f"{TRAILER_PREFIX}Phase") == record.id
+                and trailers.get(f"{TRAILER_PREFIX}Build") == self.state.build
+            )
+            if landed:
+                record.commit, record.status = head, "committed"
+                self._advance_from(record.id)
+            else:
+                self.worktree.discard_changes()
+                record.status = "proposed"
+            changed = True
+        if changed:
+            self.save()
+
+    # ----------------------------------------------------------------- queries
+    @property
+    def phase(self) -> Phase:
+        return phase(self.state.current)
+
+    def record(self, phase_id: str | None = None) -> PhaseRecord:
+        return self.state.record(phase_id or self.state.current)
+
+    @property
+    def proposal(self) -> Proposal | None:
+        return self.record().proposal
+
+    def change(self, path: str, phase_id: str | None = None) -> FileChange:
+        proposal = self.record(phase_id).proposal
+        found = proposal.change(path) if proposal else None
+        if found is None:
+            raise BadInput(f"{path!r} is not part of the current proposal")
+        return found
+
+    def review(self, path: str, phase_id: str | None = None) -> Review:
+        self.change(path, phase_id)
+        return self.record(phase_id).review(path)
+
+    def content(self, path: str) -> str:
+        """What would be committed for `path`: the person's edit, else the proposal."""
+        return self.review(path).content(self.change(path))
+
+    def base_content(self, path: str) -> str | None:
+        """The file as it is on the build branch now (None for a new file)."""
+        return self.worktree.read(path)
+
+    # ------------------------------------------------------------- generating
+    def _request(
+        self, target: Phase, revision: Revision | None, cancel: threading.Event | None
+    ) -> ProposalRequest:
+        return ProposalRequest(
+            phase=target,
+            brief=self.state.brief,
+            build=self.state.build,
+            branch=self.worktree,
+            revision=revision,
+            started=self.state.created.date(),
+            disabled_skills=frozenset(self.state.disabled_skills),
+            cancel=cancel or threading.Event(),
+        )
+
+    def generate(
+        self, phase_id: str | None = None, *, cancel: threading.Event | None = None
+    ) -> Iterator[Event]:
+        """Ask the provider for a phase's proposal, streaming its events to the caller."""
+        target = phase(phase_id or self.state.current)
+        record = self.record(target.id)
+        if record.status == "committed":
+            raise BadInput(
+                f"phase {target.number} ({target.id}) is already committed",
+                hint="undo its commit first to generate it again",
+            )
+        self.state.current = target.id
+        yield from self._run(target, self._request(target, None, cancel), carry=False)
+
+    def revise(self, feedback: str, *, cancel: threading.Event | None = None) -> Iterator[Event]:
+        """Regenerate the current proposal with the person's feedback; decisions on files
+        whose content does not change survive."""
+        record = self.record()
+        if record.proposal is None:
+            raise BadInput("there is no proposal to revise yet; generate the phase first")
+        if record.status == "committed":
+            raise BadInput("this phase is committed; undo it to revise")
+        revision = Revision(
+            feedback=feedback,
+            previous=record.proposal,
+            reviews={k: v.model_copy() for k, v in record.reviews.items()},
+        )
+        yield from self._run(self.phase, self._request(self.phase, revision, cancel), carry=True)
+
+    def _run(self, target: Phase, request: ProposalRequest, *, carry: bool) -> Iterator[Event]:
+        record = self.record(target.id)
+        previous_status = record.status
+        record.status, record.error = "generating", None
+        self.save()
+        proposal = None
+        try:
+            for event in self.provider.propose(request):
+                if isinstance(event, UsageReport):
+                    record.usage = record.usage + event.usage
+                    self.state.usage = self.state.usage + event.usage
+                    self.save()
+                if isinstance(event, ProposalReady):
+                    proposal = event.proposal
+                    continue
+                yield event
+            if proposal is None:
+                raise ProviderFailure(f"{self.provider.name} ended without a proposal")
+        except BaseException as exc:
+            record.status = previous_status
+            record.error = str(exc) if isinstance(exc, Exception) else "interrupted"
+            self.save()
+            raise
+        proposal = proposal.model_copy(update={"phase": target.id})
+        kept, refused = vet(
+            proposal, self.worktree.path, lambda p: self.worktree.read(p) is not None, self.limits
+        )
+        old = record.proposal if carry else None
+        old_reviews = record.reviews
+        record.proposal, record.refused, record.status = kept, refused, "proposed"
+        record.reviews = {c.path: self._carried(c, old, old_reviews) for c in kept.changes}
+        record.rounds = record.rounds + 1 if carry else 1
+        self.save()
+        yield ProposalReady(kept)
+
+    @staticmethod
+    def _carried(change: FileChange, old: Proposal | None, reviews: dict[str, Review]) -> Review:
+        before = old.change(change.path) if old else None
+        review = reviews.get(change.path)
+        if before is None or review is None:
+            return Review()
+        if before.content == change.content and before.action == change.action:
+            return review.model_copy()
+        if review.decision == "approved" and review.approved_hash == content_hash(change.content):
+            return Review(decision="approved", approved_hash=review.approved_hash)
+        return Review()
+
+    # --------------------------------------------------------------- reviewing
+    def approve(self, path: str) -> Review:
+        change, review = self.change(path), self.review(path)
+        review.decision = "approved"
+        review.approved_hash = content_hash(review.content(change))
+        self.save()
+        return review
+
+    def reject(self, path: str, comment: str = "") -> Review:
+        review = self.review(path)
+        review.decision, review.approved_hash, review.comment = "rejected", None, comment
+        self.save()
+        return review
+
+    def edit(self, path: str, content: str) -> Review:
+        """Replace the content to commit; a previous approval no longer holds."""
+        change, review = self.change(path), self.review(path)
+        if change.action == "delete":
+            raise BadInput(f"{path} is proposed for deletion; there is nothing to edit")
+        review.edited_content = None if content == change.content else content
+        if not review.is_approved(change):
+            review.decision, review.approved_hash = "pending", None
+        self.save()
+        return review
+
+    def reset(self, path: str) -> Review:
+        """Back to the proposal as the provider made it, undecided."""
+        self.change(path)
+        self.record().reviews[path] = review = Review()
+        self.save()
+        return review
+
+    def approve_all(self) -> list[str]:
+        return self._each(self.approve, lambda r, c: r.state(c) in ("pending", "edited"))
+
+    def reject_all(self, comment: str = "") -> list[str]:
+        return self._each(lambda p: self.reject(p, comment), lambda r, c: r.state(c) != "rejected")
+
+    def reset_all(self) -> list[str]:
+        return self._each(self.reset, lambda r, c: True)
+
+    def _each(self, action, wanted) -> list[str]:
+        proposal = self.proposal
+        if proposal is None:
+            raise BadInput("there is no proposal yet; generate the phase first")
+        done = []
+        for change in proposal.changes:
+            if wanted(self.record().review(change.path), change):
+                action(change.path)
+                done.append(change.path)
+        return done
+
+    # -------------------------------------------------------------- committing
+    def commit_message(self) -> str:
+        """The editable part of the commit message: subject and what goes in."""
+        record, target = self.record(), self.phase
+        summary = record.proposal.summary if record.proposal else ""
+        first = next((ln.strip("# ").strip() for ln in summary.splitlines() if ln.strip()), "")
+        subject = f"{target.id}: {first or target.title}"
+        if len(subject) > 72:
+            subject = subject[:71].rstrip() + "…"
+        lines = [subject, ""]
+        for change in record.approved():
+            lines.append(
+                f"- {change.action} {change.path}" + (f": {change.why}" if change.why else "")
+            )
+        return "\n".join(lines).rstrip() + "\n"
+
+    def commit_trailers(self) -> str:
+        record = self.record()
+        proposal = record.proposal
+        states = [record.review(c.path).state(c) for c in proposal.changes] if proposal else []
+        edited = sum(1 for c in record.approved() if record.review(c.path).edited_content)
+        rejected = (
+            [c.path for c in proposal.changes if record.review(c.path).state(c) == "rejected"]
+            if proposal
+            else []
+        )
+        trailers = [
+            ("Phase", self.state.current),
+            ("Build", self.state.build),
+            ("Model", self.provider.label),
+            ("Approved", str(states.count("approved"))),
+            ("Edited", str(edited)),
+            ("Rejected", str(len(rejected))),
+        ]
+        return "\n".join(f"{TRAILER_PREFIX}{key}: {value}" for key, value in trailers) + "\n"
+
+    def commit(self, message: str | None = None) -> str:
+        """Commit exactly the approved files of the current phase as one commit."""
+        record, target = self.record(), self.phase
+        if record.status == "committed":
+            raise BadInput(f"phase {target.id} is already committed")
+        approved = record.approved()
+        if not approved:
+            raise BadInput(
+                f"nothing is approved in phase {target.number} ({target.id})",
+                hint="approve at least one file (or all of them) before committing",
+            )
+        body = (message if message is not None else self.commit_message()).strip()
+        if not body:
+            raise BadInput("the commit message is empty")
+        text = f"{body}\n\n{self.commit_trailers()}"
+        writes: dict[str, bytes | None] = {}
+        for change in approved:
+            content = record.review(change.path).content(change)
+            writes[change.path] = None if change.action == "delete" else content.encode()
+        author = self._author or self.repo.author()
+        record.parent, record.status = self.worktree.head(), "committing"
+        self.save()
+        try:
+            sha = self.worktree.commit(writes, text, author)
+        except BaseException:
+            self._reconcile()
+            raise
+        record.commit, record.status = sha, "committed"
+        self._advance_from(target.id)
+        self.save()
+        return sha
+
+    def _advance_from(self, phase_id: str) -> None:
+        number = phase(phase_id).number
+        if number < len(PHASES) and self.state.current == phase_id:
+            self.state.current = PHASES[number].id
+
+    def undo(self) -> Phase:
+        """Drop the last phase commit: our branch moves back, reviews are kept for redoing."""
+        committed = [p for p in PHASES if self.record(p.id).status == "committed"]
+        if not committed:
+            raise BadInput("no phase of this build is committed; there is nothing to undo")
+        last = committed[-1]
+        record = self.record(last.id)
+        head = self.worktree.head()
+        if head != record.commit:
+            raise Conflict(
+                f"{self.state.branch} has moved since phase {last.id} was committed "
+                f"(now at {head[:10]}, expected {record.commit[:10] if record.commit else '?'})",
+                hint="backend-agent only undoes its own last commit; reset the branch by hand",
+            )
+        self.worktree.reset_to(record.parent or head + "^")
+        record.commit, record.parent, record.status = None, None, "proposed"
+        self.state.current = last.id
+        self.save()
+        return last
+
+    def goto(self, phase_id: str) -> Phase:
+        """Make another phase the current one (the wizard's next/previous)."""
+        target = phase(phase_id)
+        self.state.current = target.id
+        self.save()
+        return target

@@ -1,0 +1,73 @@
+"""The interface every proposer implements, and what the engine hands it."""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from ..core.brief import Brief
+from ..core.errors import ProviderFailure
+from ..core.events import Event
+from ..core.phases import Phase
+from ..core.proposal import Proposal
+from ..core.review import Review
+
+
+class BranchReader(Protocol):
+    """Read-only view of the build branch: what earlier phases committed."""
+
+    def files(self) -> list[str]: ...
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, str]: ...
+
+
+@dataclass
+class Revision:
+    """A request to redo a proposal: the person's words and what they decided so far."""
+
+    feedback: str
+    previous: Proposal
+    reviews: dict[str, Review]
+
+
+@dataclass
+class ProposalRequest:
+    phase: Phase
+    brief: Brief
+    build: str
+    branch: BranchReader
+    revision: Revision | None = None
+    started: date = field(default_factory=date.today)
+    """The day the build began: generated documents carry it, so reruns match."""
+    disabled_skills: frozenset[str] = frozenset()
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def check_cancelled(self) -> None:
+        if self.cancel.is_set():
+            raise Cancelled("cancelled by the person; the build is as it was before this call")
+
+
+class Cancelled(ProviderFailure):
+    """The person stopped the call; nothing changed."""
+
+
+class Provider(ABC):
+    """Turns a phase request into events ending with a `ProposalReady`.
+
+    `propose` is a plain generator run in a worker thread: it blocks on the network, the
+    caller iterates. Failures raise `ProviderFailure` with a message for a person.
+    """
+
+    name: str = "provider"
+    model: str = ""
+
+    @abstractmethod
+    def propose(self, request: ProposalRequest) -> Iterator[Event]: ...
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.model})" if self.model else self.name

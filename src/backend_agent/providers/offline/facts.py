@@ -1,0 +1,160 @@
+"""Facts about a brief that several generated documents state: counted once, worded once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...core.brief import Brief
+from .plan import Plan, Table
+
+AUTH_LABEL = {
+    "jwt": "email + password sign-up and log-in, argon2id password hashes, short-lived JWT "
+    "access tokens",
+    "api-key": "email + password sign-up that issues API keys; keys are stored hashed and sent "
+    "in the `X-API-Key` header",
+    "session": "email + password log-in with server-side sessions in PostgreSQL and an "
+    "HttpOnly cookie",
+    "none": "no authentication: every endpoint is public",
+}
+
+
+@dataclass(frozen=True)
+class Architecture:
+    choice: str  # monolith | modular-monolith | microservices | serverless
+    title: str
+    requested: bool
+    reasons: list[str]
+
+
+def architecture(brief: Brief) -> Architecture:
+    """The pattern for this brief, and why; `auto` picks the simplest that fits."""
+    wanted = brief.stack.architecture
+    entities = [e.name for e in brief.entities if e.name != "User"]
+    rps = brief.targets.requests_per_second
+    titles = {
+        "monolith": "a single deployable monolith",
+        "modular-monolith": "a modular monolith",
+        "microservices": "microservices",
+        "serverless": "serverless functions",
+    }
+    if wanted != "auto":
+        reasons = [f'the brief asks for {titles[wanted]} (`architecture = "{wanted}"`)']
+        if wanted in ("microservices", "serverless"):
+            reasons.append(
+                "the generated code keeps one module per entity behind its own service "
+                "interface, so each module can be split out when the need is proven; the "
+                "offline generator itself emits one deployable FastAPI service"
+            )
+        return Architecture(wanted, titles[wanted], True, reasons)
+    reasons = [
+        f"{len(entities)} entities ({', '.join(entities) or 'none'}) share one PostgreSQL "
+        "database and their relations cross entity boundaries; splitting them over a network "
+        "would turn joins and foreign keys into distributed consistency problems",
+    ]
+    if rps:
+        reasons.append(
+            f"the target of {rps} requests/s is well within what one horizontally scaled "
+            "service with a connection pool serves"
+        )
+    reasons.append("nothing in the brief asks for independent deploys by separate teams")
+    if len(entities) <= 3 and (rps or 0) < 1000:
+        return Architecture("monolith", titles["monolith"], False, reasons)
+    reasons.append(
+        f"with {len(entities)} entities, module boundaries inside the service keep each area "
+        "understandable and leave a clean seam to split later"
+    )
+    return Architecture("modular-monolith", titles["modular-monolith"], False, reasons)
+
+
+def downtime_minutes(availability: str) -> float:
+    """Allowed downtime in a 30-day month for an availability like '99.9%'."""
+    share = float(availability.rstrip("%")) / 100
+    return (1 - share) * 30 * 24 * 60
+
+
+def in_flight(brief: Brief) -> int | None:
+    """Requests in flight at the target (Little's law: arrival rate x latency)."""
+    t = brief.targets
+    if not (t.requests_per_second and t.p99_latency_ms):
+        return None
+    return max(1, round(t.requests_per_second * t.p99_latency_ms / 1000))
+
+
+def targets_table(brief: Brief) -> list[str]:
+    """Markdown rows: each target and what it means for the design."""
+    t = brief.targets
+    rows = ["| Target | Value | What it means here |", "|---|---|---|"]
+    if t.requests_per_second:
+        rows.append(
+            f"| Throughput | {t.requests_per_second} requests/s | sizes the worker "
+            "count, the database pool and the rate limits |"
+        )
+    if t.p99_latency_ms:
+        rows.append(
+            f"| Latency | p99 ≤ {t.p99_latency_ms} ms | every list is paginated and "
+            "indexed; timeouts are set below this budget's multiples |"
+        )
+    if t.availability:
+        rows.append(
+            f"| Availability | {t.availability} | at most "
+            f"{downtime_minutes(t.availability):.0f} minutes of downtime in a 30-day "
+            "month: health and readiness probes, rolling deploys, tested rollback |"
+        )
+    if t.data_retention_days:
+        rows.append(
+            f"| Retention | {t.data_retention_days} days | data older than this is "
+            "deleted by a scheduled job; backups follow the same horizon |"
+        )
+    if len(rows) == 2:
+        rows.append(
+            "| (none given) | — | defaults: 50 requests/s, p99 ≤ 300 ms; state real "
+            "targets in `[targets]` |"
+        )
+    return rows
+
+
+def relation_sentences(plan: Plan) -> list[str]:
+    out = []
+    for table in plan.tables:
+        for fk in table.foreign_keys:
+            if fk.column == "owner_id":
+                continue
+            target = plan.table(fk.target_entity)
+            rule = {
+                "CASCADE": "deleting the {t} deletes them",
+                "RESTRICT": "a {t} that still has them cannot be deleted",
+                "SET NULL": "deleting the {t} leaves them without one",
+            }[fk.on_delete]
+            col = table.column(fk.column)
+            need = "must belong to" if not col.nullable else "may belong to"
+            out.append(
+                f"Each {table.class_name} {need} a {target.class_name}; "
+                + rule.format(t=target.class_name)
+                + "."
+            )
+    for link in plan.links:
+        out.append(
+            f"A {link.left.class_name} has any number of {link.right.name} and a "
+            f"{link.right.class_name} any number of {link.left.name} "
+            f"(join table `{link.name}`)."
+        )
+    return out
+
+
+def ownership_sentence(table: Table, auth: str) -> str:
+    if table.owned and table.public_flag:
+        return (
+            f"{table.name.replace('_', ' ').capitalize()} belong to the person who created "
+            f"them; others see one only when `{table.public_flag}` is true (read-only)."
+        )
+    if table.owned:
+        return (
+            f"{table.name.replace('_', ' ').capitalize()} belong to the person who created "
+            "them; anyone else gets 404, as if they did not exist."
+        )
+    if auth == "none":
+        return f"{table.name.replace('_', ' ').capitalize()} are shared: anyone may read and change them."
+    return (
+        f"{table.name.replace('_', ' ').capitalize()} are shared: anyone may read them, "
+        "signed-in users may change them."
+    )

@@ -1,0 +1,490 @@
+"""The relational plan of a brief: every table, column, constraint and index, decided once.
+
+Phase 2 writes it as SQL and phase 3 writes code against it, so both read this one plan
+and cannot disagree about a name or a rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from ...core.brief import Brief, Entity, EntityField, Relation
+from .naming import plural, py_ident, snake, sql_ident
+
+URL_MAX = 2048
+EMAIL_MAX = 320
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+URL_PATTERN = r"^https?://[^\s]+$"
+
+
+def sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def constraint_name(*parts: str) -> str:
+    """PostgreSQL truncates identifiers at 63 bytes; keep names unique when that happens."""
+    name = "_".join(parts)
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{name[:54]}_{digest}"
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    column: str
+    table: str
+    on_delete: str  # CASCADE | RESTRICT | SET NULL
+    constraint: str
+    target_entity: str
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    """SQL name, unquoted (use `.sql` in statements)."""
+    api: str
+    """The name in JSON requests and responses: the brief's own word."""
+    kind: str
+    """Brief field type, or one of: id, owner, reference, timestamp."""
+    sql_type: str
+    nullable: bool
+    default: str | None = None
+    checks: tuple[tuple[str, str], ...] = ()
+    """(constraint name, expression) pairs."""
+    source: EntityField | None = None
+    references: ForeignKey | None = None
+    writable: bool = True
+
+    @property
+    def sql(self) -> str:
+        return sql_ident(self.name)
+
+    @property
+    def attr(self) -> str:
+        return py_ident(self.api)
+
+    @property
+    def required(self) -> bool:
+        """Must a create request carry it? (NOT NULL and no default.)"""
+        return self.writable and not self.nullable and self.default is None
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    columns: tuple[str, ...]
+    """Already-quoted column expressions, e.g. ('owner_id', 'created_at DESC')."""
+    why: str
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class Unique:
+    name: str
+    columns: tuple[str, ...]
+    brief_columns: tuple[str, ...]
+
+
+@dataclass
+class Table:
+    name: str
+    entity: Entity | None
+    class_name: str
+    singular: str
+    columns: list[Column] = field(default_factory=list)
+    uniques: list[Unique] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
+    owned: bool = False
+    public_flag: str | None = None
+    """Column whose true value makes a row of an owned table readable by anyone."""
+
+    @property
+    def sql(self) -> str:
+        return sql_ident(self.name)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def foreign_keys(self) -> list[ForeignKey]:
+        return [c.references for c in self.columns if c.references]
+
+    @property
+    def fields(self) -> list[Column]:
+        """Columns a client writes: the brief's fields and many-to-one references."""
+        return [c for c in self.columns if c.writable]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A many-to-many join table between two tables."""
+
+    name: str
+    left: Table
+    left_column: str
+    right: Table
+    right_column: str
+    relation: Relation
+
+    @property
+    def sql(self) -> str:
+        return sql_ident(self.name)
+
+
+@dataclass
+class Plan:
+    brief: Brief
+    users: Table | None
+    tables: list[Table]
+    """Entity tables (users excluded) in creation order."""
+    links: list[Link]
+    deferred: list[tuple[Table, ForeignKey]]
+    """Foreign keys added after all tables exist, because the references form a cycle."""
+    renamed: list[tuple[str, str, str]]
+    """(where, brief name, how it is written) for every reserved word we had to handle."""
+
+    @property
+    def all_tables(self) -> list[Table]:
+        return ([self.users] if self.users else []) + self.tables
+
+    def table(self, entity_name: str) -> Table:
+        if entity_name == "User" and self.users:
+            return self.users
+        return next(t for t in self.tables if t.entity and t.entity.name == entity_name)
+
+
+def _literal(value: object, kind: str) -> str:
+    if kind == "bool":
+        return "TRUE" if value else "FALSE"
+    if kind in ("int", "decimal"):
+        return str(value)
+    if kind == "json":
+        return sql_string(json.dumps(value, sort_keys=True)) + "::jsonb"
+    if isinstance(value, datetime | date):
+        return sql_string(value.isoformat())
+    return sql_string(str(value))
+
+
+def _sql_type(f: EntityField) -> str:
+    if f.type == "decimal":
+        if f.precision:
+            return f"numeric({f.precision}, {f.scale or 0})"
+        return "numeric"
+    return {
+        "string": "text",
+        "text": "text",
+        "int": "integer",
+        "bool": "boolean",
+        "date": "date",
+        "datetime": "timestamptz",
+        "uuid": "uuid",
+        "url": "text",
+        "email": "text",
+        "enum": "text",
+        "json": "jsonb",
+    }[f.type]
+
+
+def _checks(table: str, f: EntityField) -> tuple[tuple[str, str], ...]:
+    col = sql_ident(f.name)
+    out: list[tuple[str, str]] = []
+
+    def add(suffix: str, expression: str) -> None:
+        out.append((constraint_name(table, f.name, suffix), expression))
+
+    if f.type in ("string", "text", "url", "email"):
+        limit = f.max_length or (
+            URL_MAX if f.type == "url" else EMAIL_MAX if f.type == "email" else None
+        )
+        if f.type in ("string", "text") and f.max is not None:
+            limit = min(int(f.max), limit) if limit else int(f.max)
+        if limit:
+            add("length", f"char_length({col}) <= {limit}")
+        if f.type in ("string", "text") and f.min is not None:
+            add("min_length", f"char_length({col}) >= {int(f.min)}")
+        if f.type == "url":
+            add("format", f"{col} ~ {sql_string(URL_PATTERN)}")
+        if f.type == "email":
+            add("format", f"{col} ~ {sql_string(EMAIL_PATTERN)}")
+    elif f.type in ("int", "decimal"):
+        if f.min is not None:
+            add("min", f"{col} >= {f.min:g}" if isinstance(f.min, float) else f"{col} >= {f.min}")
+        if f.max is not None:
+            add("max", f"{col} <= {f.max:g}" if isinstance(f.max, float) else f"{col} <= {f.max}")
+    elif f.type == "enum":
+        values = ", ".join(sql_string(v) for v in f.values or [])
+        add("values", f"{col} IN ({values})")
+    return tuple(out)
+
+
+def _field_column(table: str, f: EntityField) -> Column:
+    default = None if f.default is None else _literal(f.default, f.type)
+    # A field with a default is never NULL: the default fills it when a client omits it.
+    nullable = not f.required and default is None
+    if f.type == "bool":
+        # Three-valued booleans surprise everyone; a flag is false until set.
+        nullable, default = False, default or "FALSE"
+    return Column(
+        name=f.name,
+        api=f.name,
+        kind=f.type,
+        sql_type=_sql_type(f),
+        nullable=nullable,
+        default=default,
+        checks=_checks(table, f),
+        source=f,
+    )
+
+
+_RULE = {"cascade": "CASCADE", "restrict": "RESTRICT", "set-null": "SET NULL"}
+
+
+def _system_columns(name: str) -> tuple[Column, Column, Column]:
+    return (
+        Column("id", "id", "id", "uuid", False, "gen_random_uuid()", writable=False),
+        Column(
+            "created_at", "created_at", "timestamp", "timestamptz", False, "now()", writable=False
+        ),
+        Column(
+            "updated_at", "updated_at", "timestamp", "timestamptz", False, "now()", writable=False
+        ),
+    )
+
+
+def _users_table(brief: Brief) -> Table:
+    table = Table(name="users", entity=brief.entity("User"), class_name="User", singular="user")
+    ident, created, updated = _system_columns("users")
+    email = Column(
+        "email",
+        "email",
+        "email",
+        "text",
+        False,
+        checks=(
+            (constraint_name("users", "email", "format"), f"email ~ {sql_string(EMAIL_PATTERN)}"),
+            (constraint_name("users", "email", "length"), f"char_length(email) <= {EMAIL_MAX}"),
+        ),
+        writable=False,
+    )
+    columns = [ident, email]
+    if brief.stack.auth in ("jwt", "session", "api-key"):
+        columns.append(
+            Column("password_hash", "password_hash", "secret", "text", False, writable=False)
+        )
+    extra = brief.entity("User")
+    for f in extra.fields if extra else []:
+        columns.append(_field_column("users", f))
+    table.columns = [*columns, created, updated]
+    table.uniques.append(Unique("users_email_key", ("lower(email)",), ("email",)))
+    return table
+
+
+def build_plan(brief: Brief) -> Plan:
+    """Decide the relational shape of a brief. Deterministic: same brief, same plan."""
+    users = _users_table(brief) if brief.stack.auth != "none" else None
+    renamed: list[tuple[str, str, str]] = []
+    tables: dict[str, Table] = {}
+    for entity in brief.entities:
+        if entity.name == "User":
+            continue
+        singular = snake(entity.name)
+        name = plural(singular)
+        table = Table(
+            name=name,
+            entity=entity,
+            class_name=entity.name,
+            singular=singular,
+            owned=entity.owned_by_user,
+        )
+        flag = entity.field("is_public")
+        if entity.owned_by_user and flag is not None and flag.type == "bool":
+            table.public_flag = "is_public"
+        tables[entity.name] = table
+    by_name = {**tables, **({"User": users} if users else {})}
+
+    many_to_one: dict[str, list[Relation]] = {}
+    for relation in brief.relations:
+        if relation.kind == "many-to-one":
+            many_to_one.setdefault(relation.from_, []).append(relation)
+
+    for entity_name, table in tables.items():
+        entity = table.entity
+        assert entity is not None
+        ident, created, updated = _system_columns(table.name)
+        columns = [ident]
+        if table.owned:
+            fk = ForeignKey(
+                "owner_id",
+                "users",
+                "CASCADE",
+                constraint_name(table.name, "owner_id", "fkey"),
+                "User",
+            )
+            columns.append(
+                Column(
+                    "owner_id", "owner_id", "owner", "uuid", False, references=fk, writable=False
+                )
+            )
+        for relation in many_to_one.get(entity_name, []):
+            target = by_name[relation.to]
+            column = f"{target.singular}_id"
+            fk = ForeignKey(
+                column,
+                target.name,
+                _RULE[relation.delete_rule],
+                constraint_name(table.name, column, "fkey"),
+                relation.to,
+            )
+            columns.append(
+                Column(column, column, "reference", "uuid", not relation.required, references=fk)
+            )
+        columns.extend(_field_column(table.name, f) for f in entity.fields)
+        table.columns = [*columns, created, updated]
+        for group in entity.unique:
+            cols = (("owner_id",) if table.owned else ()) + tuple(group)
+            table.uniques.append(
+                Unique(
+                    constraint_name(table.name, *group, "key"),
+                    tuple(sql_ident(c) for c in cols),
+                    tuple(group),
+                )
+            )
+        _plan_indexes(table)
+        for f in entity.fields:
+            if sql_ident(f.name) != f.name or py_ident(f.name) != f.name:
+                renamed.append(
+                    (
+                        f"{entity.name}.{f.name}",
+                        f.name,
+                        f"SQL {sql_ident(f.name)}, Python `{py_ident(f.name)}`",
+                    )
+                )
+        if sql_ident(entity.name.lower()) != entity.name.lower():
+            renamed.append(
+                (
+                    f"entity {entity.name}",
+                    entity.name,
+                    f"table {table.name}, foreign keys {table.singular}_id",
+                )
+            )
+
+    ordered, deferred = _creation_order(list(tables.values()))
+    links = []
+    for relation in brief.relations:
+        if relation.kind != "many-to-many":
+            continue
+        left, right = by_name[relation.from_], by_name[relation.to]
+        links.append(
+            Link(
+                name=f"{left.name}_{right.name}",
+                left=left,
+                left_column=f"{left.singular}_id",
+                right=right,
+                right_column=f"{right.singular}_id",
+                relation=relation,
+            )
+        )
+    return Plan(
+        brief=brief, users=users, tables=ordered, links=links, deferred=deferred, renamed=renamed
+    )
+
+
+def _plan_indexes(table: Table) -> None:
+    """An index for every foreign key, every `indexed` field and the list order, unless a
+    unique constraint or another index already starts with the same columns."""
+    indexes: list[Index] = []
+
+    def covered(first: str) -> bool:
+        return any(u.columns[0] == first for u in table.uniques) or any(
+            i.columns[0] == first and i.where is None for i in indexes
+        )
+
+    if table.owned:
+        indexes.append(
+            Index(
+                constraint_name(table.name, "owner_id", "created_at", "idx"),
+                ("owner_id", "created_at DESC", "id DESC"),
+                "lists a person's rows newest first (keyset pagination); covers the owner_id "
+                "foreign key",
+            )
+        )
+    else:
+        indexes.append(
+            Index(
+                constraint_name(table.name, "created_at", "idx"),
+                ("created_at DESC", "id DESC"),
+                "lists rows newest first (keyset pagination)",
+            )
+        )
+    if table.public_flag:
+        indexes.append(
+            Index(
+                constraint_name(table.name, "public", "idx"),
+                ("created_at DESC", "id DESC"),
+                "the public listing reads only public rows, newest first",
+                where=sql_ident(table.public_flag),
+            )
+        )
+    for column in table.columns:
+        fk = column.references
+        if fk and not covered(column.sql):
+            indexes.append(
+                Index(
+                    constraint_name(table.name, column.name, "idx"),
+                    (column.sql,),
+                    f"foreign key to {fk.table}: joins, and the {fk.on_delete} check when a "
+                    f"{fk.table} row is deleted",
+                )
+            )
+    for column in table.columns:
+        f = column.source
+        if not (f and f.indexed):
+            continue
+        if column.name == table.public_flag:
+            continue  # served by the partial index above
+        if table.owned:
+            indexes.append(
+                Index(
+                    constraint_name(table.name, "owner_id", column.name, "idx"),
+                    ("owner_id", column.sql),
+                    f"`{f.name}` is marked indexed; every query is scoped to the owner first",
+                )
+            )
+        elif not covered(column.sql):
+            indexes.append(
+                Index(
+                    constraint_name(table.name, column.name, "idx"),
+                    (column.sql,),
+                    f"`{f.name}` is marked indexed in the brief",
+                )
+            )
+    table.indexes = indexes
+
+
+def _creation_order(tables: list[Table]) -> tuple[list[Table], list[tuple[Table, ForeignKey]]]:
+    """Tables in an order where each inline foreign key points at an existing table; keys
+    that close a cycle are deferred to ALTER TABLE after every table exists."""
+    done: list[Table] = []
+    names = {t.name for t in tables}
+    created = {"users"}
+    deferred: list[tuple[Table, ForeignKey]] = []
+    pending = list(tables)
+    while pending:
+        for table in pending:
+            needs = {fk.table for fk in table.foreign_keys if fk.table in names} - {table.name}
+            if needs <= created:
+                break
+        else:
+            # A cycle: take the first table and defer its unmet keys.
+            table = pending[0]
+            for fk in table.foreign_keys:
+                if fk.table not in created and fk.table != table.name and fk.table in names:
+                    deferred.append((table, fk))
+        pending.remove(table)
+        done.append(table)
+        created.add(table.name)
+    return done, deferred

@@ -1,0 +1,1 @@
+"""Our branch and worktree in the user's repository, and the rules for writing there."""
