@@ -86,6 +86,19 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     check = brief_sub.add_parser("check", help="validate a brief and report every problem")
     check.add_argument("file", nargs="?", default="backend-brief.toml")
+
+    skills = sub.add_parser("skills", help="the expertise each phase's prompt carries")
+    skills_sub = skills.add_subparsers(dest="skills_command", parser_class=_Parser, required=True)
+    listing = skills_sub.add_parser("list", help="name, source, phases and description")
+    _repo(listing)
+    show = skills_sub.add_parser("show", help="print a skill's SKILL.md")
+    show.add_argument("name")
+    _repo(show)
+    validate = skills_sub.add_parser("validate", help="check skill folders; exit 1 on findings")
+    validate.add_argument("dir", help="a skill folder, or a folder of skill folders")
+    export = skills_sub.add_parser("export", help="copy the skills for other tools")
+    export.add_argument("--to", required=True, help="e.g. .claude/skills")
+    _repo(export)
     return root
 
 
@@ -216,6 +229,62 @@ def cmd_brief(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_skills(args: argparse.Namespace) -> int:
+    from .skills import load_skills, validate_folder
+
+    if args.skills_command == "validate":
+        folder = Path(args.dir)
+        if not folder.is_dir():
+            raise BadInput(f"{folder} is not a folder")
+        folders = (
+            [folder]
+            if (folder / "SKILL.md").exists()
+            else sorted(p for p in folder.iterdir() if p.is_dir())
+        )
+        findings = [f for child in folders for f in validate_folder(child)[1]]
+        for finding in findings:
+            print(finding)
+        say(f"{len(folders)} skill folder(s), {len(findings)} finding(s)")
+        return 1 if findings or not folders else 0
+    repo = _repo_root(args.repo)
+    found = load_skills(repo)
+    for finding in found.findings:
+        say(f"skipped: {finding}")
+    if args.skills_command == "list":
+        for skill in found.all():
+            phases = ",".join(str(p.number) for p in skill.phases) or "-"
+            print(
+                f"{skill.name:<26} {skill.source:<20} phases {phases:<8} "
+                f"{skill.description.splitlines()[0][:90]}"
+            )
+        return 0
+    if args.skills_command == "show":
+        skill = found.get(args.name)
+        if skill is None:
+            raise BadInput(
+                f"there is no skill {args.name!r}", hint="see `backend-agent skills list`"
+            )
+        print(skill.text(), end="")
+        return 0
+    import shutil
+
+    target = Path(args.to)
+    for skill in found.all():
+        shutil.copytree(skill.folder, target / skill.name, dirs_exist_ok=True)
+    say(f"exported {len(found.skills)} skills to {target}")
+    return 0
+
+
+def _repo_root(path: str) -> Path | None:
+    """The repository at `path` if there is one: repo skills are optional for skills commands."""
+    from .workspace.git import Repository
+
+    try:
+        return Repository.open(path).root
+    except BadInput:
+        return None
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import make_demo_repo
 
@@ -272,6 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "undo": cmd_undo,
         "brief": cmd_brief,
         "demo": cmd_demo,
+        "skills": cmd_skills,
     }
     try:
         if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
