@@ -1,0 +1,78 @@
+"""Shared fixtures: hermetic git and config, scratch repositories, a real PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.fixture(autouse=True)
+def hermetic(tmp_path_factory, monkeypatch):
+    """Each test sees its own git identity and config folder, and no API key."""
+    home = tmp_path_factory.mktemp("home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Test Person\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n"
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("BACKEND_AGENT_CONFIG_DIR", str(home / "config"))
+    for name in (
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_BASE_URL",
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "BACKEND_AGENT_DATABASE_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def make_repo(tmp_path):
+    """A factory of git repositories; `commit=False` leaves the repository empty."""
+    count = 0
+
+    def make(commit: bool = True) -> Path:
+        nonlocal count
+        count += 1
+        repo = tmp_path / f"repo{count}"
+        repo.mkdir()
+        git(repo, "init", "--quiet")
+        if commit:
+            (repo / "README.md").write_text("# a user's project\n")
+            git(repo, "add", "README.md")
+            git(repo, "commit", "--quiet", "-m", "initial")
+        return repo
+
+    return make
+
+
+@pytest.fixture
+def repo(make_repo) -> Path:
+    return make_repo()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL for the whole session: a throwaway cluster, stopped at the end."""
+    from backend_agent.checks.postgres import find_server
+
+    server = find_server()
+    assert server is not None, (
+        "no PostgreSQL found: install Debian's postgresql package (.ci/run does) or set "
+        "BACKEND_AGENT_DATABASE_URL"
+    )
+    yield server
+    server.stop()
