@@ -294,8 +294,10 @@ class Worktree:
         self.git("reset", "--quiet", "--hard", commit)
 
     def discard_changes(self) -> None:
-        """Put the worktree back to the branch tip after an interrupted commit."""
+        """Put the worktree back to the branch tip after an interrupted commit: the worktree
+        is ours alone, so files a crash left half-written go too."""
         self.git("reset", "--quiet", "--hard", "HEAD")
+        self.git("clean", "--quiet", "-d", "--force")
 
     def trailers(self, commit: str) -> dict[str, str]:
         out = self.git("log", "-1", "--format=%(trailers:unfold,only)", commit)

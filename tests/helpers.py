@@ -1,0 +1,45 @@
+"""Helpers for tests that drive builds: snapshots of a user's repo, quick sessions."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from backend_agent.core.brief import load_brief
+from backend_agent.engine import BuildSession
+
+from .conftest import EXAMPLES, git
+
+
+def user_view(repo: Path) -> dict[str, object]:
+    """Everything of a repository that is the user's: working tree bytes, the index file,
+    HEAD, the stash and every ref that is not ours."""
+    files = {}
+    for path in sorted(repo.rglob("*")):
+        if ".git" in path.relative_to(repo).parts or not path.is_file():
+            continue
+        files[str(path.relative_to(repo))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    index = repo / ".git" / "index"
+    refs = [
+        line
+        for line in git(repo, "for-each-ref", "--format=%(refname) %(objectname)").splitlines()
+        if not line.startswith("refs/heads/backend-agent/")
+    ]
+    return {
+        "files": files,
+        "index": index.read_bytes() if index.exists() else None,
+        "HEAD": (repo / ".git" / "HEAD").read_text(),
+        "head_commit": git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+        if refs
+        else None,
+        "stash": git(repo, "stash", "list") if refs else "",
+        "refs": refs,
+    }
+
+
+def start(repo: Path, example: str = "bookmarks", **kwargs) -> BuildSession:
+    return BuildSession.start(repo, load_brief(EXAMPLES / f"{example}.toml"), **kwargs)
+
+
+def generate(session: BuildSession, phase: str | None = None) -> list:
+    return list(session.generate(phase))
