@@ -380,8 +380,8 @@ def parse_brief(text: str, source: str = "backend-brief.toml") -> Brief:
             problems.append(f"{where}: {key}: {_describe(error)}")
         raise BadInput(
             "the brief has problems:\n  " + "\n  ".join(problems),
-            hint="see BRIEF.md in the docs for every key; `backend-agent brief init` writes an "
-            "example",
+            hint="docs/brief.md describes every key; `backend-agent brief init` writes an "
+            "example to compare with",
         ) from None
 
 
