@@ -6,7 +6,7 @@ nothing refused ever reaches the disk.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Set
 from pathlib import Path
 
 from ..core.proposal import FileChange, Proposal
@@ -15,16 +15,17 @@ from .state import Refusal
 
 
 def vet(
-    proposal: Proposal, worktree: Path, exists: Callable[[str], bool], limits: Limits
+    proposal: Proposal, worktree: Path, on_branch: Set[str], limits: Limits
 ) -> tuple[Proposal, list[Refusal]]:
     """Split a proposal into what may be reviewed and what is refused (with reasons).
 
-    `exists` says whether a path is on the build branch: it decides create vs modify and
-    refuses deletes of files that are not there.
+    `on_branch` holds the files of the build branch: they decide create vs modify, refuse
+    deletes of files that are not there and new files that differ from one only in case.
     """
     kept: list[FileChange] = []
     refused: list[Refusal] = []
     seen: dict[str, str] = {}
+    existing = {p.lower(): p for p in on_branch}
     total = 0
     for change in proposal.changes:
         raw = change.path
@@ -37,10 +38,15 @@ def vet(
                     f"differs only in case from {seen[path.lower()]!r}, which breaks on "
                     "case-insensitive file systems"
                 )
+            exists = path in on_branch
+            if not exists and path.lower() in existing:
+                raise UnsafePath(
+                    f"differs only in case from {existing[path.lower()]!r} on the branch, which "
+                    "breaks on case-insensitive file systems"
+                )
             resolve_inside(worktree, path)
-            on_branch = exists(path)
             if change.action == "delete":
-                if not on_branch:
+                if not exists:
                     raise UnsafePath("deletes a file that does not exist on the branch")
                 data = b""
             else:
@@ -58,7 +64,7 @@ def vet(
         total += len(data)
         action = change.action
         if action != "delete":
-            action = "modify" if on_branch else "create"
+            action = "modify" if exists else "create"
         kept.append(change.model_copy(update={"path": path, "action": action}))
     return proposal.model_copy(update={"changes": kept}), refused
 

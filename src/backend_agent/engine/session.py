@@ -23,7 +23,7 @@ from ..workspace.git import BRANCH_PREFIX, Author, Repository, Worktree
 from ..workspace.paths import Limits
 from .guard import vet
 from .state import BuildState, BuildSummary, PhaseRecord, now
-from .store import BuildLock, atomic_write, read_json
+from .store import BuildLock, atomic_write, read_json, remove_stale_temps
 
 BUILD_NAME = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 TRAILER_PREFIX = "Backend-Agent-"
@@ -46,12 +46,12 @@ class BuildSession:
         repo: Repository,
         state: BuildState,
         lock: BuildLock,
-        provider: Provider,
+        provider: Provider | None,
         limits: Limits,
     ) -> None:
         self.repo = repo
         self.state = state
-        self.provider = provider
+        self._provider = provider
         self.limits = limits
         self._lock = lock
         self._write_lock = threading.RLock()
@@ -147,9 +147,10 @@ class BuildSession:
         lock = BuildLock(path.with_suffix(".lock"))
         lock.acquire(build)
         try:
+            remove_stale_temps(path)
             state = BuildState.model_validate(read_json(path))
-            provider = provider or create_provider(state.provider, state.model or None)
-            state.provider, state.model = provider.name, provider.model
+            if provider is not None:
+                state.provider, state.model = provider.name, provider.model
             session = cls(repo, state, lock, provider, limits or Limits())
             session._reconcile()
         except BaseException:
@@ -226,6 +227,19 @@ class BuildSession:
 
     # ----------------------------------------------------------------- queries
     @property
+    def provider(self) -> Provider:
+        """Made when first needed: reviewing and committing a resumed build must work even
+        where its provider cannot be set up (no key on this machine)."""
+        if self._provider is None:
+            self._provider = create_provider(self.state.provider, self.state.model or None)
+        return self._provider
+
+    @property
+    def provider_label(self) -> str:
+        state = self.state
+        return f"{state.provider} ({state.model})" if state.model else state.provider
+
+    @property
     def phase(self) -> Phase:
         return phase(self.state.current)
 
@@ -255,6 +269,13 @@ class BuildSession:
         """The file as it is on the build branch now (None for a new file)."""
         return self.worktree.read(path)
 
+    def base_contents(self, paths: list[str]) -> dict[str, str]:
+        """What the current phase's files are compared with, in one git call: the branch
+        now, or for a committed phase the branch before its commit. New files are absent."""
+        record = self.record()
+        rev = record.parent if record.status == "committed" and record.parent else "HEAD"
+        return self.worktree.read_many(paths, rev)
+
     # ------------------------------------------------------------- generating
     def _request(
         self, target: Phase, revision: Revision | None, cancel: threading.Event | None
@@ -268,6 +289,8 @@ class BuildSession:
             started=self.state.created.date(),
             disabled_skills=frozenset(self.state.disabled_skills),
             cancel=cancel or threading.Event(),
+            spent=self.state.usage,
+            repo_root=self.repo.root,
         )
 
     def generate(
@@ -323,9 +346,7 @@ class BuildSession:
             self.save()
             raise
         proposal = proposal.model_copy(update={"phase": target.id})
-        kept, refused = vet(
-            proposal, self.worktree.path, lambda p: self.worktree.read(p) is not None, self.limits
-        )
+        kept, refused = vet(proposal, self.worktree.path, set(self.worktree.files()), self.limits)
         old = record.proposal if carry else None
         old_reviews = record.reviews
         record.proposal, record.refused, record.status = kept, refused, "proposed"
@@ -347,18 +368,28 @@ class BuildSession:
         return Review()
 
     # --------------------------------------------------------------- reviewing
-    def approve(self, path: str) -> Review:
-        change, review = self.change(path), self.review(path)
+    # Each decision is a pure change to one Review; the public methods save once per call,
+    # so a bulk action over a large proposal writes the state once, not once per file.
+    @staticmethod
+    def _approve(change: FileChange, review: Review) -> None:
         review.decision = "approved"
         review.approved_hash = content_hash(review.content(change))
+
+    @staticmethod
+    def _reject(change: FileChange, review: Review, comment: str) -> None:
+        review.decision, review.approved_hash, review.comment = "rejected", None, comment
+
+    def _decide(self, path: str, decide) -> Review:
+        change, review = self.change(path), self.review(path)
+        decide(change, review)
         self.save()
         return review
 
+    def approve(self, path: str) -> Review:
+        return self._decide(path, self._approve)
+
     def reject(self, path: str, comment: str = "") -> Review:
-        review = self.review(path)
-        review.decision, review.approved_hash, review.comment = "rejected", None, comment
-        self.save()
-        return review
+        return self._decide(path, lambda c, r: self._reject(c, r, comment))
 
     def edit(self, path: str, content: str) -> Review:
         """Replace the content to commit; a previous approval no longer holds."""
@@ -379,23 +410,30 @@ class BuildSession:
         return review
 
     def approve_all(self) -> list[str]:
-        return self._each(self.approve, lambda r, c: r.state(c) in ("pending", "edited"))
+        return self._each(self._approve, lambda r, c: r.state(c) in ("pending", "edited"))
 
     def reject_all(self, comment: str = "") -> list[str]:
-        return self._each(lambda p: self.reject(p, comment), lambda r, c: r.state(c) != "rejected")
+        return self._each(
+            lambda c, r: self._reject(c, r, comment), lambda r, c: r.state(c) != "rejected"
+        )
 
     def reset_all(self) -> list[str]:
-        return self._each(self.reset, lambda r, c: True)
+        def reset(change: FileChange, review: Review) -> None:
+            self.record().reviews[change.path] = Review()
 
-    def _each(self, action, wanted) -> list[str]:
+        return self._each(reset, lambda r, c: True)
+
+    def _each(self, decide, wanted) -> list[str]:
         proposal = self.proposal
         if proposal is None:
             raise BadInput("there is no proposal yet; generate the phase first")
-        done = []
+        record, done = self.record(), []
         for change in proposal.changes:
-            if wanted(self.record().review(change.path), change):
-                action(change.path)
+            review = record.review(change.path)
+            if wanted(review, change):
+                decide(change, review)
                 done.append(change.path)
+        self.save()
         return done
 
     # -------------------------------------------------------------- committing
@@ -427,7 +465,7 @@ class BuildSession:
         trailers = [
             ("Phase", self.state.current),
             ("Build", self.state.build),
-            ("Model", self.provider.label),
+            ("Model", self.provider_label),
             ("Approved", str(states.count("approved"))),
             ("Edited", str(edited)),
             ("Rejected", str(len(rejected))),

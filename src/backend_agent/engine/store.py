@@ -37,6 +37,12 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.close(directory)
 
 
+def remove_stale_temps(path: Path) -> None:
+    """Temp files a killed writer left next to `path`; only call while holding its lock."""
+    for temp in path.parent.glob(f".{path.name}.*.tmp"):
+        temp.unlink(missing_ok=True)
+
+
 class BuildLock:
     """Exclusive use of one build by one process."""
 

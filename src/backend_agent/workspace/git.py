@@ -262,6 +262,49 @@ class Worktree:
         out = self.git("ls-tree", "-r", "-z", "--name-only", rev)
         return [p for p in out.split("\0") if p]
 
+    def sizes(self, rev: str = "HEAD") -> dict[str, int]:
+        """Blob sizes on our branch, to choose what to read without reading it."""
+        out = self.git("ls-tree", "-r", "-l", "-z", rev)
+        sizes = {}
+        for entry in filter(None, out.split("\0")):
+            meta, _, path = entry.partition("\t")
+            size = meta.split()[-1]
+            if size.isdigit():  # submodules have no size
+                sizes[path] = int(size)
+        return sizes
+
+    def ignored(self, paths: Iterable[str]) -> set[str]:
+        """The paths that the branch's .gitignore files (and the user's excludes) match,
+        even when committed anyway."""
+        data = "\0".join(paths).encode("utf-8", "surrogateescape")
+        if not data:
+            return set()
+        out = self.git("check-ignore", "--no-index", "-z", "--stdin", input=data, check=False)
+        return {p for p in out.split("\0") if p}
+
+    def phase_files(self, build: str) -> dict[str, str]:
+        """Which phase of `build` last wrote each file, from our commits' trailers."""
+        log = self.git(
+            "log",
+            "-n",
+            "6",
+            "--first-parent",
+            "--format=%H%x00%(trailers:key=Backend-Agent-Phase,valueonly,separator=)"
+            "%x00%(trailers:key=Backend-Agent-Build,valueonly,separator=)",
+            check=False,
+        )
+        origins: dict[str, str] = {}
+        for line in log.splitlines():
+            sha, phase_id, owner = (line.split("\0") + ["", ""])[:3]
+            if not phase_id or owner != build:
+                break
+            changed = self.git(
+                "diff-tree", "--root", "--no-commit-id", "--name-only", "-r", "-z", sha
+            )
+            for path in filter(None, changed.split("\0")):
+                origins.setdefault(path, phase_id)
+        return origins
+
     def commit(self, writes: Mapping[str, bytes | None], message: str, author: Author) -> str:
         """Write the files (None deletes), stage exactly those paths and commit them."""
         self.ensure()

@@ -15,6 +15,8 @@ from pathlib import Path, PurePosixPath
 MAX_PATH_LENGTH = 400
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Names Windows reserves in every folder: a repository holding one cannot be checked out there.
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,10 @@ def check_relative(path: object) -> str:
         raise UnsafePath("the path contains a NUL byte")
     if _CONTROL.search(path):
         raise UnsafePath("the path contains control characters")
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UnsafePath("the path is not valid UTF-8") from None
     if len(path) > MAX_PATH_LENGTH:
         raise UnsafePath(f"the path is longer than {MAX_PATH_LENGTH} characters")
     if path.startswith(("\\\\", "//")):
@@ -61,8 +67,11 @@ def check_relative(path: object) -> str:
         raise UnsafePath("the path names a directory, not a file")
     if normal[0].lower() == ".git" or any(p.lower() == ".git" for p in normal):
         raise UnsafePath("paths into .git are not allowed (hooks and config live there)")
-    if any(p.endswith((" ", ".")) and p not in (".",) for p in normal):
+    if any(p.endswith((" ", ".")) for p in normal):
         raise UnsafePath("a path segment ends in a space or a dot")
+    reserved = next((p for p in normal if _WINDOWS_RESERVED.match(p)), None)
+    if reserved:
+        raise UnsafePath(f"{reserved!r} is a reserved device name on Windows")
     return str(PurePosixPath(*normal))
 
 
@@ -85,6 +94,8 @@ def resolve_inside(root: Path, relative: str) -> Path:
     target = Path(os.path.normpath(current))
     if root != target and root not in target.parents:
         raise UnsafePath("the path leaves the worktree")
+    if target.is_dir():
+        raise UnsafePath("the path is a directory on the branch, not a file")
     return target
 
 
