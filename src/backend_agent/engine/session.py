@@ -529,6 +529,13 @@ class BuildSession:
         self.save()
         return last
 
+    def set_skill_enabled(self, name: str, enabled: bool) -> None:
+        """Turn a skill off (or back on) for this build's prompts; remembered in the state."""
+        disabled = set(self.state.disabled_skills)
+        (disabled.discard if enabled else disabled.add)(name)
+        self.state.disabled_skills = sorted(disabled)
+        self.save()
+
     def goto(self, phase_id: str) -> Phase:
         """Make another phase the current one (the wizard's next/previous)."""
         target = phase(phase_id)
