@@ -66,5 +66,16 @@ def main(mode: str, repo: str) -> None:
         say("committed")
 
 
+def cli_with_slow_provider(argv: list[str]) -> int:
+    """The real CLI, with the provider it would make swapped for one that never finishes."""
+    import backend_agent.providers as providers
+    from backend_agent.cli import main as cli_main
+
+    providers.create_provider = lambda *args, **kwargs: Slow()
+    return cli_main(argv)
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "cli":
+        sys.exit(cli_with_slow_provider(sys.argv[2:]))
     main(sys.argv[1], sys.argv[2])

@@ -104,3 +104,37 @@ def test_killed_mid_commit_is_consistent_and_retried(repo, delay):
         commits = git(repo, "rev-list", f"{base}..backend-agent/bookmarks").split()
         assert len(commits) == 1
         assert len(again.worktree.files()) == 500 + 1  # plus the user's README
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_and_ctrl_c_exit_cleanly_after_saving(repo, sig):
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.crash_worker",
+            "cli",
+            "build",
+            "--brief",
+            str(ROOT / "examples" / "bookmarks.toml"),
+            "--repo",
+            str(repo),
+        ],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    state_file = repo / ".git" / "backend-agent" / "builds" / "bookmarks.json"
+    for _ in range(200):
+        if state_file.exists() and '"generating"' in state_file.read_text():
+            break
+        time.sleep(0.05)
+    process.send_signal(sig)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert "interrupted; the build state is saved" in err and "Traceback" not in err
+    state = json.loads(state_file.read_text())
+    assert state["phases"]["architecture"]["status"] == "pending"
+    assert state["phases"]["architecture"]["error"] == "interrupted"
+    with BuildSession.open(repo):  # the lock went with the process
+        pass
