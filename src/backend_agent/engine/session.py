@@ -14,13 +14,15 @@ from pathlib import Path
 from ..core.brief import Brief
 from ..core.errors import BadInput, Conflict, ProviderFailure
 from ..core.events import Event, ProposalReady, UsageReport
+from ..core.hunks import Hunk
 from ..core.phases import PHASES, Phase, phase
 from ..core.proposal import FileChange, Proposal, content_hash
-from ..core.review import Review
+from ..core.review import Decision, HunkReview, Review
 from ..providers import create_provider
 from ..providers.base import ProposalRequest, Provider, Revision
 from ..workspace.git import BRANCH_PREFIX, Author, Repository, Worktree
 from ..workspace.paths import Limits
+from . import hunk_review
 from .guard import vet
 from .state import BuildState, BuildSummary, PhaseRecord, now
 from .store import BuildLock, atomic_write, read_json, remove_stale_temps
@@ -355,29 +357,35 @@ class BuildSession:
         self.save()
         yield ProposalReady(kept)
 
-    @staticmethod
-    def _carried(change: FileChange, old: Proposal | None, reviews: dict[str, Review]) -> Review:
+    def _carried(
+        self, change: FileChange, old: Proposal | None, reviews: dict[str, Review]
+    ) -> Review:
         before = old.change(change.path) if old else None
         review = reviews.get(change.path)
         if before is None or review is None:
             return Review()
         if before.content == change.content and before.action == change.action:
             return review.model_copy()
+        if review.hunks:
+            return hunk_review.carry(change, review, self.worktree.read(change.path))
         if review.decision == "approved" and review.approved_hash == content_hash(change.content):
             return Review(decision="approved", approved_hash=review.approved_hash)
         return Review()
 
     # --------------------------------------------------------------- reviewing
-    # Each decision is a pure change to one Review; the public methods save once per call,
-    # so a bulk action over a large proposal writes the state once, not once per file.
-    @staticmethod
-    def _approve(change: FileChange, review: Review) -> None:
+    # Each decision is a change to one Review; the public methods save once per call, so a
+    # bulk action over a large proposal writes the state once, not once per file.
+    def _approve(self, change: FileChange, review: Review) -> None:
+        if review.hunks:
+            hunk_review.approve_pending(change, review, self.worktree.read(change.path) or "")
+            return
         review.decision = "approved"
         review.approved_hash = content_hash(review.content(change))
 
     @staticmethod
     def _reject(change: FileChange, review: Review, comment: str) -> None:
         review.decision, review.approved_hash, review.comment = "rejected", None, comment
+        review.hunks, review.hunk_result = {}, None
 
     def _decide(self, path: str, decide) -> Review:
         change, review = self.change(path), self.review(path)
@@ -397,6 +405,7 @@ class BuildSession:
         if change.action == "delete":
             raise BadInput(f"{path} is proposed for deletion; there is nothing to edit")
         review.edited_content = None if content == change.content else content
+        review.hunks, review.hunk_result = {}, None  # the edit is the new side to review
         if not review.is_approved(change):
             review.decision, review.approved_hash = "pending", None
         self.save()
@@ -435,6 +444,33 @@ class BuildSession:
                 done.append(change.path)
         self.save()
         return done
+
+    def hunks(self, path: str) -> list[tuple[Hunk, HunkReview]]:
+        """The hunks of a modified file with their decisions (empty for new or deleted files)."""
+        change, review = self.change(path), self.review(path)
+        hunks = hunk_review.hunks_of(change, review, self.base_content(path))
+        return [(h, review.hunks.get(h.id, HunkReview())) for h in hunks]
+
+    def approve_hunk(self, path: str, index: int) -> Review:
+        return self._decide_hunk(path, index, "approved", "")
+
+    def reject_hunk(self, path: str, index: int, comment: str = "") -> Review:
+        return self._decide_hunk(path, index, "rejected", comment)
+
+    def reset_hunk(self, path: str, index: int) -> Review:
+        return self._decide_hunk(path, index, "pending", "")
+
+    def _decide_hunk(self, path: str, index: int, decision: Decision, comment: str) -> Review:
+        change, review = self.change(path), self.review(path)
+        base = self.base_content(path)
+        if change.action != "modify" or base is None:
+            raise BadInput(f"{path} is {change.action}d whole: decide it as one file")
+        try:
+            hunk_review.decide(change, review, base, index, decision, comment)
+        except IndexError as error:
+            raise BadInput(str(error)) from None
+        self.save()
+        return review
 
     # -------------------------------------------------------------- committing
     def commit_message(self) -> str:

@@ -1,0 +1,76 @@
+"""Deciding a modified file hunk by hunk.
+
+The decisions live on the file's Review, keyed by hunk id so they survive a re-split of
+the same change. After every decision the file's committed content is recomputed as the
+branch file with the approved hunks applied; once no hunk is pending the file is approved
+(bound to that content) if any hunk was approved, else rejected.
+"""
+
+from __future__ import annotations
+
+from ..core.hunks import Hunk, apply, split
+from ..core.proposal import FileChange, content_hash
+from ..core.review import Decision, HunkReview, Review
+
+
+def hunks_of(change: FileChange, review: Review, base: str | None) -> list[Hunk]:
+    """Hunks exist for modified files only: new and deleted files are whole-file decisions."""
+    if change.action != "modify" or base is None:
+        return []
+    return split(base, review.target(change))
+
+
+def decide(
+    change: FileChange, review: Review, base: str, index: int, decision: Decision, comment: str
+) -> None:
+    hunks = hunks_of(change, review, base)
+    if not 0 <= index < len(hunks):
+        raise IndexError(f"{change.path} has {len(hunks)} hunks; there is no hunk {index}")
+    review.hunks[hunks[index].id] = HunkReview(decision=decision, comment=comment)
+    settle(change, review, base, hunks)
+
+
+def approve_pending(change: FileChange, review: Review, base: str) -> None:
+    """Approve-file on a file decided in part: the pending hunks join the approved ones;
+    rejected hunks stay rejected."""
+    hunks = hunks_of(change, review, base)
+    for hunk in hunks:
+        if review.hunks.get(hunk.id, HunkReview()).decision == "pending":
+            review.hunks[hunk.id] = HunkReview(decision="approved")
+    settle(change, review, base, hunks)
+
+
+def settle(change: FileChange, review: Review, base: str, hunks: list[Hunk]) -> None:
+    """Recompute the file's content and decision from its hunk decisions."""
+    known = {h.id for h in hunks}
+    review.hunks = {k: v for k, v in review.hunks.items() if k in known}
+    decisions = [review.hunks.get(h.id, HunkReview()).decision for h in hunks]
+    chosen = {h.index for h, d in zip(hunks, decisions, strict=True) if d == "approved"}
+    review.hunk_result = apply(base, review.target(change), hunks, chosen)
+    if "pending" in decisions or not hunks:
+        review.decision, review.approved_hash = "pending", None
+    elif chosen:
+        review.decision, review.approved_hash = "approved", content_hash(review.hunk_result)
+    else:
+        review.decision, review.approved_hash = "rejected", None
+
+
+def carry(change: FileChange, old: Review, base: str | None) -> Review:
+    """A new proposal for a file decided hunk by hunk: hunks that are still there keep
+    their decisions, new ones arrive pending."""
+    review = Review()
+    hunks = hunks_of(change, review, base)
+    kept = {h.id: old.hunks[h.id] for h in hunks if h.id in old.hunks}
+    if not kept or base is None:
+        return review
+    review.hunks = kept
+    settle(change, review, base, hunks)
+    return review
+
+
+def summary(review: Review, hunks: list[Hunk]) -> str:
+    """ "3 of 5 hunks approved", or "" when the file is not decided by hunks."""
+    if not review.hunks or not hunks:
+        return ""
+    approved = sum(1 for h in hunks if review.hunks.get(h.id, HunkReview()).decision == "approved")
+    return f"{approved} of {len(hunks)} hunks approved"
