@@ -61,6 +61,7 @@ def test_build_done_when_command(repo, capsys):
         "kind": "schema",
         "review": "approved",
         "comment": None,
+        "hunks": [],
         "checks": [],
     }
     assert report["refused"] == [] and report["usage"]["input_tokens"] == 0

@@ -10,7 +10,7 @@ import pytest
 from backend_agent.core.errors import BadInput
 from backend_agent.core.events import Event, ProposalReady
 from backend_agent.core.proposal import FileChange, Proposal
-from backend_agent.providers.base import Provider, ProposalRequest
+from backend_agent.providers.base import ProposalRequest, Provider
 
 from .conftest import git
 from .helpers import generate, start
@@ -131,3 +131,74 @@ def test_decisions_survive_a_restart(session, repo):
             "pending",
             "approved",
         ]
+
+
+def test_review_file_applies_file_and_hunk_decisions(session, repo, tmp_path, capsys):
+    import json
+
+    from backend_agent.cli import main
+
+    session.close()
+    decisions = tmp_path / "review.json"
+    decisions.write_text(
+        json.dumps(
+            {
+                "phase": "documentation",
+                "files": [
+                    {"path": "new.txt", "decision": "approve"},
+                    {
+                        "path": "notes.txt",
+                        "hunks": [
+                            {"index": 0, "decision": "approve"},
+                            {"index": 1, "decision": "reject", "comment": "keep it"},
+                            {"index": 2, "decision": "approve"},
+                        ],
+                    },
+                ],
+            }
+        )
+    )
+    code = main(["review", "apply", str(decisions), "--repo", str(repo), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "reject notes.txt hunk 1" in err
+    report = json.loads(out)
+    files = {f["path"]: f for f in report["phases"][5]["files"]}
+    assert files["new.txt"]["review"] == "approved"
+    assert files["notes.txt"]["review"] == "approved"
+    assert [(h["index"], h["state"], h["comment"]) for h in files["notes.txt"]["hunks"]] == [
+        (0, "approved", None),
+        (1, "rejected", "keep it"),
+        (2, "approved", None),
+    ]
+    assert files["notes.txt"]["hunks"][0]["header"] == "@@ -1,5 +1,5 @@"
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ([{"path": "nope.txt", "decision": "approve"}], "files[0] (nope.txt): not part of"),
+        (
+            [
+                {"path": "new.txt", "decision": "approve"},
+                {"path": "notes.txt", "hunks": [{"index": 9, "decision": "approve"}]},
+            ],
+            "files[1] (notes.txt): there is no hunk 9 (it has 3)",
+        ),
+        ([{"path": "new.txt", "decision": "maybe"}], "files.0.decision"),
+    ],
+)
+def test_a_bad_review_file_changes_nothing(session, repo, tmp_path, capsys, entries, message):
+    import json
+
+    from backend_agent.cli import main
+
+    session.close()
+    decisions = tmp_path / "review.json"
+    decisions.write_text(json.dumps({"files": entries}))
+    assert main(["review", "apply", str(decisions), "--repo", str(repo)]) == 2
+    assert message in capsys.readouterr().err
+    from backend_agent.engine import BuildSession
+
+    with BuildSession.open(repo, provider=session.test_provider) as again:
+        assert again.review("new.txt").decision == "pending"

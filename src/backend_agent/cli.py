@@ -17,7 +17,7 @@ from pathlib import Path
 from . import __version__
 from .core.errors import BackendAgentError, BadInput
 
-COMMANDS = ("demo", "build", "resume", "builds", "undo", "brief", "skills")
+COMMANDS = ("demo", "build", "resume", "builds", "undo", "brief", "review", "skills")
 EXIT_INTERRUPTED = 130
 
 
@@ -86,6 +86,14 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     check = brief_sub.add_parser("check", help="validate a brief and report every problem")
     check.add_argument("file", nargs="?", default="backend-brief.toml")
+
+    review = sub.add_parser("review", help="apply a scripted review (per file and per hunk)")
+    review_sub = review.add_subparsers(dest="review_command", parser_class=_Parser, required=True)
+    apply = review_sub.add_parser("apply", help="apply the decisions of a JSON review file")
+    apply.add_argument("file")
+    apply.add_argument("--build", dest="name", metavar="BUILD")
+    _repo(apply)
+    apply.add_argument("--json", action="store_true")
 
     skills = sub.add_parser("skills", help="the expertise each phase's prompt carries")
     skills_sub = skills.add_subparsers(dest="skills_command", parser_class=_Parser, required=True)
@@ -229,6 +237,20 @@ def cmd_brief(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from .engine import BuildSession
+    from .engine.report import build_report
+    from .engine.review_file import apply_review, load
+
+    decisions = load(Path(args.file))
+    with BuildSession.open(args.repo, args.name) as session:
+        for line in apply_review(session, decisions):
+            say(line)
+        if args.json:
+            print(json.dumps(build_report(session), indent=2))
+    return 0
+
+
 def cmd_skills(args: argparse.Namespace) -> int:
     from .skills import load_skills, validate_folder
 
@@ -342,6 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "brief": cmd_brief,
         "demo": cmd_demo,
         "skills": cmd_skills,
+        "review": cmd_review,
     }
     try:
         if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):

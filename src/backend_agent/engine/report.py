@@ -25,6 +25,15 @@ def build_report(session: BuildSession) -> dict[str, Any]:
                     "kind": change.kind,
                     "review": review.state(change),
                     "comment": review.comment or None,
+                    "hunks": [
+                        {
+                            "index": h.index,
+                            "header": h.header,
+                            "state": r.decision,
+                            "comment": r.comment or None,
+                        }
+                        for h, r in session.hunks(change.path, phase.id)
+                    ],
                     "checks": [],
                 }
             )

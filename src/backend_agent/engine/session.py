@@ -445,10 +445,15 @@ class BuildSession:
         self.save()
         return done
 
-    def hunks(self, path: str) -> list[tuple[Hunk, HunkReview]]:
-        """The hunks of a modified file with their decisions (empty for new or deleted files)."""
-        change, review = self.change(path), self.review(path)
-        hunks = hunk_review.hunks_of(change, review, self.base_content(path))
+    def hunks(self, path: str, phase_id: str | None = None) -> list[tuple[Hunk, HunkReview]]:
+        """The hunks of a modified file with their decisions (empty for new or deleted files),
+        against the branch as the phase found it."""
+        change, review = self.change(path, phase_id), self.review(path, phase_id)
+        if change.action != "modify":
+            return []
+        record = self.record(phase_id)
+        rev = record.parent if record.status == "committed" and record.parent else "HEAD"
+        hunks = hunk_review.hunks_of(change, review, self.worktree.read(path, rev))
         return [(h, review.hunks.get(h.id, HunkReview())) for h in hunks]
 
     def approve_hunk(self, path: str, index: int) -> Review:
