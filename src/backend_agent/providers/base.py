@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Protocol
 
 from ..core.brief import Brief
@@ -15,6 +16,7 @@ from ..core.events import Event
 from ..core.phases import Phase
 from ..core.proposal import Proposal
 from ..core.review import Review
+from ..core.usage import Usage
 
 
 class BranchReader(Protocol):
@@ -23,6 +25,12 @@ class BranchReader(Protocol):
     def files(self) -> list[str]: ...
 
     def read_many(self, paths: Iterable[str]) -> dict[str, str]: ...
+
+    def sizes(self) -> dict[str, int]: ...
+
+    def ignored(self, paths: Iterable[str]) -> set[str]: ...
+
+    def phase_files(self, build: str) -> dict[str, str]: ...
 
 
 @dataclass
@@ -45,6 +53,10 @@ class ProposalRequest:
     """The day the build began: generated documents carry it, so reruns match."""
     disabled_skills: frozenset[str] = frozenset()
     cancel: threading.Event = field(default_factory=threading.Event)
+    spent: Usage = field(default_factory=Usage)
+    """What the build has cost so far: a spending limit counts it."""
+    repo_root: Path | None = None
+    """The user's repository, where its own skills live (.claude/skills, .backend-agent/skills)."""
 
     def check_cancelled(self) -> None:
         if self.cancel.is_set():
