@@ -12,6 +12,7 @@ from typing import Protocol
 
 from ..core.brief import Brief
 from ..core.errors import ProviderFailure
+from ..core.intent import BriefDraft, Intent, offline_draft
 from ..core.events import Event
 from ..core.phases import Phase
 from ..core.proposal import Proposal
@@ -79,6 +80,11 @@ class Provider(ABC):
 
     @abstractmethod
     def propose(self, request: ProposalRequest) -> Iterator[Event]: ...
+
+    def draft_brief(self, intent: Intent, cancel: threading.Event | None = None) -> BriefDraft:
+        """A brief from one sentence. Without a model only the sentence's own words are
+        known; providers that can reason about the domain override this."""
+        return offline_draft(intent)
 
     @property
     def label(self) -> str:
