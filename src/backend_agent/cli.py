@@ -329,11 +329,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return code
 
 
-def _wizard(repo: str, *, build: str | None = None, demo: bool = False) -> int:
-    raise BadInput(
-        "the wizard is not part of this version yet",
-        hint="use the headless commands: `backend-agent build --brief FILE --approve all`",
-    )
+def _wizard(
+    repo: str, *, build: str | None = None, demo: bool = False, sentence: str | None = None
+) -> int:
+    from .ui.app import run_wizard
+
+    return run_wizard(repo, build=build, demo=demo, sentence=sentence)
 
 
 # ------------------------------------------------------------------------------ main

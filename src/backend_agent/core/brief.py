@@ -386,6 +386,10 @@ def parse_brief(text: str, source: str = "backend-brief.toml") -> Brief:
 
 
 def load_brief(path: str | Path) -> Brief:
+    return parse_brief(read_brief_text(path), str(path))
+
+
+def read_brief_text(path: str | Path) -> str:
     path = Path(path)
     if not path.exists():
         raise BadInput(
@@ -395,7 +399,16 @@ def load_brief(path: str | Path) -> Brief:
     if path.is_dir():
         raise BadInput(f"brief {path} is a directory, not a TOML file")
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"cannot read brief {path}: {exc}") from None
-    return parse_brief(text, str(path))
+
+
+def write_brief_text(path: str | Path, text: str) -> None:
+    """Save brief text as written (comments included): the Brief screen's save."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"cannot write brief {path}: {exc}") from None

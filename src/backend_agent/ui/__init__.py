@@ -1,0 +1,1 @@
+"""The Textual wizard: the only part of backend-agent that imports textual."""

@@ -1,0 +1,265 @@
+"""The wizard: a Textual app over one `BuildSession`.
+
+Screens render the session's state and call its methods; anything slow (git, the provider)
+runs in a thread worker, and every failure ends in a dialog saying what to do next. The
+engine is imported only once the first screen is painted, so the wizard opens fast.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App
+from textual.binding import Binding
+
+from ..core.errors import BackendAgentError
+from ..resources import data_dir
+from .commands import BindingCommands
+from .config import UiConfig, load_ui_config, remember_theme
+from .edits import EditBuffer
+from .modals import ErrorModal
+
+if TYPE_CHECKING:
+    from ..engine.session import BuildSession
+    from ..providers.base import Provider
+
+BUG_STEPS = [
+    "this is a bug in backend-agent; the build state is saved after every action, so you "
+    "can quit (ctrl+q) and continue with `backend-agent resume`",
+]
+
+
+class WizardApp(App[int]):
+    TITLE = "backend-agent"
+    CSS_PATH = sorted(data_dir("styles").glob("*.tcss"))
+    COMMANDS = App.COMMANDS | {BindingCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("ctrl+t", "change_theme", "Theme", id="app.theme", show=False),
+    ]
+
+    def __init__(
+        self,
+        repo: str | Path,
+        *,
+        build: str | None = None,
+        demo: bool = False,
+        sentence: str | None = None,
+        config: UiConfig | None = None,
+        provider: Provider | None = None,
+    ) -> None:
+        super().__init__()
+        self.repo = Path(repo)
+        self.initial_build = build
+        self.demo = demo
+        self.sentence = sentence
+        self.config = config if config is not None else load_ui_config()
+        self.provider_override = provider
+        """A provider to use instead of the build's own (tests, benchmarks)."""
+        self.session: BuildSession | None = None
+        self.edits = EditBuffer()
+        self._work_done: list[threading.Event] = []
+        self._cancels: list[threading.Event] = []
+
+    # ------------------------------------------------------------------ start
+    def on_mount(self) -> None:
+        if self.config.theme:
+            if self.config.theme in self.available_themes:
+                self.theme = self.config.theme
+            else:
+                self.config.problems.append(
+                    f"config.toml: there is no theme {self.config.theme!r}; pick one with ctrl+t"
+                )
+        self.theme_changed_signal.subscribe(self, lambda theme: self._remember(theme.name))
+        self._apply_keymap()
+        for problem in self.config.problems:
+            self.notify(problem, title="Config", severity="warning", timeout=12)
+        from .screens.welcome import WelcomeScreen
+
+        self.push_screen(WelcomeScreen())
+        if self.initial_build:
+            self.open_build(self.initial_build)
+        elif self.sentence:
+            self.draft_brief(self.sentence)
+
+    def _apply_keymap(self) -> None:
+        from .screens import binding_ids
+
+        known = binding_ids()
+        unknown = sorted(set(self.config.keymap) - known)
+        if unknown:
+            self.config.problems.append(
+                f"config.toml: [keymap] names no binding {', '.join(unknown)}; "
+                f"binding ids are {', '.join(sorted(known))}"
+            )
+        self.set_keymap({k: v for k, v in self.config.keymap.items() if k in known})
+
+    def _remember(self, theme: str) -> None:
+        try:
+            remember_theme(theme)
+        except (OSError, BackendAgentError) as error:
+            self.notify(f"could not remember the theme: {error}", severity="warning")
+
+    # -------------------------------------------------------------- sessions
+    def open_build(self, name: str) -> None:
+        """Resume a build of this repository and show its current phase."""
+
+        def work() -> BuildSession:
+            from ..engine import BuildSession
+
+            return BuildSession.open(self.repo, name, provider=self.provider_override)
+
+        self.run_engine(work, doing=f"open build {name}", done=self.session_ready)
+
+    def draft_brief(self, sentence: str) -> None:
+        """Open the Brief screen on a brief drafted from one sentence."""
+
+        def work():
+            from ..core.intent import read_intent
+            from ..providers import create_provider
+
+            provider = self.provider_override or create_provider("offline" if self.demo else None)
+            return provider.draft_brief(read_intent(sentence))
+
+        def drafted(draft) -> None:
+            from .screens.brief import BriefScreen
+
+            path = self.repo / "backend-brief.toml"
+            self.push_screen(BriefScreen(path, draft=draft.to_toml(), note=draft.note))
+
+        self.run_engine(work, doing="draft a brief from your sentence", done=drafted)
+
+    def session_ready(self, session: BuildSession, generate: bool = False) -> None:
+        from .screens.phase import PhaseScreen
+
+        self.close_session()
+        self.session = session
+        self.sub_title = f"{session.state.build} · {session.state.branch}"
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.push_screen(PhaseScreen(session.state.current, generate=generate))
+
+    def close_session(self) -> None:
+        if self.session is not None:
+            self.guard(self.edits.flush, "save the edit in progress")
+            self.session.close()
+            self.session = None
+
+    def on_unmount(self) -> None:
+        for cancel in self._cancels:
+            cancel.set()
+        for done in list(self._work_done):
+            done.wait(timeout=15)
+        self.close_session()
+
+    # ------------------------------------------------------ engine and errors
+    def run_engine(
+        self,
+        work: Callable[[], Any],
+        *,
+        doing: str,
+        done: Callable[[Any], None] | None = None,
+        failed: Callable[[], None] | None = None,
+        next_steps: list[str] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        """Run `work` in a thread; hand its result to `done`, or its error to a dialog."""
+        finished = threading.Event()
+        self._work_done.append(finished)
+        if cancel is not None:
+            self._cancels.append(cancel)
+
+        def body() -> None:
+            try:
+                result = work()
+            except BaseException as error:  # noqa: BLE001 - every failure becomes a dialog
+                self._from_thread(self._failed, error, doing, next_steps or [], failed)
+            else:
+                if done is not None:
+                    self._from_thread(done, result)
+            finally:
+                finished.set()
+                self._from_thread(self._forget, finished, cancel)
+
+        self.run_worker(body, thread=True, group="engine", exit_on_error=False, name=doing)
+
+    def _from_thread(self, callback: Callable[..., Any], *args: Any) -> None:
+        try:
+            self.call_from_thread(callback, *args)
+        except RuntimeError:  # the app has already closed: the state is saved anyway
+            pass
+
+    def _forget(self, finished: threading.Event, cancel: threading.Event | None) -> None:
+        self._work_done.remove(finished)
+        if cancel is not None and cancel in self._cancels:
+            self._cancels.remove(cancel)
+
+    def _failed(
+        self,
+        error: BaseException,
+        doing: str,
+        next_steps: list[str],
+        failed: Callable[[], None] | None,
+    ) -> None:
+        if failed is not None:
+            failed()
+        self.show_error(error, doing, next_steps)
+
+    def show_error(self, error: BaseException, doing: str, next_steps: list[str] = ()) -> None:
+        if isinstance(error, BackendAgentError):
+            steps = ([error.hint] if error.hint else []) + list(next_steps)
+            self.push_screen(ErrorModal(f"Could not {doing}", error.message, steps))
+        elif isinstance(error, OSError):
+            self.push_screen(ErrorModal(f"Could not {doing}", str(error), list(next_steps)))
+        else:
+            message = f"{type(error).__name__}: {error}"
+            self.push_screen(ErrorModal(f"Could not {doing}", message, BUG_STEPS))
+
+    def guard(self, action: Callable[[], Any], doing: str, next_steps: list[str] = ()) -> Any:
+        """Call the engine on the UI thread; a failure becomes a dialog and returns None."""
+        try:
+            return action()
+        except Exception as error:  # noqa: BLE001
+            self.show_error(error, doing, list(next_steps))
+            return None
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug in the wizard: say so in one paragraph (the traceback goes to a file) instead
+        of printing a traceback; tests, running headless, still see the exception."""
+        if self.is_headless:
+            super()._handle_exception(error)
+            return
+        import tempfile
+        import traceback
+
+        log = Path(tempfile.gettempdir()) / "backend-agent-crash.txt"
+        try:
+            log.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+            where = f"the details are in {log}"
+        except OSError:
+            where = "the details could not be written"
+        from rich.text import Text
+
+        self.exit(
+            return_code=1,
+            message=Text(
+                f"backend-agent: a bug stopped the wizard ({type(error).__name__}: {error}); "
+                f"{where}. The build state is saved after every action: continue with "
+                "`backend-agent resume`."
+            ),
+        )
+
+
+def run_wizard(
+    repo: str, *, build: str | None = None, demo: bool = False, sentence: str | None = None
+) -> int:
+    """Open the wizard on `repo`; returns the exit code for the CLI."""
+    from ..workspace.git import Repository
+
+    Repository.open(repo)  # not a repository: a clear CLI error before any screen opens
+    app = WizardApp(repo, build=build, demo=demo, sentence=sentence)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,28 @@
+"""The wizard's screens: Welcome → Brief → Phase (one class for all six) → Summary."""
+
+from __future__ import annotations
+
+
+def binding_ids() -> set[str]:
+    """Every binding id a user can remap in `[keymap]`."""
+    from ..app import WizardApp
+    from ..modals import CommitModal, ConfirmModal, ErrorModal, PromptModal
+    from ..widgets.diff_view import DiffView
+    from .brief import BriefScreen
+    from .phase import PhaseScreen
+    from .summary import SummaryScreen
+    from .welcome import WelcomeScreen
+
+    owners = (
+        WizardApp,
+        WelcomeScreen,
+        BriefScreen,
+        PhaseScreen,
+        SummaryScreen,
+        DiffView,
+        ErrorModal,
+        ConfirmModal,
+        PromptModal,
+        CommitModal,
+    )
+    return {b.id for owner in owners for b in owner.BINDINGS if getattr(b, "id", None)}

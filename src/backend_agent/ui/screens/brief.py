@@ -1,0 +1,233 @@
+"""Brief: a form over `backend-brief.toml`, validated as you type with the CLI's own errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Label, Select, Static, TextArea
+
+from ...core.errors import BadInput
+from ..brief_form import BLANK_ENTITIES, STACK_CHOICES, TARGET_KEYS, BriefForm
+
+if TYPE_CHECKING:
+    from ...core.brief import Brief
+    from ..app import WizardApp
+
+TARGET_LABELS = {
+    "requests_per_second": "Requests per second",
+    "p99_latency_ms": "p99 latency (ms)",
+    "availability": "Availability (e.g. 99.9%)",
+    "data_retention_days": "Data retention (days)",
+}
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    slug = slug if slug[:1].isalpha() else f"app-{slug}"
+    return slug[:40].rstrip("-") or "my-backend"
+
+
+class BriefScreen(Screen):
+    app: WizardApp
+    BINDINGS = [
+        Binding("ctrl+g", "start", "Start build", id="brief.start", tooltip="Start phase 1"),
+        Binding("ctrl+s", "save", "Save", id="brief.save", tooltip="Save backend-brief.toml"),
+        Binding("escape", "back", "Back", id="brief.back"),
+    ]
+
+    def __init__(self, path: Path, *, draft: str | None = None, note: str = "") -> None:
+        super().__init__()
+        self.path = path
+        self.form = BriefForm(name=_slug(path.parent.name), entities=BLANK_ENTITIES)
+        self.draft, self.note = draft, note
+        self.loaded = not path.exists()
+        """False while saving would replace a file the form was not read from."""
+        self._check_timer: Timer | None = None
+        self.brief: Brief | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="brief"):
+            with VerticalScroll(id="brief-form"):
+                yield Label("Project", classes="brief-section")
+                yield Input(id="project-name", placeholder="slug, e.g. bookmarks")
+                yield Input(id="project-summary", placeholder="one line: what it is for")
+                yield Label("Requirements", classes="brief-label")
+                yield TextArea(id="project-requirements", soft_wrap=True)
+                yield Label("Stack", classes="brief-section")
+                with Grid(id="brief-stack"):
+                    for key, choices in STACK_CHOICES.items():
+                        yield Label(key.capitalize(), classes="brief-label")
+                        yield Select(
+                            [(c, c) for c in choices], id=f"stack-{key}", allow_blank=False
+                        )
+                yield Label("Targets (optional)", classes="brief-section")
+                with Grid(id="brief-targets"):
+                    for key in TARGET_KEYS:
+                        yield Label(TARGET_LABELS.get(key, key), classes="brief-label")
+                        yield Input(id=f"target-{key}")
+            with Vertical(id="brief-entities"):
+                yield Label("Entities and relations (TOML)", classes="brief-section")
+                yield TextArea.code_editor(id="entities", language="toml", soft_wrap=False)
+        yield Static(id="brief-problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = str(self.path)
+        if self.draft is not None:
+            self.form = BriefForm.from_text(self.draft)
+            if self.note:
+                self.notify(self.note, title="Drafted from your sentence", timeout=15)
+        elif self.path.exists():
+            self._load()
+        self._fill()
+        self.query_one("#project-name", Input).focus()
+        self._check()
+
+    def _load(self) -> None:
+        from ...core.brief import read_brief_text
+
+        try:
+            self.form = BriefForm.from_text(read_brief_text(self.path))
+            self.loaded = True
+        except BadInput as error:
+            self.app.show_error(
+                error,
+                f"read {self.path.name}",
+                [
+                    "fix the file in an editor and open the brief again, or fill in this form: "
+                    "saving it replaces the file"
+                ],
+            )
+
+    def _fill(self) -> None:
+        form = self.form
+        self.query_one("#project-name", Input).value = form.name
+        self.query_one("#project-summary", Input).value = form.summary
+        self.query_one("#project-requirements", TextArea).load_text(form.requirements)
+        for key, choices in STACK_CHOICES.items():
+            value = form.stack.get(key)
+            select = self.query_one(f"#stack-{key}", Select)
+            if value in choices:
+                select.value = value
+        for key in TARGET_KEYS:
+            self.query_one(f"#target-{key}", Input).value = form.targets.get(key, "")
+        self.query_one("#entities", TextArea).load_text(form.entities)
+
+    def _read(self) -> BriefForm:
+        form = BriefForm(
+            name=self.query_one("#project-name", Input).value,
+            summary=self.query_one("#project-summary", Input).value,
+            requirements=self.query_one("#project-requirements", TextArea).text,
+            entities=self.query_one("#entities", TextArea).text,
+        )
+        for key in STACK_CHOICES:
+            value = self.query_one(f"#stack-{key}", Select).value
+            if isinstance(value, str):
+                form.stack[key] = value
+        form.targets = {k: self.query_one(f"#target-{k}", Input).value for k in TARGET_KEYS}
+        return form
+
+    # ------------------------------------------------------------ validation
+    def on_input_changed(self) -> None:
+        self._schedule_check()
+
+    def on_text_area_changed(self) -> None:
+        self._schedule_check()
+
+    def on_select_changed(self) -> None:
+        self._schedule_check()
+
+    def _schedule_check(self) -> None:
+        if self._check_timer is not None:
+            self._check_timer.stop()
+        self._check_timer = self.set_timer(0.25, self._check)
+
+    def _check(self) -> None:
+        self.form = self._read()
+        self.brief, problems = self.form.validate()
+        panel = self.query_one("#brief-problems", Static)
+        panel.set_class(bool(problems), "-invalid")
+        if self.brief is not None:
+            entities = ", ".join(e.name for e in self.brief.entities) or "no entities"
+            panel.update(
+                Content.from_markup(
+                    "[$text-success]✓ valid[/] — $entities, $count relation(s); "
+                    "ctrl+g starts the build on branch backend-agent/$name",
+                    entities=entities,
+                    count=len(self.brief.relations),
+                    name=self.brief.project.name,
+                )
+            )
+            return
+        offset = self.form.entities_offset()
+        lines = []
+        for problem in problems:
+            match = re.match(r"[^:]+:(\d+): ", problem)
+            where = ""
+            if match and int(match.group(1)) > offset:
+                where = f"  (entities editor line {int(match.group(1)) - offset})"
+            lines.append(f"✗ {problem}{where}")
+        panel.update(Content("\n".join(lines)))
+
+    # ---------------------------------------------------------------- actions
+    def action_save(self) -> None:
+        self._check()
+        if not self.loaded:
+            from ..modals import ConfirmModal
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self.loaded = True
+                    self._write()
+
+            self.app.push_screen(
+                ConfirmModal(
+                    f"Replace {self.path.name}?",
+                    "It could not be read into this form; saving writes the form instead.",
+                    yes="Replace",
+                ),
+                answer,
+            )
+            return
+        self._write()
+
+    def _write(self) -> None:
+        from ...core.brief import write_brief_text
+
+        text = self.form.compose()
+        if self.app.guard(lambda: write_brief_text(self.path, text) or True, "save the brief"):
+            note = "" if self.brief else " (it still has problems: see below)"
+            self.notify(f"saved {self.path}{note}")
+
+    def action_start(self) -> None:
+        self._check()
+        if self.brief is None:
+            self.notify("fix the problems listed below first", severity="error")
+            return
+        brief, app = self.brief, self.app
+
+        def work():
+            from ...engine import BuildSession
+            from ...providers import create_provider
+
+            provider = app.provider_override or (create_provider("offline") if app.demo else None)
+            return BuildSession.start(app.repo, brief, provider=provider)
+
+        self.notify(f"starting build {brief.project.name}…")
+        app.run_engine(
+            work,
+            doing=f"start build {brief.project.name}",
+            done=lambda session: app.session_ready(session, generate=True),
+        )
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,426 @@
+"""Phase: one screen class for all six phases — generate, review, edit, revise, commit.
+
+It renders the session's record of the phase and calls the session's methods; the
+provider and git run in thread workers, and everything they report arrives here as
+messages, in order.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, Footer, Header, Markdown, OptionList, Static
+from textual.widgets.markdown import MarkdownStream
+
+from ...core.phases import PHASES, phase
+from ..widgets.diff_view import DiffView
+from ..widgets.file_editor import FileEditor
+from ..widgets.file_list import RATIONALE, FileList
+from ..widgets.stepper import Stepper
+from .phase_edits import EditActions
+from .phase_runs import ProviderRuns
+from .phase_text import file_bar, rationale_markdown, review_counts
+
+if TYPE_CHECKING:
+    from ..app import WizardApp
+
+REVIEW_ACTIONS = {"approve", "reject", "approve_all", "edit", "edit_external", "reset"}
+
+
+class PhaseScreen(EditActions, ProviderRuns, Screen):
+    app: WizardApp
+    BINDINGS = [
+        Binding("a", "approve", "Approve", id="phase.approve", tooltip="Approve the selected file"),
+        Binding(
+            "x", "reject", "Reject", id="phase.reject", tooltip="Reject the file, with a reason"
+        ),
+        Binding(
+            "A",
+            "approve_all",
+            "Approve all",
+            id="phase.approve-all",
+            tooltip="Approve every pending or edited file",
+        ),
+        Binding("e", "edit", "Edit", id="phase.edit", tooltip="Edit the file in place"),
+        Binding(
+            "E",
+            "edit_external",
+            "$EDITOR",
+            id="phase.edit-external",
+            tooltip="Edit the file in your editor",
+        ),
+        Binding(
+            "v", "toggle_split", "Split", id="phase.split", tooltip="Unified or side-by-side diff"
+        ),
+        Binding(
+            "m",
+            "toggle_rendered",
+            "Rendered",
+            id="phase.rendered",
+            show=False,
+            tooltip="Show a Markdown file rendered",
+        ),
+        Binding(
+            "R",
+            "reset",
+            "Reset file",
+            id="phase.reset",
+            show=False,
+            tooltip="Back to the proposal, undecided",
+        ),
+        Binding(
+            "r",
+            "revise",
+            "Revise",
+            id="phase.revise",
+            tooltip="Ask for a new proposal with your feedback",
+        ),
+        Binding("c", "commit", "Commit", id="phase.commit", tooltip="Commit the approved files"),
+        Binding(
+            "g",
+            "generate",
+            "Generate",
+            id="phase.generate",
+            tooltip="Ask the provider for this phase",
+        ),
+        Binding(
+            "U",
+            "undo",
+            "Undo commit",
+            id="phase.undo",
+            show=False,
+            tooltip="Drop the last phase commit",
+        ),
+        Binding("n", "next_phase", "Next", id="phase.next", tooltip="Go to the next phase"),
+        Binding(
+            "p", "previous_phase", "Prev", id="phase.previous", tooltip="Go to the previous phase"
+        ),
+        Binding(
+            "s",
+            "summary",
+            "Summary",
+            id="phase.summary",
+            show=False,
+            tooltip="Commits, usage and how to merge",
+        ),
+        Binding(
+            "escape", "escape", "Cancel", id="phase.cancel", show=False, tooltip="Stop the provider"
+        ),
+    ]
+
+    def __init__(self, phase_id: str, *, generate: bool = False) -> None:
+        super().__init__()
+        self.phase = phase(phase_id)
+        self.auto_generate = generate
+        self.busy = False
+        self.rendered = False
+        self.editing: str | None = None
+        self._bases: dict[str, str] = {}
+        self._cancel: threading.Event | None = None
+        self._stream: MarkdownStream | None = None
+        self._edit_timer: Timer | None = None
+
+    @property
+    def session(self):
+        return self.app.session
+
+    @property
+    def record(self):
+        return self.session.record(self.phase.id)
+
+    # ----------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Stepper(id="stepper")
+        with Horizontal(id="phase-body"):
+            with Vertical(id="phase-side"):
+                yield FileList(id="files")
+                yield Static(id="counts")
+            with Vertical(id="phase-main"):
+                yield Static(id="file-bar")
+                with ContentSwitcher(id="view", initial="rationale-scroll"):
+                    with VerticalScroll(id="rationale-scroll"):
+                        yield Markdown(id="rationale")
+                    yield DiffView(id="diff")
+                    yield FileEditor(id="editor")
+                    with VerticalScroll(id="preview-scroll"):
+                        yield Markdown(id="preview")
+        yield Static(id="progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        session = self.session
+        if session.state.current != self.phase.id:
+            self.app.guard(lambda: session.goto(self.phase.id), "change phase")
+        self.refresh_all()
+        self.query_one(FileList).focus()
+        record = self.record
+        if record.proposal is None and record.status != "committed":
+            if self.auto_generate:
+                self.action_generate()
+
+    def refresh_all(self) -> None:
+        """Draw the phase from the session's record."""
+        state, record = self.session.state, self.record
+        self.sub_title = f"{state.build} · {state.branch} · {self.session.provider_label}"
+        self.title = f"Phase {self.phase.number} of {len(PHASES)}: {self.phase.title}"
+        self.query_one(Stepper).show({p: r.status for p, r in state.phases.items()}, self.phase.id)
+        proposal = record.proposal
+        if proposal is not None:
+            self._bases = (
+                self.app.guard(
+                    lambda: self.session.base_contents(
+                        [c.path for c in proposal.changes if c.action != "create"]
+                    ),
+                    "read the branch",
+                )
+                or {}
+            )
+        files = [
+            (c.path, c.action, record.review(c.path).state(c))
+            for c in (proposal.changes if proposal else [])
+        ]
+        self.query_one(FileList).load("≡ Rationale and questions", files)
+        self._update_counts()
+        self.show_selected()
+        self.refresh_bindings()
+
+    def _update_counts(self) -> None:
+        self.query_one("#counts", Static).update(review_counts(self.record))
+
+    # -------------------------------------------------------------- selection
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id == "files" and not self.busy:
+            self.show_selected()
+
+    def selected_path(self) -> str | None:
+        chosen = self.query_one(FileList).highlighted_id
+        return None if chosen in (None, RATIONALE) else chosen
+
+    def show_selected(self) -> None:
+        if self.editing is not None:
+            self._close_editor()
+        switcher = self.query_one("#view", ContentSwitcher)
+        bar = self.query_one("#file-bar", Static)
+        path = self.selected_path()
+        record = self.record
+        if path is None or record.proposal is None:
+            bar.update(Content.styled(self.phase.goal, "$text-muted"))
+            switcher.current = "rationale-scroll"
+            if not self.busy:
+                self.query_one("#rationale", Markdown).update(
+                    rationale_markdown(self.phase, record)
+                )
+            return
+        change = record.proposal.change(path)
+        review = record.review(path)
+        old = self._bases.get(path)
+        new = None if change.action == "delete" else review.target(change)
+        diff = self.query_one(DiffView)
+        diff.show(path, old, new)
+        bar.update(file_bar(change, review.state(change), review.comment, diff.diff))
+        if self.rendered and path.endswith(".md") and new is not None:
+            self.query_one("#preview", Markdown).update(new)
+            switcher.current = "preview-scroll"
+        else:
+            switcher.current = "diff"
+
+    def _mark(self, path: str) -> None:
+        change = self.record.proposal.change(path)
+        self.query_one(FileList).set_state(
+            path, change.action, self.record.review(path).state(change)
+        )
+        self._update_counts()
+        self.show_selected()
+
+    def _next_undecided(self) -> None:
+        files = self.query_one(FileList)
+        record = self.record
+        changes = record.proposal.changes if record.proposal else []
+        start = files.highlighted or 0
+        for offset in range(1, len(changes) + 1):
+            index = (start - 1 + offset) % len(changes)
+            change = changes[index]
+            if record.review(change.path).state(change) in ("pending", "edited"):
+                files.highlighted = index + 1
+                return
+
+    # ---------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.session is None:
+            return False
+        record = self.record
+        if action == "generate":
+            return record.proposal is None and record.status != "committed"
+        if action == "undo":
+            return any(r.status == "committed" for r in self.session.state.phases.values())
+        if action in REVIEW_ACTIONS | {"revise", "commit"}:
+            if record.proposal is None or record.status == "committed":
+                return False
+            return None if self.busy else True
+        if action in ("next_phase", "previous_phase", "summary"):
+            return None if self.busy else True
+        return True
+
+    def _reviewable(self, what: str) -> str | None:
+        """The selected file, when a review action makes sense right now."""
+        if self.busy or self.record.proposal is None or self.record.status == "committed":
+            return None
+        path = self.selected_path()
+        if path is None:
+            self.notify(f"select a file to {what} (up/down in the list)", severity="warning")
+        return path
+
+    def action_approve(self) -> None:
+        path = self._reviewable("approve")
+        if path and self.app.guard(lambda: self.session.approve(path), f"approve {path}"):
+            self._mark(path)
+            self._next_undecided()
+
+    def action_reject(self) -> None:
+        path = self._reviewable("reject")
+        if path is None:
+            return
+        from ..modals import PromptModal
+
+        def rejected(comment: str | None) -> None:
+            if comment is not None and self.app.guard(
+                lambda: self.session.reject(path, comment), f"reject {path}"
+            ):
+                self._mark(path)
+                self._next_undecided()
+
+        self.app.push_screen(
+            PromptModal(
+                f"Reject {path}",
+                "Why? (optional; the provider reads it when you revise). Enter rejects.",
+                multiline=False,
+                placeholder="e.g. use bigint keys here",
+            ),
+            rejected,
+        )
+
+    def action_approve_all(self) -> None:
+        if self._reviewable_phase() and self.app.guard(self.session.approve_all, "approve all"):
+            self.refresh_all()
+
+    def _reviewable_phase(self) -> bool:
+        return (
+            not self.busy and self.record.proposal is not None and self.record.status != "committed"
+        )
+
+    def action_reset(self) -> None:
+        path = self._reviewable("reset")
+        if path and self.app.guard(lambda: self.session.reset(path), f"reset {path}"):
+            self._mark(path)
+
+    def action_toggle_split(self) -> None:
+        diff = self.query_one(DiffView)
+        diff.split = not diff.split
+
+    def action_toggle_rendered(self) -> None:
+        self.rendered = not self.rendered
+        self.show_selected()
+
+    # -------------------------------------------------------------- committing
+    def action_commit(self) -> None:
+        if not self._reviewable_phase():
+            return
+        self.app.edits.flush()
+        session, record = self.session, self.record
+        approved = record.approved()
+        if not approved:
+            self.notify(
+                "nothing is approved yet: approve files with a (or all with A) first",
+                severity="warning",
+            )
+            return
+        from ..modals import CommitModal
+
+        files = [f"{c.action:<6} {c.path}" for c in approved]
+        left = len(record.proposal.changes) - len(approved)
+        title = f"Commit phase {self.phase.number}: {self.phase.title}"
+        if left:
+            title += f" ({left} file{'s stay' if left != 1 else ' stays'} out: not approved)"
+
+        def commit(message: str | None) -> None:
+            if message is None:
+                return
+            self._set_busy(True, "committing…")
+            self.app.run_engine(
+                lambda: session.commit(message),
+                doing=f"commit phase {self.phase.number}",
+                done=self._committed,
+                failed=lambda: self._set_busy(False),
+            )
+
+        self.app.push_screen(
+            CommitModal(title, session.commit_message(), files, session.commit_trailers()), commit
+        )
+
+    def _committed(self, sha: str) -> None:
+        self._set_busy(False)
+        self.notify(f"committed {sha[:10]} on {self.session.state.branch}", title=self.phase.title)
+        if self.phase.number == len(PHASES):
+            self.action_summary()
+            self.refresh_all()
+        else:
+            self.app.switch_screen(PhaseScreen(PHASES[self.phase.number].id, generate=True))
+
+    def action_undo(self) -> None:
+        if self.busy:
+            return
+        from ..modals import ConfirmModal
+
+        committed = [p for p in PHASES if self.session.record(p.id).status == "committed"]
+        if not committed:
+            return
+        last = committed[-1]
+        sha = (self.session.record(last.id).commit or "")[:10]
+
+        def undo(yes: bool | None) -> None:
+            if yes:
+                self.app.run_engine(
+                    self.session.undo,
+                    doing="undo the last commit",
+                    done=lambda undone: self.app.switch_screen(PhaseScreen(undone.id)),
+                )
+
+        self.app.push_screen(
+            ConfirmModal(
+                f"Undo phase {last.number} ({last.title})?",
+                f"Commit {sha} leaves {self.session.state.branch}; the proposal and your "
+                "decisions are kept, so you can change them and commit again.",
+                yes="Undo",
+            ),
+            undo,
+        )
+
+    # ------------------------------------------------------------- navigation
+    def action_next_phase(self) -> None:
+        self._go(self.phase.number + 1)
+
+    def action_previous_phase(self) -> None:
+        self._go(self.phase.number - 1)
+
+    def action_goto_phase(self, phase_id: str) -> None:
+        self._go(phase(phase_id).number)
+
+    def _go(self, number: int) -> None:
+        if self.busy or not 1 <= number <= len(PHASES) or number == self.phase.number:
+            return
+        self._close_editor()
+        self.app.switch_screen(PhaseScreen(PHASES[number - 1].id))
+
+    def action_summary(self) -> None:
+        from .summary import SummaryScreen
+
+        self._close_editor()
+        self.app.push_screen(SummaryScreen())

@@ -1,0 +1,103 @@
+"""The Phase screen's editing: in place (saved through the engine as you type, a moment
+after the last keystroke) and in the person's own editor."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import ContentSwitcher, Static
+
+from ..widgets.file_editor import FileEditor
+from ..widgets.file_list import FileList
+
+EDIT_DELAY = 0.4
+"""Seconds after the last keystroke before an in-place edit is saved through the engine."""
+
+
+class EditActions:
+    """Mixed into PhaseScreen: needs its session, record, `_reviewable` and `_mark`."""
+
+    def action_edit(self) -> None:
+        path = self._reviewable("edit")
+        if path is None:
+            return
+        if self.record.proposal.change(path).action == "delete":
+            self.notify(
+                f"{path} is proposed for deletion; there is nothing to edit", severity="warning"
+            )
+            return
+        editor = self.query_one(FileEditor)
+        editor.open(path, self.session.content(path))
+        self.editing = path
+        self.query_one("#view", ContentSwitcher).current = "editor"
+        self.query_one("#file-bar", Static).update(
+            Content.from_markup(
+                "[b]Editing $path[/b] — saved as you type; esc when done", path=path
+            )
+        )
+        editor.focus()
+
+    def on_text_area_changed(self, event: FileEditor.Changed) -> None:
+        if event.text_area.id != "editor" or self.editing is None:
+            return
+        path, text = self.editing, event.text_area.text
+        if text == self.session.content(path) and self.app.edits.pending is None:
+            return
+        self.app.edits.hold(path, text, self._save_edit)
+        if self._edit_timer is not None:
+            self._edit_timer.stop()
+        self._edit_timer = self.set_timer(EDIT_DELAY, self._flush_edit)
+
+    def _flush_edit(self) -> None:
+        self.app.guard(self.app.edits.flush, "save your edit")
+
+    def _save_edit(self, path: str, text: str) -> None:
+        self.session.edit(path, text)
+        change = self.record.proposal.change(path)
+        self.query_one(FileList).set_state(
+            path, change.action, self.record.review(path).state(change)
+        )
+        self._update_counts()
+
+    def on_file_editor_closed(self) -> None:
+        self._close_editor()
+        self.show_selected()
+        self.query_one(FileList).focus()
+
+    def _close_editor(self) -> None:
+        if self._edit_timer is not None:
+            self._edit_timer.stop()
+        self._flush_edit()
+        self.editing = None
+
+    def action_edit_external(self) -> None:
+        path = self._reviewable("edit")
+        if path is None:
+            return
+        if self.record.proposal.change(path).action == "delete":
+            self.notify(
+                f"{path} is proposed for deletion; there is nothing to edit", severity="warning"
+            )
+            return
+        from textual.app import SuspendNotSupported
+
+        from ..edits import edit_externally
+
+        command = self.app.config.editor_command()
+        before = self.session.content(path)
+        try:
+            try:
+                with self.app.suspend():
+                    after = edit_externally(command, path, before)
+            except SuspendNotSupported:
+                after = edit_externally(command, path, before)
+        except OSError as error:
+            self.app.show_error(
+                error,
+                f"edit {path} with {command[0]}",
+                ['set the editor in config.toml, e.g. editor = "nano", or set $EDITOR'],
+            )
+            return
+        if after != before and self.app.guard(
+            lambda: self.session.edit(path, after), f"edit {path}"
+        ):
+            self._mark(path)

@@ -1,0 +1,140 @@
+"""The Phase screen's provider runs: generate and revise in a worker thread, the rationale
+streaming in, a progress line, and escape to cancel."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import ContentSwitcher, Markdown, Static
+
+from ..widgets.file_list import FileList
+
+if TYPE_CHECKING:
+    from ...core.events import Event
+
+
+class EngineEvent(Message):
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class EngineFinished(Message):
+    def __init__(self, error: BaseException | None) -> None:
+        super().__init__()
+        self.error = error
+
+
+class ProviderRuns:
+    """Mixed into PhaseScreen: needs its session, record and `refresh_all`."""
+
+    def action_generate(self) -> None:
+        if self.busy or self.record.proposal is not None:
+            return
+        self._run_provider(None)
+
+    def action_revise(self) -> None:
+        if not self._reviewable_phase():
+            return
+        from ..modals import PromptModal
+
+        def revise(feedback: str | None) -> None:
+            if feedback:
+                self._run_provider(feedback)
+
+        self.app.push_screen(
+            PromptModal(
+                f"Revise phase {self.phase.number}: {self.phase.title}",
+                "What should change? The provider proposes again with your words and your "
+                "decisions; approvals of files that come back unchanged are kept.",
+                multiline=True,
+                placeholder="e.g. use a modular monolith, and name the tables in singular",
+            ),
+            revise,
+        )
+
+    def _run_provider(self, feedback: str | None) -> None:
+        self.app.edits.flush()
+        session, phase_id = self.session, self.phase.id
+        cancel = self._cancel = threading.Event()
+        self._set_busy(
+            True, f"{'revising' if feedback else 'generating'} with {session.provider_label}…"
+        )
+        markdown = self.query_one("#rationale", Markdown)
+        markdown.update("")
+        self.query_one("#view", ContentSwitcher).current = "rationale-scroll"
+        self.query_one(FileList).highlighted = 0
+        self._stream = Markdown.get_stream(markdown)
+
+        def work() -> None:
+            try:
+                events = (
+                    session.revise(feedback, cancel=cancel)
+                    if feedback
+                    else session.generate(phase_id, cancel=cancel)
+                )
+                for event in events:
+                    self.post_message(EngineEvent(event))
+            except BaseException as error:  # noqa: BLE001 - reported on screen
+                self.post_message(EngineFinished(error))
+            else:
+                self.post_message(EngineFinished(None))
+
+        self.app.run_engine(work, doing="generate", cancel=cancel)
+
+    async def on_engine_event(self, message: EngineEvent) -> None:
+        from ...core.events import Progress, TextDelta, UsageReport
+
+        event = message.event
+        if isinstance(event, TextDelta) and self._stream is not None:
+            await self._stream.write(event.text)
+        elif isinstance(event, Progress):
+            count = f" ({event.files} files)" if event.files else ""
+            self._progress(f"{event.message}{count}")
+        elif isinstance(event, UsageReport):
+            usage = event.usage
+            self._progress(f"{usage.input_tokens + usage.output_tokens:,} tokens so far")
+
+    async def on_engine_finished(self, message: EngineFinished) -> None:
+        if self._stream is not None:
+            await self._stream.stop()
+            self._stream = None
+        self._set_busy(False)
+        self._cancel = None
+        error = message.error
+        if error is not None:
+            from ...providers.base import Cancelled
+
+            if isinstance(error, Cancelled):
+                self.notify("cancelled: the phase is as it was before", severity="warning")
+            else:
+                self.app.show_error(
+                    error,
+                    f"generate phase {self.phase.number} ({self.phase.id})",
+                    [
+                        "the phase is as it was before; press g to try again"
+                        if self.record.proposal is None
+                        else "your proposal and decisions are as they were; press r to try again"
+                    ],
+                )
+        self.refresh_all()
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        self.busy = busy
+        self.set_class(busy, "-busy")
+        self._progress(text)
+        self.refresh_bindings()
+
+    def _progress(self, text: str) -> None:
+        hint = "  ·  esc cancels" if self.busy and self._cancel is not None else ""
+        self.query_one("#progress", Static).update(Content(f"⟳ {text}{hint}" if text else ""))
+
+    def action_escape(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+            self._progress("cancelling…")
+        elif self.rendered:
+            self.action_toggle_rendered()

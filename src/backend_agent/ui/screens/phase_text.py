@@ -1,0 +1,82 @@
+"""What the Phase screen says about a phase and a file, as text: kept apart from the screen
+so the wording can be read (and tested) without running one."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+
+if TYPE_CHECKING:
+    from ...core.diff import FileDiff
+    from ...core.phases import Phase
+    from ...core.proposal import FileChange
+    from ...engine.state import PhaseRecord
+
+STATE_WORDS = {
+    "pending": ("undecided", "$text-muted"),
+    "approved": ("approved", "$text-success"),
+    "rejected": ("rejected", "$text-error"),
+    "edited": ("edited, not approved", "$text-warning"),
+}
+
+
+def rationale_markdown(phase: Phase, record: PhaseRecord) -> str:
+    """The provider's reasons, then its open questions and anything refused."""
+    proposal = record.proposal
+    if proposal is None:
+        lines = [f"# Phase {phase.number}: {phase.title}", "", phase.goal, ""]
+        if record.error:
+            lines += [f"**The last attempt failed:** {record.error}", ""]
+        if record.status == "committed":
+            lines.append("This phase is committed.")
+        else:
+            lines.append("Press **g** to ask the provider for this phase.")
+        return "\n".join(lines)
+    parts = [proposal.summary.strip()]
+    if proposal.questions:
+        parts.append("## Open questions\n\n" + "\n".join(f"- {q}" for q in proposal.questions))
+    if record.refused:
+        parts.append(
+            "## Refused by the safety rules\n\nThese files were proposed but will not be "
+            "written:\n\n" + "\n".join(f"- `{r.path}`: {r.reason}" for r in record.refused)
+        )
+    if record.status == "committed" and record.commit:
+        parts.append(f"*Committed as `{record.commit[:10]}`.*")
+    return "\n\n".join(parts) + "\n"
+
+
+def file_bar(change: FileChange, state: str, comment: str, diff: FileDiff) -> Content:
+    """One line over the diff: the path, what happens to it, the decision, the size."""
+    word, style = STATE_WORDS[state]
+    text = Content.assemble(
+        (change.path, "bold"),
+        f"  {change.action} {change.kind}  ",
+        (f"+{diff.added}", "$text-success"),
+        " ",
+        (f"−{diff.removed}", "$text-error"),
+        "  ",
+        (word, style),
+    )
+    if comment:
+        text += Content.styled(f"  “{comment}”", "$text-error italic")
+    if change.why:
+        text += Content.styled(f"\n{change.why}", "$text-muted")
+    return text
+
+
+def review_counts(record: PhaseRecord) -> Content:
+    proposal = record.proposal
+    if proposal is None:
+        return Content.styled(record.status, "$text-muted")
+    states = [record.review(c.path).state(c) for c in proposal.changes]
+    total = len(states)
+    parts = [f"{states.count('approved')} of {total} approved"]
+    for state in ("rejected", "edited"):
+        if states.count(state):
+            parts.append(f"{states.count(state)} {state}")
+    if record.refused:
+        parts.append(f"{len(record.refused)} refused")
+    if record.status == "committed":
+        parts.append(f"committed {record.commit[:10] if record.commit else ''}")
+    return Content(" · ".join(parts))

@@ -1,0 +1,183 @@
+"""Welcome: start a build, resume one of this repository's builds, or try the demo.
+
+It paints before the engine is imported; the builds and the provider fill in a moment
+later from a worker.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ... import __version__
+
+if TYPE_CHECKING:
+    from ..app import WizardApp
+
+NEW, DEMO = "@new", "@demo"
+
+
+class WelcomeScreen(Screen):
+    app: WizardApp
+    BINDINGS = [
+        Binding("n", "new_build", "New build", id="welcome.new", tooltip="Start a build"),
+        Binding("d", "demo", "Demo", id="welcome.demo", tooltip="A scratch repo, offline"),
+        Binding("enter", "open_selected", "Open", id="welcome.open", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="welcome"):
+            yield Static(
+                Content.from_markup(
+                    "[b]backend-agent[/b] $version\n"
+                    "[dim]Build a production-grade backend with a person in the loop: a model "
+                    "proposes each phase, you review every file, approved work lands on its "
+                    "own git branch.[/]",
+                    version=__version__,
+                ),
+                id="welcome-intro",
+            )
+            yield Static(id="welcome-repo")
+            yield Static(Content.styled("Provider   …", "$text-muted"), id="welcome-provider")
+            yield OptionList(id="welcome-choices")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_repo()
+        choices = self.query_one("#welcome-choices", OptionList)
+        choices.add_options(self._fixed_choices([]))
+        choices.focus()
+        self.refresh_builds()
+        self.app.run_engine(self._provider_label, doing="set up the provider", done=self._provider)
+
+    def _show_repo(self) -> None:
+        text = Content.from_markup("Repository [b]$repo[/]", repo=str(self.app.repo))
+        if self.app.demo:
+            text += Content.styled("  (a scratch repo made by `backend-agent demo`)", "$text-muted")
+        self.query_one("#welcome-repo", Static).update(text)
+
+    # ---------------------------------------------------------------- builds
+    def refresh_builds(self) -> None:
+        def work():
+            from ...engine import BuildSession
+
+            return BuildSession.list(self.app.repo)
+
+        self.app.run_engine(work, doing="list this repository's builds", done=self._builds)
+
+    def _builds(self, builds: list) -> None:
+        choices = self.query_one("#welcome-choices", OptionList)
+        choices.clear_options()
+        choices.add_options(self._fixed_choices(builds))
+        choices.highlighted = 1 if builds else 0
+
+    def _fixed_choices(self, builds: list) -> list[Option]:
+        options = [
+            Option(
+                Content.from_markup(
+                    "[b]New build[/b]  [dim]from backend-brief.toml in this repository, or a "
+                    "blank brief[/]"
+                ),
+                id=NEW,
+            )
+        ]
+        for build in builds:
+            done = ", ".join(build.committed) or "nothing committed yet"
+            provider = f"{build.provider} ({build.model})" if build.model else build.provider
+            options.append(
+                Option(
+                    Content.from_markup(
+                        "[b]Resume $name[/b]  at [b]$phase[/b]  [dim]· $done · $provider · "
+                        "$when[/]",
+                        name=build.build,
+                        phase=build.phase,
+                        done=done,
+                        provider=provider,
+                        when=f"{build.updated:%Y-%m-%d %H:%M} UTC",
+                    ),
+                    id=f"build:{build.build}",
+                )
+            )
+        options.append(
+            Option(
+                Content.from_markup(
+                    "[b]Demo[/b]  [dim]a scratch repository with the example brief, built "
+                    "offline[/]"
+                ),
+                id=DEMO,
+            )
+        )
+        return options
+
+    # -------------------------------------------------------------- provider
+    def _provider_label(self) -> Content:
+        import os
+
+        from ...providers import create_provider, default_provider_name
+
+        if self.app.provider_override is not None:
+            return Content.from_markup("[b]$label[/b]", label=self.app.provider_override.label)
+        name = default_provider_name()
+        if name == "offline":
+            return Content.from_markup(
+                "[b]offline[/b] [dim]— no ANTHROPIC_API_KEY is set, so the built-in generator "
+                "proposes (phases are deterministic; revisions cannot use feedback)[/]"
+            )
+        try:
+            provider = create_provider(name)
+        except Exception as error:  # noqa: BLE001 - shown, not raised: review still works
+            message = getattr(error, "message", str(error))
+            return Content.from_markup(
+                "[b]$name[/b] [$text-error]— cannot be used: $message[/]",
+                name=name,
+                message=message,
+            )
+        key = "ANTHROPIC_API_KEY is set" if os.environ.get("ANTHROPIC_API_KEY") else ""
+        return Content.from_markup("[b]$label[/b] [dim]— $key[/]", label=provider.label, key=key)
+
+    def _provider(self, label: Content) -> None:
+        self.query_one("#welcome-provider", Static).update(Content("Provider   ") + label)
+
+    # --------------------------------------------------------------- actions
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self._open(event.option.id)
+
+    def action_open_selected(self) -> None:
+        choices = self.query_one("#welcome-choices", OptionList)
+        if choices.highlighted is not None:
+            self._open(choices.get_option_at_index(choices.highlighted).id)
+
+    def _open(self, choice: str | None) -> None:
+        if choice == NEW:
+            self.action_new_build()
+        elif choice == DEMO:
+            self.action_demo()
+        elif choice and choice.startswith("build:"):
+            self.app.open_build(choice.removeprefix("build:"))
+
+    def action_new_build(self) -> None:
+        from .brief import BriefScreen
+
+        self.app.push_screen(BriefScreen(self.app.repo / "backend-brief.toml"))
+
+    def action_demo(self) -> None:
+        def work():
+            from ...demo import make_demo_repo
+
+            return make_demo_repo(None)
+
+        self.app.run_engine(work, doing="make the demo repository", done=self._demo_ready)
+
+    def _demo_ready(self, repo) -> None:
+        self.app.repo, self.app.demo = repo, True
+        self._show_repo()
+        self.refresh_builds()
+        self.action_new_build()
