@@ -76,3 +76,13 @@ def pg_server():
     )
     yield server
     server.stop()
+
+
+@pytest.fixture
+def pg_env(pg_server, monkeypatch):
+    """Checks in this test use the session's PostgreSQL, as they would a user's server
+    given in BACKEND_AGENT_DATABASE_URL (no second cluster per test process)."""
+    from backend_agent.checks.postgres import ENV_URL
+
+    monkeypatch.setenv(ENV_URL, pg_server.base_url)
+    return pg_server

@@ -55,6 +55,7 @@ def test_build_done_when_command(repo, capsys):
     assert phases["architecture"]["status"] == phases["data-model"]["status"] == "committed"
     assert phases["service-layer"]["status"] == "pending"
     files = {f["path"]: f for f in phases["data-model"]["files"]}
+    checks = files["migrations/0001_init.sql"].pop("checks")
     assert files["migrations/0001_init.sql"] == {
         "path": "migrations/0001_init.sql",
         "action": "create",
@@ -62,8 +63,12 @@ def test_build_done_when_command(repo, capsys):
         "review": "approved",
         "comment": None,
         "hunks": [],
-        "checks": [],
     }
+    assert [(c["check"], c["status"]) for c in checks] == [
+        ("secrets", "pass"),
+        ("sql.parse", "pass"),
+        ("sql.apply", "pass"),
+    ]
     assert report["refused"] == [] and report["usage"]["input_tokens"] == 0
     log = git(repo, "log", "--format=%H %s", "backend-agent/bookmarks").splitlines()
     assert [line.split(" ", 1)[1] for line in log[:2]] == [

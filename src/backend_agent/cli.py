@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--build", dest="name", help="build name (default: the project name)")
     build.add_argument("--json", action="store_true", help="print a JSON report on stdout")
+    _checking(build)
 
     resume = sub.add_parser("resume", help="continue a build (wizard, or headless with --approve)")
     resume.add_argument("name", nargs="?", metavar="BUILD")
@@ -69,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     resume.add_argument("--provider", choices=("offline", "anthropic", "replay"))
     resume.add_argument("--model")
     resume.add_argument("--json", action="store_true")
+    _checking(resume)
 
     builds = sub.add_parser("builds", help="list the builds of a repository")
     _repo(builds)
@@ -114,6 +116,36 @@ def _repo(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repo", default=".", help="the git repository (default: here)")
 
 
+def _checking(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--checks",
+        choices=("all", "quick", "none"),
+        default="all",
+        help="check each proposal before deciding: all (default), quick (all but the "
+        "project's test run) or none",
+    )
+    parser.add_argument(
+        "--test-command",
+        metavar="CMD",
+        help="the project's test command, run in a copy of the proposed tree with "
+        "DATABASE_URL set (default: pytest, when the project has a pytest suite)",
+    )
+    parser.add_argument(
+        "--test-timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="stop the test run after this long and fail it (300)",
+    )
+    parser.add_argument(
+        "--fix-rounds",
+        type=int,
+        default=0,
+        metavar="N",
+        help="send failed checks back to the provider as feedback up to N times (0)",
+    )
+
+
 # --------------------------------------------------------------------------- commands
 def cmd_build(args: argparse.Namespace) -> int:
     from .core.brief import load_brief
@@ -123,7 +155,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     brief = load_brief(args.brief)
     phases = parse_phase_range(args.phases)
-    _check_policy(args.approve)
+    checks = _check_options(args)
     if args.provider is None:
         chosen = default_provider_name()
         why = "ANTHROPIC_API_KEY is set" if chosen == "anthropic" else "no ANTHROPIC_API_KEY"
@@ -133,7 +165,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     say(f"build {session.state.build}: branch {session.state.branch}")
     say(f"  worktree {session.state.worktree}")
     with session:
-        return _drive(session, phases, args.approve, args.json)
+        return _drive(session, phases, args.approve, args.json, checks, args.fix_rounds)
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
@@ -143,7 +175,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
     if args.approve is None:
         return _wizard(args.repo, build=args.name)
-    _check_policy(args.approve)
+    checks = _check_options(args)
     provider = create_provider(args.provider, args.model) if args.provider else None
     session = BuildSession.open(args.repo, args.name, provider=provider)
     with session:
@@ -152,23 +184,39 @@ def cmd_resume(args: argparse.Namespace) -> int:
         else:
             phases = [p for p in PHASES if p.number >= phase(session.state.current).number]
         say(f"build {session.state.build}: continuing at {session.state.current}")
-        return _drive(session, phases, args.approve, args.json)
+        return _drive(session, phases, args.approve, args.json, checks, args.fix_rounds)
 
 
-def _check_policy(policy: str) -> None:
-    if policy == "checks":
-        raise BadInput(
-            "--approve checks needs the checks, which this version does not have yet",
-            hint="use --approve all, or --approve none and review in the wizard",
-        )
+def _check_options(args: argparse.Namespace):
+    """The checks a headless run makes, from --checks/--test-*/--fix-rounds (None: none)."""
+    from .core.checks import CheckOptions
+
+    if args.checks == "none":
+        if args.approve == "checks":
+            raise BadInput(
+                "--approve checks decides by the checks, and --checks none turns them off",
+                hint="drop --checks none, or use --approve all or none",
+            )
+        if args.fix_rounds:
+            raise BadInput("--fix-rounds sends failed checks back, and --checks none runs none")
+        return None
+    if args.fix_rounds < 0 or args.fix_rounds > 10:
+        raise BadInput(f"--fix-rounds {args.fix_rounds}: give 0 to 10 rounds")
+    if not args.test_timeout > 0:
+        raise BadInput(f"--test-timeout {args.test_timeout:g}: give a number of seconds above 0")
+    return CheckOptions(
+        tests=args.checks == "all",
+        test_command=args.test_command,
+        test_timeout=args.test_timeout,
+    )
 
 
-def _drive(session, phases, policy: str, as_json: bool) -> int:
+def _drive(session, phases, policy: str, as_json: bool, checks=None, fix_rounds: int = 0) -> int:
     from .engine.autopilot import run_phases
     from .engine.report import build_report, has_problems
 
     try:
-        outcome = run_phases(session, phases, policy, say)
+        outcome = run_phases(session, phases, policy, say, checks=checks, fix_rounds=fix_rounds)
     except BackendAgentError as error:
         if as_json:
             report = build_report(session)
@@ -315,6 +363,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not args.headless:
         return _wizard(str(repo), demo=True)
     from .core.brief import load_brief
+    from .core.checks import CheckOptions
     from .core.phases import PHASES
     from .engine import BuildSession
     from .providers import create_provider
@@ -322,7 +371,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     brief = load_brief(repo / "backend-brief.toml")
     session = BuildSession.start(repo, brief, provider=create_provider("offline"))
     with session:
-        code = _drive(session, [p for p in PHASES if p.number <= 2], "all", as_json=False)
+        phases = [p for p in PHASES if p.number <= 2]
+        code = _drive(session, phases, "all", False, CheckOptions())
         say("")
         say(f"look at the result:  git -C {repo} log --stat {session.state.branch}")
         say(f"                     ls {session.state.worktree}")

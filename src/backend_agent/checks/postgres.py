@@ -7,12 +7,14 @@ that dir, and runs as an unprivileged user when we are root (initdb refuses root
 
 from __future__ import annotations
 
+import atexit
 import os
 import pwd
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -190,3 +192,31 @@ def find_server() -> Server | None:
     if bin_dir is not None:
         return start_cluster(bin_dir)
     return start_embedded()
+
+
+_shared: dict[str, object] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_server() -> Server | None:
+    """The server every check of this process uses: $BACKEND_AGENT_DATABASE_URL, else one
+    throwaway cluster started on first use (about 0.6 s) and stopped when the process exits.
+
+    Raises RuntimeError when a cluster should start but cannot (the reason is kept and
+    raised again, rather than paying for a failing initdb on every check)."""
+    url = os.environ.get(ENV_URL)
+    if url:
+        return Server(label=ENV_URL, base_url=url)
+    with _shared_lock:
+        if "server" not in _shared:
+            try:
+                server = find_server()
+            except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+                _shared["server"], _shared["error"] = None, str(error)
+            else:
+                _shared["server"], _shared["error"] = server, None
+                if server is not None:
+                    atexit.register(server.stop)
+        if _shared["error"]:
+            raise RuntimeError(_shared["error"])
+        return _shared["server"]  # type: ignore[return-value]

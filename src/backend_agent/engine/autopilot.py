@@ -6,8 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from ..core.checks import CheckOptions
 from ..core.events import Event
 from ..core.phases import Phase
+from . import checking
 from .session import BuildSession
 
 Policy = Literal["all", "checks", "none"]
@@ -26,11 +28,15 @@ def run_phases(
     policy: Policy,
     say: Callable[[str], None],
     on_event: Callable[[Event], None] = lambda event: None,
+    checks: CheckOptions | None = None,
+    fix_rounds: int = 0,
 ) -> Outcome:
     """Bring each phase in order to a commit, deciding approvals by `policy`.
 
     With `none`, the first phase that needs a decision is generated and left for the
     wizard: later phases build on what a person approves, so there is no point going on.
+    `checks` (None: no checks) run on each proposal before any decision; `fix_rounds`
+    times the failures go back to the provider as feedback.
     """
     outcome = Outcome(committed=[])
     for phase in phases:
@@ -48,15 +54,25 @@ def run_phases(
             for refusal in record.refused:
                 say(f"  refused {refusal.path}: {refusal.reason}")
             say(f"  proposed {len(record.proposal.changes) if record.proposal else 0} files")
+        if checks is not None:
+            found = checking.check_headless(session, checks, say, on_event)
+            checking.fix_rounds(session, fix_rounds, checks, say, on_event, found)
         if policy == "none":
             outcome.stopped = (
                 f"{label} is proposed and waits for review: open the wizard with "
                 f"`backend-agent resume {session.state.build}`"
             )
             break
-        approved = session.approve_all()
+        if policy == "checks":
+            approved, left = session.approve_checked()
+        else:
+            left = session.held_back()
+            approved = session.approve_all()
+            left = {p: f"{why}: approve it one by one" for p, why in left.items()}
         if approved:
             say(f"  approved {len(approved)} files")
+        for path, why in left.items():
+            say(f"  left {path}: {why}")
         if not record.approved():
             outcome.stopped = f"{label}: nothing is approved, so nothing was committed"
             break

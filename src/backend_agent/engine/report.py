@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.phases import PHASES
+from . import checking
 from .session import BuildSession
 
 
@@ -34,7 +35,7 @@ def build_report(session: BuildSession) -> dict[str, Any]:
                         }
                         for h, r in session.hunks(change.path, phase.id)
                     ],
-                    "checks": [],
+                    "checks": [r.model_dump() for r in checking.file_results(record, change) or []],
                 }
             )
         refused += [{"phase": phase.id, **r.model_dump()} for r in record.refused]
@@ -49,6 +50,7 @@ def build_report(session: BuildSession) -> dict[str, Any]:
                 "files": files,
                 "refused": [r.model_dump() for r in record.refused],
                 "usage": record.usage.model_dump(),
+                "checks": [r.model_dump() for r in checking.phase_results(record)],
             }
         )
     return {
@@ -69,6 +71,8 @@ def build_report(session: BuildSession) -> dict[str, Any]:
 def has_problems(report: dict[str, Any]) -> bool:
     """Exit 1 territory: something was rejected, refused or failed its checks."""
     for phase in report["phases"]:
+        if any(c["status"] == "fail" for c in phase["checks"]):
+            return True
         for file in phase["files"]:
             if file["review"] == "rejected" or any(c["status"] == "fail" for c in file["checks"]):
                 return True

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..core.brief import Brief
+from ..core.checks import CheckEvent, CheckOptions, CheckResult
 from ..core.errors import BadInput, Conflict, ProviderFailure
 from ..core.events import Event, ProposalReady, UsageReport
 from ..core.hunks import Hunk
@@ -419,7 +420,12 @@ class BuildSession:
         return review
 
     def approve_all(self) -> list[str]:
-        return self._each(self._approve, lambda r, c: r.state(c) in ("pending", "edited"))
+        """Approve every undecided file except those with a secret in them (`held_back`):
+        those need a one-by-one approval."""
+        held = self.held_back()
+        return self._each(
+            self._approve, lambda r, c: r.state(c) in ("pending", "edited") and c.path not in held
+        )
 
     def reject_all(self, comment: str = "") -> list[str]:
         return self._each(
@@ -476,6 +482,63 @@ class BuildSession:
             raise BadInput(str(error)) from None
         self.save()
         return review
+
+    # ------------------------------------------------------------------ checks
+    def check(
+        self,
+        paths: list[str] | None = None,
+        *,
+        options: CheckOptions | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[CheckEvent]:
+        """Check the current proposal (or some of its files) as it would be committed,
+        streaming progress and test output; results are saved stage by stage."""
+        from . import checking
+
+        return checking.run(self, paths, options or CheckOptions(), cancel)
+
+    def check_file(
+        self, path: str, *, cancel: threading.Event | None = None
+    ) -> Iterator[CheckEvent]:
+        """Re-check one file after an edit (every check but the test run)."""
+        return self.check([path], options=CheckOptions(tests=False), cancel=cancel)
+
+    def check_results(self, path: str, phase_id: str | None = None) -> list[CheckResult] | None:
+        """A file's results for its current content (None: never checked)."""
+        from . import checking
+
+        return checking.file_results(self.record(phase_id), self.change(path, phase_id))
+
+    def held_back(self) -> dict[str, str]:
+        """Undecided files with a secret in them, and what was found."""
+        from . import checking
+
+        return checking.held_back(self.record())
+
+    def approve_checked(self) -> tuple[list[str], dict[str, str]]:
+        """Approve the undecided files whose checks pass; say why each other one is left."""
+        from . import checking
+
+        passing, left = checking.sort_by_checks(self.record())
+        self._each(self._approve, lambda r, c: c.path in passing)
+        return passing, left
+
+    def fix_feedback(self) -> str | None:
+        from . import checking
+
+        return checking.fix_feedback(self.record())
+
+    def fix(self, *, cancel: threading.Event | None = None) -> Iterator[Event]:
+        """Ask the provider to fix what the checks found (a revision with the failures)."""
+        from . import checking
+
+        why = checking.CANNOT_REVISE.get(self.provider.name)
+        if why:
+            raise BadInput(why)
+        feedback = self.fix_feedback()
+        if feedback is None:
+            raise BadInput("the checks found nothing to fix", hint="run the checks first")
+        yield from self.revise(feedback, cancel=cancel)
 
     # -------------------------------------------------------------- committing
     def commit_message(self) -> str:

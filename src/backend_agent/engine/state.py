@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ..core.brief import Brief
+from ..core.checks import PhaseChecks
 from ..core.phases import PHASES
 from ..core.proposal import FileChange, Proposal
 from ..core.review import Review
@@ -39,6 +40,8 @@ class PhaseRecord(BaseModel):
     rounds: int = 0
     error: str | None = None
     usage: Usage = Field(default_factory=Usage)
+    checks: PhaseChecks | None = None
+    """The last check run of the proposal (see engine/checking.py)."""
 
     def review(self, path: str) -> Review:
         return self.reviews.setdefault(path, Review())

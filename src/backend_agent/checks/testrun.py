@@ -1,0 +1,284 @@
+"""The project's own tests, run in a scratch copy of the proposed tree, streamed line by line.
+
+The test code is model output: it runs in its own process group (so a timeout or a cancel
+takes all of it down) with an environment stripped of credentials. pytest suites are found
+on their own; any other command can be given. With pytest, failures are traced back to
+the test file and line that failed.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from ..core.checks import CheckResult
+
+CHECK = "tests"
+_SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)", re.IGNORECASE)
+_MISSING = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
+_PYTEST_CONFIG = re.compile(r"^\[tool\.pytest\.ini_options\]", re.MULTILINE)
+
+
+@dataclass
+class Plan:
+    command: list[str]
+    label: str
+    pytest: bool
+    """Ours: we added the flags that let failures be traced to files."""
+
+
+def detect(paths: list[str], pyproject: str | None) -> Plan | None:
+    """A pytest run when the tree has a pytest suite, else None."""
+    has_tests = any(_is_test_file(p) for p in paths) or "pytest.ini" in paths
+    if not has_tests and not (pyproject and _PYTEST_CONFIG.search(pyproject)):
+        return None
+    return Plan([sys.executable, "-m", "pytest"], "pytest", pytest=True)
+
+
+def custom(command: str) -> Plan:
+    return Plan(shlex.split(command), command, pytest=False)
+
+
+def _is_test_file(path: str) -> bool:
+    pure = PurePosixPath(path)
+    return pure.suffix == ".py" and (
+        pure.name.startswith("test_") or pure.stem.endswith("_test") or pure.name == "conftest.py"
+    )
+
+
+@dataclass
+class Outcome:
+    phase: CheckResult
+    files: dict[str, list[CheckResult]] = field(default_factory=dict)
+
+
+def environment(root: Path, database_url: str | None) -> dict[str, str]:
+    """Ours minus credentials and pytest's own variables, plus the scratch tree on the path
+    and the throwaway database."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not _SECRET_ENV.search(key) and not key.startswith(("PYTEST_", "ANTHROPIC_", "COV_"))
+    }
+    env["PYTHONPATH"] = os.pathsep.join(str(p) for p in (root / "src", root) if p.is_dir())
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+def run(
+    root: Path,
+    plan: Plan,
+    *,
+    database_url: str | None,
+    timeout: float,
+    cancel: threading.Event,
+) -> Generator[str, None, Outcome]:
+    """Yield the output line by line; return what it means."""
+    command = list(plan.command)
+    junit = root.parent / f"{root.name}-junit.xml"
+    if plan.pytest:
+        command += [
+            "-q",
+            "-rfE",
+            "--tb=short",
+            "--color=no",
+            "-p",
+            "no:cacheprovider",
+            f"--junitxml={junit}",
+            "-o",
+            "junit_family=xunit1",
+            f"--rootdir={root}",
+        ]
+    started = time.monotonic()
+    try:
+        process = subprocess.Popen(
+            command,
+            cwd=root,
+            env=environment(root, database_url),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+        )
+    except OSError as error:
+        return Outcome(CheckResult(check=CHECK, status="fail", message=f"{plan.label}: {error}"))
+    lines: queue.Queue[str | None] = queue.Queue()
+    reader = threading.Thread(target=_pump, args=(process, lines), daemon=True)
+    reader.start()
+    output: list[str] = []
+    stopped: str | None = None
+    try:
+        while True:
+            try:
+                line = lines.get(timeout=0.1)
+            except queue.Empty:
+                line = ""
+            if line is None:
+                break
+            if line:
+                output.append(line)
+                yield line
+            if cancel.is_set():
+                stopped = "cancelled"
+            elif time.monotonic() - started > timeout:
+                stopped = "timeout"
+            if stopped:
+                _kill(process)
+                break
+    finally:
+        if process.poll() is None:
+            _kill(process)
+        process.wait()
+        reader.join(timeout=5)
+    seconds = time.monotonic() - started
+    try:
+        if stopped == "cancelled":
+            return Outcome(
+                CheckResult(check=CHECK, status="skipped", message="cancelled by the person")
+            )
+        if stopped == "timeout":
+            return Outcome(
+                CheckResult(
+                    check=CHECK,
+                    status="fail",
+                    message=f"{plan.label} timed out after {timeout:.0f} s and was stopped "
+                    "(raise the limit with --test-timeout)",
+                )
+            )
+        if plan.pytest:
+            return _pytest_outcome(root, junit, process.returncode, output, seconds)
+        if process.returncode == 0:
+            return Outcome(
+                CheckResult(check=CHECK, status="pass", message=f"`{plan.label}` passed")
+            )
+        tail = " | ".join(line.strip() for line in output[-5:] if line.strip())
+        return Outcome(
+            CheckResult(
+                check=CHECK,
+                status="fail",
+                message=f"`{plan.label}` exited with {process.returncode}: {tail}",
+            )
+        )
+    finally:
+        junit.unlink(missing_ok=True)
+
+
+def _pump(process: subprocess.Popen, lines: queue.Queue) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.put(line.rstrip("\n"))
+    lines.put(None)
+
+
+def _kill(process: subprocess.Popen) -> None:
+    for sig, wait in ((signal.SIGTERM, 3), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _pytest_outcome(
+    root: Path, junit: Path, code: int, output: list[str], seconds: float
+) -> Outcome:
+    cases = _cases(junit)
+    failed = [c for c in cases if c["kind"]]
+    missing = sorted(
+        {
+            m.group(1).split(".")[0]
+            for c in failed
+            for m in _MISSING.finditer(c["text"])
+            if not _local(root, m.group(1).split(".")[0])
+        }
+    )
+    if code == 5:
+        return Outcome(CheckResult(check=CHECK, status="warn", message="pytest collected no tests"))
+    if failed and missing and all(_MISSING.search(c["text"]) for c in failed):
+        return Outcome(
+            CheckResult(
+                check=CHECK,
+                status="skipped",
+                message=f"not run: the suite needs {', '.join(missing)}, not installed for "
+                f"{sys.executable}; install the project's dependencies there, or pass "
+                "--test-command",
+            )
+        )
+    if code == 0:
+        passed = len(cases) - sum(1 for c in cases if c["skipped"])
+        return Outcome(
+            CheckResult(check=CHECK, status="pass", message=f"{passed} passed in {seconds:.1f} s")
+        )
+    files: dict[str, list[CheckResult]] = {}
+    for case in failed:
+        path, line = case["file"], case["line"]
+        files.setdefault(path, []).append(
+            CheckResult(
+                check=CHECK,
+                status="fail",
+                message=f"{case['name']} {'failed' if case['kind'] == 'failure' else 'errored'}: "
+                f"{case['message']}",
+                line=line,
+            )
+        )
+    summary = next(
+        (ln.strip(" =") for ln in reversed(output) if re.search(r"\d+ (failed|error)", ln)),
+        f"pytest exited with {code}",
+    )
+    return Outcome(CheckResult(check=CHECK, status="fail", message=summary), files)
+
+
+def _local(root: Path, module: str) -> bool:
+    return any(
+        (base / module).exists() or (base / f"{module}.py").exists()
+        for base in (root, root / "src")
+    )
+
+
+def _cases(junit: Path) -> list[dict]:
+    try:
+        tree = ElementTree.parse(junit)
+    except (OSError, ElementTree.ParseError):
+        return []
+    cases = []
+    for case in tree.iter("testcase"):
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        file = case.get("file") or ""
+        text = (problem.text or "") if problem is not None else ""
+        lines = re.findall(rf"^{re.escape(file)}:(\d+):", text, re.MULTILINE) if file else []
+        declared = case.get("line")
+        line = int(lines[-1]) if lines else (int(declared) + 1 if declared else None)
+        message = (problem.get("message") or "").strip().splitlines() if problem is not None else []
+        cases.append(
+            {
+                "name": case.get("name", "?"),
+                "file": file,
+                "line": line,
+                "kind": problem.tag if problem is not None else None,
+                "message": (message[0] if message else "")[:300],
+                "text": text,
+                "skipped": case.find("skipped") is not None,
+            }
+        )
+    return cases
