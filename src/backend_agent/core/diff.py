@@ -10,6 +10,7 @@ Nothing in this module knows about a screen.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -137,18 +138,32 @@ def diff_texts(old: str | None, new: str | None) -> FileDiff:
     )
 
 
+_WORDS = re.compile(r"\w+|\s+|[^\w\s]")
+
+
 def intraline(old: str, new: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
-    """The character ranges that differ between two versions of one line, or None when the
-    lines have too little in common for the ranges to mean anything."""
+    """The character ranges of the words that differ between two versions of one line, or
+    None when the lines have too little in common for the ranges to mean anything."""
     if old == new or len(old) > 2000 or len(new) > 2000:
         return None
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    if matcher.real_quick_ratio() < 0.4 or matcher.ratio() < 0.4:
+    a, b = _WORDS.findall(old), _WORDS.findall(new)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.ratio() < 0.4:
         return None
+    a_starts, b_starts = _starts(a), _starts(b)
     removed, added = [], []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag in ("replace", "delete") and i2 > i1:
-            removed.append((i1, i2))
+            removed.append((a_starts[i1], a_starts[i2]))
         if tag in ("replace", "insert") and j2 > j1:
-            added.append((j1, j2))
+            added.append((b_starts[j1], b_starts[j2]))
     return removed, added
+
+
+def _starts(words: list[str]) -> list[int]:
+    """Character offset of each word, plus the end of the line."""
+    offsets, position = [], 0
+    for word in words:
+        offsets.append(position)
+        position += len(word)
+    return offsets + [position]
