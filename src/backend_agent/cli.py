@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--build", dest="name", help="build name (default: the project name)")
     build.add_argument("--json", action="store_true", help="print a JSON report on stdout")
     _checking(build)
+    _spending(build)
 
     resume = sub.add_parser("resume", help="continue a build (wizard, or headless with --approve)")
     resume.add_argument("name", nargs="?", metavar="BUILD")
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     resume.add_argument("--model")
     resume.add_argument("--json", action="store_true")
     _checking(resume)
+    _spending(resume)
 
     builds = sub.add_parser("builds", help="list the builds of a repository")
     _repo(builds)
@@ -146,6 +148,41 @@ def _checking(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _spending(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--record",
+        metavar="FILE",
+        help="anthropic: write every API request and response to FILE (JSON lines, no key); "
+        "replay: the recording to play back",
+    )
+    parser.add_argument(
+        "--max-cost",
+        type=_usd,
+        metavar="USD",
+        help="stop the build before a call that could take its cost past USD (exit 3)",
+    )
+
+
+def _usd(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount in USD, e.g. 2.50") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: the limit must be more than 0")
+    return value
+
+
+def _provider_options(args: argparse.Namespace, *, append: bool) -> dict[str, object]:
+    options: dict[str, object] = {}
+    if args.record:
+        options["record"] = args.record
+        options["record_append"] = append
+    if args.max_cost is not None:
+        options["max_cost_usd"] = args.max_cost
+    return options
+
+
 # --------------------------------------------------------------------------- commands
 def cmd_build(args: argparse.Namespace) -> int:
     from .core.brief import load_brief
@@ -160,7 +197,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         chosen = default_provider_name()
         why = "ANTHROPIC_API_KEY is set" if chosen == "anthropic" else "no ANTHROPIC_API_KEY"
         say(f"provider: {chosen} ({why}; choose with --provider)")
-    provider = create_provider(args.provider, args.model)
+    options = _provider_options(args, append=False)
+    provider = create_provider(args.provider, args.model, **options)
     session = BuildSession.start(args.repo, brief, build=args.name, provider=provider)
     say(f"build {session.state.build}: branch {session.state.branch}")
     say(f"  worktree {session.state.worktree}")
@@ -176,7 +214,17 @@ def cmd_resume(args: argparse.Namespace) -> int:
     if args.approve is None:
         return _wizard(args.repo, build=args.name)
     checks = _check_options(args)
-    provider = create_provider(args.provider, args.model) if args.provider else None
+    options = _provider_options(args, append=args.provider != "replay")
+    provider = None
+    if args.provider or options:
+        name, model = args.provider, args.model
+        if name is None:  # the build's own provider, with this run's options
+            known = {b.build: b for b in BuildSession.list(args.repo)}
+            summary = known.get(args.name) if args.name else None
+            summary = summary or (next(iter(known.values())) if len(known) == 1 else None)
+            name = summary.provider if summary else None
+            model = model or (summary.model if summary else None) or None
+        provider = create_provider(name, model, **options)
     session = BuildSession.open(args.repo, args.name, provider=provider)
     with session:
         if args.phases:

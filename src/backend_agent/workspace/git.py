@@ -279,7 +279,15 @@ class Worktree:
         data = "\0".join(paths).encode("utf-8", "surrogateescape")
         if not data:
             return set()
-        out = self.git("check-ignore", "--no-index", "-z", "--stdin", input=data, check=False)
+        out = self.git(
+            "check-ignore",
+            "--no-index",
+            "-z",
+            "--stdin",
+            input=data,
+            check=False,
+            env={"GIT_LITERAL_PATHSPECS": "0"},  # check-ignore refuses the literal magic
+        )
         return {p for p in out.split("\0") if p}
 
     def phase_files(self, build: str) -> dict[str, str]:
