@@ -78,6 +78,22 @@ def pg_server():
     server.stop()
 
 
+FAKE_KEY = "sk-ant-test-CANARY-7f3a9c51-never-written"
+"""A recognisable fake API key: tests grep for it after a build to prove it leaked nowhere."""
+
+
+@pytest.fixture
+def fake_anthropic(monkeypatch):
+    """A fake Anthropic API on localhost (tests/fakes) with the SDK pointed at it through
+    ANTHROPIC_BASE_URL, and FAKE_KEY as the key it expects."""
+    from .fakes.anthropic_server import FakeAnthropic
+
+    with FakeAnthropic(expected_key=FAKE_KEY) as fake:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
+        yield fake
+
+
 @pytest.fixture
 def pg_env(pg_server, monkeypatch):
     """Checks in this test use the session's PostgreSQL, as they would a user's server

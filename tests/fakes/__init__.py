@@ -1,0 +1,1 @@
+"""Fakes of the services backend-agent talks to, for tests and benchmarks."""

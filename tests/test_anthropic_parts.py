@@ -1,0 +1,155 @@
+"""The Anthropic provider's parts on their own: path scanning, prices, settings, secrets."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import typing
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backend_agent.core.errors import BadInput
+from backend_agent.providers import create_provider
+from backend_agent.providers.anthropic import DEFAULT_MODEL
+from backend_agent.providers.anthropic.context import is_secret
+from backend_agent.providers.anthropic.pricing import TABLE, known_models, price_of, usage_of
+from backend_agent.providers.anthropic.stream import PathScanner
+
+from .conftest import ROOT
+
+PATHS = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    paths=st.lists(PATHS, min_size=1, max_size=6),
+    content=st.text(max_size=200),
+    cuts=st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=40),
+)
+def test_path_scanner_finds_each_path_however_the_json_is_split(paths, content, cuts):
+    document = {
+        "summary": 'a "path": "decoy" {[',
+        "changes": [
+            {
+                "path": p,
+                "action": "create",
+                "kind": "code",
+                "content": content,
+                "why": '{"path": "x"}',
+            }
+            for p in paths
+        ],
+        "questions": ["path"],
+    }
+    text = json.dumps(document, ensure_ascii=bool(len(content) % 2))
+    scanner, found, at = PathScanner(), [], 0
+    for size in cuts * (len(text) // max(sum(cuts), 1) + 1):
+        if at >= len(text):
+            break
+        found += scanner.feed(text[at : at + size])
+        at += size
+    found += scanner.feed(text[at:])
+    assert found == paths
+
+
+def test_every_priced_model_is_a_model_the_sdk_knows_and_the_default_is_priced():
+    from anthropic.types import Model
+
+    literals = set(typing.get_args(typing.get_args(Model)[0]))
+    assert DEFAULT_MODEL in literals and DEFAULT_MODEL.startswith("claude-sonnet-")
+    assert set(known_models()) <= literals
+    assert price_of(DEFAULT_MODEL) is not None
+    data = json.loads(TABLE.read_text())
+    for entry in data["models"].values():
+        assert (
+            entry["cache_read"]
+            < entry["input"]
+            < entry["cache_write_5m"]
+            <= entry["cache_write_1h"]
+        )
+        assert entry["output"] > entry["input"]
+
+
+def test_long_prompts_pay_the_long_prompt_rates():
+    haiku = price_of("claude-haiku-5-5")
+    short = usage_of(
+        haiku,
+        input_tokens=50_000,
+        output_tokens=1_000,
+        cache_read=0,
+        cache_write_5m=0,
+        cache_write_1h=0,
+    )
+    long = usage_of(
+        haiku,
+        input_tokens=50_000,
+        output_tokens=1_000,
+        cache_read=60_000,
+        cache_write_5m=0,
+        cache_write_1h=0,
+    )
+    assert short.cost_usd == pytest.approx((50_000 * 0.1 + 1_000 * 0.5) / 1e6)
+    assert long.cost_usd == pytest.approx((50_000 * 0.5 + 60_000 * 0.05 + 1_000 * 2.5) / 1e6)
+    assert (
+        usage_of(
+            None, input_tokens=1, output_tokens=1, cache_read=0, cache_write_5m=0, cache_write_1h=0
+        ).cost_usd
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "secret"),
+    [
+        (".env", True),
+        ("services/api/.env.local", True),
+        ("deploy/server.key", True),
+        ("certs/site.PEM", True),
+        ("home/.ssh/id_rsa", True),
+        ("id_ed25519.pub", True),
+        (".npmrc", True),
+        ("config/credentials.json", True),
+        ("gcp-service-account-prod.json", True),
+        ("docs/environment.md", False),
+        ("src/keys.py", False),
+        ("README.md", False),
+        (".envrc", True),
+        ("docs/env.md", False),
+    ],
+)
+def test_secret_file_names(path, secret):
+    assert is_secret(path) is secret
+
+
+def test_model_comes_from_the_option_then_the_config_then_the_default(hermetic, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+    assert create_provider("anthropic").model == DEFAULT_MODEL
+    (hermetic / "config").mkdir(exist_ok=True)
+    (hermetic / "config" / "config.toml").write_text(
+        'theme = "dark"\n[anthropic]\nmodel = "claude-opus-5-5"\n'
+    )
+    assert create_provider("anthropic").model == "claude-opus-5-5"
+    assert create_provider("anthropic", "claude-haiku-5-5").model == "claude-haiku-5-5"
+    (hermetic / "config" / "config.toml").write_text("[anthropic]\nmodle = 'x'\n")
+    with pytest.raises(BadInput, match=r"\[anthropic\] modle: Extra inputs are not permitted"):
+        create_provider("anthropic")
+
+
+def test_the_sdk_is_not_imported_until_the_first_call():
+    code = (
+        "import sys\n"
+        "from backend_agent.providers import create_provider\n"
+        "import backend_agent.providers.replay\n"
+        "p = create_provider('anthropic')\n"
+        "assert 'anthropic' not in sys.modules, 'SDK imported early'\n"
+        "assert 'textual' not in sys.modules\n"
+    )
+    env = {"ANTHROPIC_API_KEY": "sk-test", "PATH": "/usr/bin:/bin", "HOME": str(ROOT)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT)
