@@ -22,362 +22,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import re
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-CHARS_PER_TOKEN = 4
-MIN_CACHEABLE_TOKENS = 1024
-LOOKBACK_BLOCKS = 20
-TOP_LEVEL_KEYS = {
-    "model",
-    "max_tokens",
-    "messages",
-    "system",
-    "tools",
-    "tool_choice",
-    "stream",
-    "metadata",
-    "stop_sequences",
-    "temperature",
-    "top_p",
-    "top_k",
-    "thinking",
-    "service_tier",
-    "output_config",
-}
-BLOCK_TYPES = {
-    "text",
-    "image",
-    "document",
-    "tool_use",
-    "tool_result",
-    "thinking",
-    "redacted_thinking",
-}
-TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+from .anthropic_protocol import (
+    LOOKBACK_BLOCKS,
+    MIN_CACHEABLE_TOKENS,
+    BadRequest,
+    FakeRequest,
+    Reply,
+    blocks_in_cache_order,
+    check_request,
+    error_reply,
+    proposal_reply,
+    tokens,
+)
 
-
-def tokens(text: str) -> int:
-    return math.ceil(len(text) / CHARS_PER_TOKEN) if text else 0
-
-
-# --------------------------------------------------------------------------- replies
-@dataclass
-class Reply:
-    """What the fake answers to one request."""
-
-    status: int = 200
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    """For a stream: (event name, data) in order; usage is filled in at send time."""
-    body: dict[str, Any] | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    cut_after: int | None = None
-    """Close the connection after this many events, without ending the chunked body."""
-    stall_s: float = 0.0
-    """Wait this long before answering (for timeouts)."""
-    pause: tuple[int, float] | None = None
-    """(events, seconds): stop sending for a while after that many events."""
-    usage: dict[str, int] | None = None
-    """Scripted usage; None computes it from the request."""
-
-
-def error_reply(status: int, kind: str, message: str, *, retry_after: str | None = None) -> Reply:
-    headers = {}
-    if retry_after is not None:
-        headers["retry-after"] = retry_after
-    if status in (408, 409, 429) or status >= 500:
-        headers["x-should-retry"] = "true"
-    return Reply(
-        status=status,
-        body={"type": "error", "error": {"type": kind, "message": message}},
-        headers=headers,
-    )
-
-
-def proposal_reply(
-    tool_input: dict[str, Any] | str | None,
-    *,
-    text: str = "I will propose the files for this phase.",
-    thinking: str | None = None,
-    chunk: int = 40,
-    stop_reason: str | None = None,
-    tool_name: str = "submit_proposal",
-    usage: dict[str, int] | None = None,
-    cut_after_json_chars: int | None = None,
-    error_after_json_chars: tuple[int, str, str] | None = None,
-) -> Reply:
-    """A streamed answer: optional thinking, rationale text, then one tool call whose input
-    arrives in `chunk`-character pieces. A str `tool_input` is sent as is (invalid JSON
-    for tests); None sends no tool call at all."""
-    events: list[tuple[str, dict[str, Any]]] = [("message_start", {}), ("ping", {"type": "ping"})]
-    index = 0
-    if thinking is not None:
-        events.append(_start(index, {"type": "thinking", "thinking": "", "signature": ""}))
-        for piece in _pieces(thinking, chunk):
-            events.append(_delta(index, {"type": "thinking_delta", "thinking": piece}))
-        sig = hashlib.sha256(thinking.encode()).hexdigest()
-        events.append(_delta(index, {"type": "signature_delta", "signature": sig}))
-        events.append(_stop(index))
-        index += 1
-    if text:
-        events.append(_start(index, {"type": "text", "text": ""}))
-        for piece in _pieces(text, chunk):
-            events.append(_delta(index, {"type": "text_delta", "text": piece}))
-        events.append(_stop(index))
-        index += 1
-    reply = Reply(events=events, usage=usage)
-    if tool_input is not None:
-        raw = tool_input if isinstance(tool_input, str) else json.dumps(tool_input)
-        tool_id = "toolu_" + hashlib.sha256(raw.encode()).hexdigest()[:24]
-        events.append(
-            _start(index, {"type": "tool_use", "id": tool_id, "name": tool_name, "input": {}})
-        )
-        sent = 0
-        for piece in _pieces(raw, chunk):
-            if cut_after_json_chars is not None and sent >= cut_after_json_chars:
-                reply.cut_after = len(events)
-                return reply
-            if error_after_json_chars is not None and sent >= error_after_json_chars[0]:
-                _, kind, message = error_after_json_chars
-                events.append(
-                    ("error", {"type": "error", "error": {"type": kind, "message": message}})
-                )
-                return reply
-            events.append(_delta(index, {"type": "input_json_delta", "partial_json": piece}))
-            sent += len(piece)
-        events.append(_stop(index))
-    reason = stop_reason or ("tool_use" if tool_input is not None else "end_turn")
-    events.append(
-        (
-            "message_delta",
-            {"type": "message_delta", "delta": {"stop_reason": reason, "stop_sequence": None}},
-        )
-    )
-    events.append(("message_stop", {"type": "message_stop"}))
-    return reply
-
-
-def _pieces(text: str, size: int) -> list[str]:
-    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
-
-
-def _start(index: int, block: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    return "content_block_start", {
-        "type": "content_block_start",
-        "index": index,
-        "content_block": block,
-    }
-
-
-def _delta(index: int, delta: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    return "content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}
-
-
-def _stop(index: int) -> tuple[str, dict[str, Any]]:
-    return "content_block_stop", {"type": "content_block_stop", "index": index}
-
-
-# --------------------------------------------------------------------------- requests
-@dataclass
-class FakeRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    raw: bytes
-    body: Any = None
-
-    def user_texts(self) -> list[str]:
-        """Every text a user turn carries (text blocks and tool results), in order."""
-        out = []
-        for message in self.body.get("messages", []):
-            if message.get("role") != "user":
-                continue
-            content = message["content"]
-            if isinstance(content, str):
-                out.append(content)
-                continue
-            for block in content:
-                if block.get("type") == "text":
-                    out.append(block["text"])
-                elif block.get("type") == "tool_result":
-                    inner = block.get("content")
-                    out.append(inner if isinstance(inner, str) else json.dumps(inner))
-        return out
-
-
-class BadRequest(Exception):
-    def __init__(self, status: int, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.kind, self.message = status, kind, message
-
-
-def _blocks(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The prompt in cache order: tools, system, then every message's content blocks."""
-    out = list(body.get("tools") or [])
-    system = body.get("system")
-    if isinstance(system, str):
-        out.append({"type": "text", "text": system})
-    elif system:
-        out += system
-    for message in body["messages"]:
-        content = message["content"]
-        if isinstance(content, str):
-            out.append({"type": "text", "text": content, "_role": message["role"]})
-        else:
-            out += [{**b, "_role": message["role"]} for b in content]
-    return out
-
-
-def check_request(req: FakeRequest, expected_key: str | None, models: set[str] | None) -> None:
-    """Raise BadRequest where the real API would refuse the request."""
-    if req.method != "POST" or req.path.split("?")[0] != "/v1/messages":
-        raise BadRequest(404, "not_found_error", f"Not found: {req.method} {req.path}")
-    key = req.headers.get("x-api-key") or req.headers.get("authorization", "").removeprefix(
-        "Bearer "
-    )
-    if not key:
-        raise BadRequest(401, "authentication_error", "x-api-key header is required")
-    if expected_key is not None and key != expected_key:
-        raise BadRequest(401, "authentication_error", "invalid x-api-key")
-    if "anthropic-version" not in req.headers:
-        raise BadRequest(400, "invalid_request_error", "anthropic-version: header is required")
-    try:
-        body = json.loads(req.raw)
-    except ValueError:
-        raise BadRequest(
-            400, "invalid_request_error", "The request body is not valid JSON."
-        ) from None
-    req.body = body
-    if not isinstance(body, dict):
-        raise BadRequest(400, "invalid_request_error", "body: expected an object")
-    extra = sorted(set(body) - TOP_LEVEL_KEYS)
-    if extra:
-        raise BadRequest(
-            400, "invalid_request_error", f"{extra[0]}: Extra inputs are not permitted"
-        )
-    for name, kind in (("model", str), ("max_tokens", int), ("messages", list)):
-        if not isinstance(body.get(name), kind):
-            raise BadRequest(400, "invalid_request_error", f"{name}: Field required")
-    if body["max_tokens"] < 1:
-        raise BadRequest(400, "invalid_request_error", "max_tokens: must be at least 1")
-    if body.get("stream") is not True:
-        raise BadRequest(400, "invalid_request_error", "this fake serves streaming requests only")
-    if models is not None and body["model"] not in models:
-        raise BadRequest(404, "not_found_error", f"model: {body['model']}")
-    for tool in body.get("tools") or []:
-        if not TOOL_NAME.match(str(tool.get("name", ""))):
-            raise BadRequest(
-                400, "invalid_request_error", "tools.0.name: String should match pattern"
-            )
-        if (tool.get("input_schema") or {}).get("type") != "object":
-            raise BadRequest(
-                400, "invalid_request_error", "tools.0.input_schema.type: Input should be 'object'"
-            )
-    _check_messages(body["messages"])
-    _check_cache_control(body)
-
-
-def _check_messages(messages: list[Any]) -> None:
-    if not messages:
-        raise BadRequest(400, "invalid_request_error", "messages: at least one message is required")
-    if messages[0].get("role") != "user":
-        raise BadRequest(
-            400, "invalid_request_error", 'messages: first message must use the "user" role'
-        )
-    open_calls: set[str] = set()
-    for i, message in enumerate(messages):
-        role = message.get("role")
-        if role not in ("user", "assistant"):
-            raise BadRequest(
-                400,
-                "invalid_request_error",
-                f"messages.{i}.role: Input should be 'user' or 'assistant'",
-            )
-        content = message.get("content")
-        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
-        if not isinstance(blocks, list) or not blocks:
-            raise BadRequest(
-                400, "invalid_request_error", f"messages.{i}: content must be non-empty"
-            )
-        answered = set()
-        for j, block in enumerate(blocks):
-            kind = block.get("type")
-            if kind not in BLOCK_TYPES:
-                raise BadRequest(
-                    400, "invalid_request_error", f"messages.{i}.content.{j}.type: unknown {kind!r}"
-                )
-            if kind == "text" and not str(block.get("text", "")).strip():
-                raise BadRequest(
-                    400,
-                    "invalid_request_error",
-                    f"messages.{i}.content.{j}: text content blocks must be non-empty",
-                )
-            if kind in ("tool_use", "thinking", "redacted_thinking") and role != "assistant":
-                raise BadRequest(
-                    400,
-                    "invalid_request_error",
-                    f"messages.{i}.content.{j}: {kind} only in assistant turns",
-                )
-            if kind == "thinking" and "signature" not in block:
-                raise BadRequest(
-                    400,
-                    "invalid_request_error",
-                    f"messages.{i}.content.{j}.signature: Field required",
-                )
-            if kind == "tool_use" and not isinstance(block.get("input"), dict):
-                raise BadRequest(
-                    400,
-                    "invalid_request_error",
-                    f"messages.{i}.content.{j}.input: Input should be an object",
-                )
-            if kind == "tool_result":
-                if role != "user" or block.get("tool_use_id") not in open_calls:
-                    raise BadRequest(
-                        400,
-                        "invalid_request_error",
-                        f"messages.{i}.content.{j}: unexpected `tool_use_id` found in `tool_result` blocks: {block.get('tool_use_id')}. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.",
-                    )
-                answered.add(block["tool_use_id"])
-        if role == "user":
-            if open_calls - answered:
-                raise BadRequest(
-                    400,
-                    "invalid_request_error",
-                    f"messages.{i}: `tool_use` ids were found without `tool_result` blocks immediately after: {', '.join(sorted(open_calls - answered))}",
-                )
-            open_calls = set()
-        else:
-            open_calls = {b["id"] for b in blocks if b.get("type") == "tool_use"}
-
-
-def _check_cache_control(body: dict[str, Any]) -> None:
-    marks = [b["cache_control"] for b in _blocks(body) if b.get("cache_control")]
-    if len(marks) > 4:
-        raise BadRequest(
-            400,
-            "invalid_request_error",
-            f"A maximum of 4 blocks with cache_control may be provided. Found {len(marks)}.",
-        )
-    seen_5m = False
-    for mark in marks:
-        if mark.get("type") != "ephemeral" or mark.get("ttl", "5m") not in ("5m", "1h"):
-            raise BadRequest(
-                400, "invalid_request_error", "cache_control: Input tag does not match 'ephemeral'"
-            )
-        if mark.get("ttl", "5m") == "5m":
-            seen_5m = True
-        elif seen_5m:
-            raise BadRequest(
-                400,
-                "invalid_request_error",
-                "a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block",
-            )
+__all__ = ["FakeAnthropic", "FakeRequest", "Reply", "error_reply", "proposal_reply"]
 
 
 # --------------------------------------------------------------------------- server
@@ -397,6 +62,8 @@ class FakeAnthropic:
         self.requests: list[FakeRequest] = []
         self.usages: list[dict[str, Any]] = []
         """The usage sent with each streamed answer, in order."""
+        self.first_text_sent: list[float] = []
+        """perf_counter() when each answer's first text_delta left the server."""
         self._replies: deque[Reply] = deque()
         self._cache: set[str] = set()
         self._lock = threading.Lock()
@@ -447,7 +114,7 @@ class FakeAnthropic:
 
     def compute_usage(self, body: dict[str, Any], output_text: str) -> dict[str, Any]:
         """Token counts of a request the way the API bills them, with a prompt cache."""
-        blocks = _blocks(body)
+        blocks = blocks_in_cache_order(body)
         sizes, hashes = [], []
         digest = hashlib.sha256()
         for block in blocks:
@@ -589,6 +256,9 @@ class _Handler(BaseHTTPRequestHandler):
             elif name == "message_delta":
                 data = {**data, "usage": {"output_tokens": usage["output_tokens"]}}
             self._chunk(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
+            if name == "content_block_delta" and data["delta"]["type"] == "text_delta":
+                if len(self.owner.first_text_sent) < len(self.owner.usages):
+                    self.owner.first_text_sent.append(time.perf_counter())
         self._chunk(b"")
 
     def _chunk(self, data: bytes) -> None:
