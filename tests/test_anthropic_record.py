@@ -85,8 +85,14 @@ def recorded(make_repo, fake_anthropic, tmp_path, capsys):
 def test_replay_of_a_recorded_build_makes_identical_commits(
     recorded, make_repo, capsys, monkeypatch, fake_anthropic
 ):
-    original, record, out, _ = recorded
+    original, record, out, err = recorded
     assert len(fake_anthropic.requests) == 7  # six phases, one repair turn
+    usage = json.loads(out)["usage"]
+    assert (
+        f"tokens: {usage['input_tokens'] + usage['cache_write_tokens'] + usage['cache_read_tokens']:,}"
+        f" in ({usage['cache_read_tokens']:,} read from the cache), "
+        f"{usage['output_tokens']:,} out; cost ${usage['cost_usd']:.4f}"
+    ) in err
     offline_network(monkeypatch)
     again = make_repo()
     code = main(

@@ -275,9 +275,21 @@ def _drive(session, phases, policy: str, as_json: bool, checks=None, fix_rounds:
     if outcome.stopped:
         say(outcome.stopped)
     say(f"done: branch {session.state.branch}, worktree {session.state.worktree}")
+    _say_usage(session.state.usage)
     if as_json:
         print(json.dumps(report, indent=2))
     return 1 if has_problems(report) or (outcome.stopped and policy != "none") else 0
+
+
+def _say_usage(usage) -> None:
+    if usage.total_input or usage.output_tokens:
+        cost = "unknown (no price for the model)"
+        if usage.cost_usd is not None:
+            cost = f"${usage.cost_usd:.4f}"
+        say(
+            f"tokens: {usage.total_input:,} in ({usage.cache_read_tokens:,} read from the cache), "
+            f"{usage.output_tokens:,} out; cost {cost}"
+        )
 
 
 def cmd_builds(args: argparse.Namespace) -> int:

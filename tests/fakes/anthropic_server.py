@@ -55,8 +55,10 @@ class FakeAnthropic:
         *,
         expected_key: str | None = None,
         models: set[str] | None = None,
+        port: int = 0,
     ) -> None:
         self.handler = handler
+        self.port = port
         self.expected_key = expected_key
         self.models = models
         self.requests: list[FakeRequest] = []
@@ -78,7 +80,7 @@ class FakeAnthropic:
         class Handler(_Handler):
             owner = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -264,3 +266,23 @@ class _Handler(BaseHTTPRequestHandler):
     def _chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
         self.wfile.flush()
+
+
+def main() -> None:
+    """`python -m tests.fakes.anthropic_server [PORT]`: serve a scripted six-phase build
+    (any key) until interrupted, to try the CLI or the wizard against it by hand."""
+    import sys
+
+    from .builds import build_handler
+
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    with FakeAnthropic(build_handler(scale=2), port=port) as fake:
+        print(f"ANTHROPIC_BASE_URL={fake.url}", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -10,7 +10,9 @@ from typing import Any
 
 from ...core.errors import ProviderFailure
 
-RETRY_LATER = "nothing was lost: generate the phase again (headless: `backend-agent resume`)"
+RETRY_LATER = (
+    "nothing was lost: generate the phase again (headless: `backend-agent resume --approve all`)"
+)
 
 
 class ApiFailure(ProviderFailure):
