@@ -228,8 +228,11 @@ class DiffView(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._tokens.clear()
+        self._tokens.clear(self.rich_style)
         self._cache.clear()
+
+    def on_mount(self) -> None:
+        self._tokens.clear(self.rich_style)
 
     # ----------------------------------------------------------------- actions
     def action_next_hunk(self) -> None:

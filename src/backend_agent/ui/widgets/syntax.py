@@ -42,7 +42,7 @@ _BY_SUFFIX = {
     ".cfg": "ini",
     ".env": "bash",
 }
-_AUTO_TEXT = re.compile(r"\$text(?: \d+%)?(?=\s|$)")
+_AUTO_TEXT = re.compile(r"\$text((?: \d+%)?)(?=\s|$)")
 _BY_NAME = {"Dockerfile": "docker", "Makefile": "make"}
 
 
@@ -143,13 +143,16 @@ class SyntaxLines:
 
 class TokenStyles:
     """Rich styles for Pygments token types, from Textual's highlight theme and the app's
-    current colours; rebuilt when the theme changes."""
+    current colours, blended over `background` (theme colours may be translucent);
+    rebuilt when the theme changes."""
 
     def __init__(self) -> None:
         self._cache: dict[_TokenType, Style] = {}
+        self.background: Style = Style()
 
-    def clear(self) -> None:
+    def clear(self, background: Style) -> None:
         self._cache.clear()
+        self.background = background
 
     def get(self, kind: _TokenType) -> Style:
         style = self._cache.get(kind)
@@ -157,18 +160,24 @@ class TokenStyles:
             style = self._cache[kind] = self._resolve(kind)
         return style
 
-    @staticmethod
-    def _resolve(kind: _TokenType) -> Style:
+    def _resolve(self, kind: _TokenType) -> Style:
+        from textual.color import Color
         from textual.highlight import HighlightTheme
         from textual.markup import parse_style
+        from textual.style import Style as TextualStyle
 
         styles = HighlightTheme.STYLES
         probe: _TokenType | None = kind
         while probe is not None and probe is not Token:
             if probe in styles:
                 # "$text" is Textual's automatic contrast colour, which needs a background
-                # to resolve; on a diff line it becomes the muted text colour.
-                text = _AUTO_TEXT.sub("$text-muted", styles[probe])
-                return parse_style(text).rich_style if text else Style()
+                # to resolve; on a diff line the theme's foreground stands in for it.
+                text = _AUTO_TEXT.sub(r"$foreground\1", styles[probe])
+                if not text:
+                    return Style()
+                under = self.background.bgcolor
+                base = TextualStyle(background=Color.from_rich_color(under) if under else None)
+                rich = (base + parse_style(text)).rich_style
+                return rich.without_color + Style(color=rich.color)
             probe = probe.parent
         return Style()
