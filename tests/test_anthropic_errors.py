@@ -98,6 +98,17 @@ def test_400_prompt_too_long_says_what_to_cut(repo, fake_anthropic):
     assert "context_tokens under [anthropic] in config.toml (now 60,000)" in error.hint
 
 
+def test_400_max_tokens_over_the_models_limit_names_the_setting(repo, fake_anthropic):
+    message = "max_tokens: 64000 > 32000, which is the maximum allowed number of output tokens"
+    error = fail_then_retry(
+        repo, fake_anthropic, error_reply(400, "invalid_request_error", message)
+    )
+    assert "claude-sonnet-5-5 does not accept that answer length (400 invalid_request_error" in str(
+        error
+    )
+    assert "lower max_tokens under [anthropic]" in error.hint
+
+
 def test_429_after_the_sdk_retries(repo, fake_anthropic):
     limited = error_reply(
         429,

@@ -75,6 +75,13 @@ def from_status(
         return PromptTooLong(
             f"the prompt is too long for {model} (400{said})", status=status, kind=kind
         )
+    if status == 400 and "max_tokens" in text:
+        return ApiFailure(
+            f"{model} does not accept that answer length (400{said})",
+            hint="lower max_tokens under [anthropic] in config.toml to the model's limit",
+            status=status,
+            kind=kind,
+        )
     if status == 413:
         return PromptTooLong(
             f"the request is larger than the API accepts (413{said})", status=status, kind=kind
