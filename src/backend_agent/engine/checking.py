@@ -278,7 +278,7 @@ def fix_rounds(
     for number in range(1, rounds + 1):
         if not found:
             return
-        why = CANNOT_REVISE.get(session.provider.name)
+        why = CANNOT_REVISE.get(session.state.provider)
         if why:
             say(f"  fix round {number}: skipped: {why}")
             return

@@ -532,7 +532,7 @@ class BuildSession:
         """Ask the provider to fix what the checks found (a revision with the failures)."""
         from . import checking
 
-        why = checking.CANNOT_REVISE.get(self.provider.name)
+        why = checking.CANNOT_REVISE.get(self.state.provider)
         if why:
             raise BadInput(why)
         feedback = self.fix_feedback()

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Header, Markdown, OptionList, Static
+from textual.widgets import ContentSwitcher, Footer, Header, Log, Markdown, OptionList, Static
 from textual.widgets.markdown import MarkdownStream
 
 from ...core.phases import PHASES, phase
@@ -24,6 +24,7 @@ from ..widgets.diff_view import DiffView
 from ..widgets.file_editor import FileEditor
 from ..widgets.file_list import RATIONALE, FileList
 from ..widgets.stepper import Stepper
+from .phase_checks import CheckRuns, check_mark
 from .phase_edits import EditActions
 from .phase_runs import ProviderRuns
 from .phase_text import file_bar, rationale_markdown, review_counts
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 REVIEW_ACTIONS = {"approve", "reject", "approve_all", "edit", "edit_external", "reset"}
 
 
-class PhaseScreen(EditActions, ProviderRuns, Screen):
+class PhaseScreen(EditActions, ProviderRuns, CheckRuns, Screen):
     app: WizardApp
     BINDINGS = [
         Binding("a", "approve", "Approve", id="phase.approve", tooltip="Approve the selected file"),
@@ -83,6 +84,22 @@ class PhaseScreen(EditActions, ProviderRuns, Screen):
             tooltip="Ask for a new proposal with your feedback",
         ),
         Binding("c", "commit", "Commit", id="phase.commit", tooltip="Commit the approved files"),
+        Binding("k", "run_checks", "Checks", id="phase.checks", tooltip="Check the proposal again"),
+        Binding(
+            "f",
+            "fix",
+            "Ask to fix",
+            id="phase.fix",
+            tooltip="Send the failed checks to the provider as feedback",
+        ),
+        Binding(
+            "o",
+            "toggle_output",
+            "Test output",
+            id="phase.test-output",
+            show=False,
+            tooltip="Show or hide the output of the project's tests",
+        ),
         Binding(
             "g",
             "generate",
@@ -145,6 +162,7 @@ class PhaseScreen(EditActions, ProviderRuns, Screen):
                 yield Static(id="counts")
             with Vertical(id="phase-main"):
                 yield Static(id="file-bar")
+                yield Static(id="checks")
                 with ContentSwitcher(id="view", initial="rationale-scroll"):
                     with VerticalScroll(id="rationale-scroll"):
                         yield Markdown(id="rationale")
@@ -152,6 +170,7 @@ class PhaseScreen(EditActions, ProviderRuns, Screen):
                     yield FileEditor(id="editor")
                     with VerticalScroll(id="preview-scroll"):
                         yield Markdown(id="preview")
+                yield Log(id="check-log", max_lines=5000)
         yield Static(id="progress")
         yield Footer()
 
@@ -165,6 +184,8 @@ class PhaseScreen(EditActions, ProviderRuns, Screen):
         if record.proposal is None and record.status != "committed":
             if self.auto_generate:
                 self.action_generate()
+        else:
+            self.checks_on_open()
 
     def refresh_all(self) -> None:
         """Draw the phase from the session's record."""
@@ -184,7 +205,7 @@ class PhaseScreen(EditActions, ProviderRuns, Screen):
                 or {}
             )
         files = [
-            (c.path, c.action, record.review(c.path).state(c))
+            (c.path, c.action, record.review(c.path).state(c), check_mark(record, c))
             for c in (proposal.changes if proposal else [])
         ]
         self.query_one(FileList).load("≡ Rationale and questions", files)
@@ -211,6 +232,7 @@ class PhaseScreen(EditActions, ProviderRuns, Screen):
         bar = self.query_one("#file-bar", Static)
         path = self.selected_path()
         record = self.record
+        self.show_checks()
         if path is None or record.proposal is None:
             bar.update(Content.styled(self.phase.goal, "$text-muted"))
             switcher.current = "rationale-scroll"
@@ -235,7 +257,10 @@ class PhaseScreen(EditActions, ProviderRuns, Screen):
     def _mark(self, path: str) -> None:
         change = self.record.proposal.change(path)
         self.query_one(FileList).set_state(
-            path, change.action, self.record.review(path).state(change)
+            path,
+            change.action,
+            self.record.review(path).state(change),
+            check_mark(self.record, change),
         )
         self._update_counts()
         self.show_selected()
@@ -265,6 +290,8 @@ class PhaseScreen(EditActions, ProviderRuns, Screen):
             if record.proposal is None or record.status == "committed":
                 return False
             return None if self.busy else True
+        if action in ("run_checks", "fix"):
+            return record.proposal is not None and record.status != "committed"
         if action in ("next_phase", "previous_phase", "summary"):
             return None if self.busy else True
         return True
@@ -308,8 +335,18 @@ class PhaseScreen(EditActions, ProviderRuns, Screen):
         )
 
     def action_approve_all(self) -> None:
-        if self._reviewable_phase() and self.app.guard(self.session.approve_all, "approve all"):
+        if not self._reviewable_phase():
+            return
+        held = self.app.guard(self.session.held_back, "approve all") or {}
+        if self.app.guard(self.session.approve_all, "approve all") is not None:
             self.refresh_all()
+        for path, why in held.items():
+            self.notify(
+                f"{path}: {why}. Review it and approve it on its own (a).",
+                title="Not approved with the rest",
+                severity="warning",
+                timeout=15,
+            )
 
     def _reviewable_phase(self) -> bool:
         return (

@@ -51,12 +51,18 @@ class EditActions:
         self.app.guard(self.app.edits.flush, "save your edit")
 
     def _save_edit(self, path: str, text: str) -> None:
+        from .phase_checks import check_mark
+
         self.session.edit(path, text)
         change = self.record.proposal.change(path)
         self.query_one(FileList).set_state(
-            path, change.action, self.record.review(path).state(change)
+            path,
+            change.action,
+            self.record.review(path).state(change),
+            check_mark(self.record, change),
         )
         self._update_counts()
+        self.recheck(path)
 
     def on_file_editor_closed(self) -> None:
         self._close_editor()
@@ -101,3 +107,4 @@ class EditActions:
             lambda: self.session.edit(path, after), f"edit {path}"
         ):
             self._mark(path)
+            self.recheck(path)

@@ -121,6 +121,7 @@ class ProviderRuns:
                     ],
                 )
         self.refresh_all()
+        self.after_proposal(error)
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
         self.busy = busy
@@ -136,5 +137,7 @@ class ProviderRuns:
         if self._cancel is not None:
             self._cancel.set()
             self._progress("cancelling…")
+        elif self.cancel_checks():
+            pass
         elif self.rendered:
             self.action_toggle_rendered()

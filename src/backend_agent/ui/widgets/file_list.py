@@ -23,7 +23,10 @@ ACTIONS = {
 }
 
 
-def file_prompt(path: str, action: str, state: str) -> Content:
+def file_prompt(
+    path: str, action: str, state: str, checks: tuple[str, str] | None = None
+) -> Content:
+    """`checks`: the mark of the file's check results (text, style), if it has any."""
     glyph, glyph_style = STATES[state]
     tag, tag_style = ACTIONS[action]
     return Content.assemble(
@@ -32,12 +35,14 @@ def file_prompt(path: str, action: str, state: str) -> Content:
         (tag, tag_style),
         " ",
         (path, "$text" if state != "rejected" else "$text-muted strike"),
+        *((" ", checks) if checks else ()),
     )
 
 
 class FileList(OptionList):
-    def load(self, rationale: str, files: list[tuple[str, str, str]]) -> None:
-        """Show `files` as (path, action, review state), keeping the highlight if it can."""
+    def load(self, rationale: str, files: list[tuple]) -> None:
+        """Show `files` as (path, action, review state[, check mark]), keeping the highlight
+        if it can."""
         keep = self.highlighted_id
         self.clear_options()
         options = [Option(Content.styled(rationale, "bold"), id=RATIONALE)]
@@ -46,8 +51,10 @@ class FileList(OptionList):
         ids = [option.id for option in options]
         self.highlighted = ids.index(keep) if keep in ids else 0
 
-    def set_state(self, path: str, action: str, state: str) -> None:
-        self.replace_option_prompt(path, file_prompt(path, action, state))
+    def set_state(
+        self, path: str, action: str, state: str, checks: tuple[str, str] | None = None
+    ) -> None:
+        self.replace_option_prompt(path, file_prompt(path, action, state, checks))
 
     @property
     def highlighted_id(self) -> str | None:
