@@ -18,7 +18,7 @@ from ...core.proposal import FileChange, Proposal
 from ...skills import Skill, SkillSet
 from ..base import ProposalRequest, Revision
 from .context import RepoContext, estimate_tokens
-from .schema import TOOL_NAME
+from .schema import TOOL_NAME, tool_definition
 from .stream import Response
 
 STACK_SKILLS = {"python": "python-fastapi-patterns", "typescript": "nodejs-patterns"}
@@ -129,14 +129,9 @@ class Prompt:
     sizes: dict[str, int] = field(default_factory=dict)
     """Estimated tokens per part, to say what to cut when a prompt is too long."""
 
-    def params(self, model: str, max_tokens: int, tool: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "model": model,
-            "max_tokens": max_tokens,
-            "system": self.system,
-            "tools": [tool],
-            "messages": self.messages,
-        }
+    def body(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        """The request body's prompt part for a conversation that starts like this one."""
+        return {"system": self.system, "tools": [tool_definition()], "messages": messages}
 
 
 def build_prompt(

@@ -23,7 +23,7 @@ from .config import AnthropicSettings
 from .context import gather
 from .pricing import Price, price_of, usage_of
 from .prompt import Prompt, build_prompt, merge_revision, repair_turns
-from .schema import TOOL_NAME, InvalidProposal, parse_proposal, tool_definition
+from .schema import TOOL_NAME, InvalidProposal, parse_proposal
 from .stream import Response
 
 BUDGET_CHARS_PER_TOKEN = 3.0
@@ -61,8 +61,7 @@ class AnthropicProvider(Provider):
         spent = Usage()
         for attempt in (1, 2):
             request.check_cancelled()
-            params = prompt.params(self.model, self.settings.max_tokens, tool_definition())
-            params["messages"] = messages
+            params = {"model": self.model, "max_tokens": 0, **prompt.body(messages)}
             params["max_tokens"] = self._max_tokens(request.spent + spent, params)
             yield Progress(
                 f"asking {self.model}" if attempt == 1 else f"asking {self.model} to correct it"
