@@ -5,6 +5,7 @@ database — each at file:line:column with the server's message."""
 from __future__ import annotations
 
 import textwrap
+import threading
 
 import psycopg
 
@@ -136,3 +137,16 @@ def test_without_a_server_sql_is_parsed_only_and_says_so(repo, monkeypatch):
         assert found["sql.parse"].status == "pass"
         assert found["sql.apply"].status == "skipped"
         assert found["sql.apply"].message.startswith("parsed only: no PostgreSQL available")
+
+
+def test_a_migration_postgres_refuses_in_a_transaction_is_applied_outside_one(pg_server):
+    text = "CREATE TABLE t (x text);\nCREATE INDEX CONCURRENTLY t_x ON t (x);\n"
+    _, concurrently = sql.parse("migrations/0001_t.sql", text)
+    _, again = sql.parse("migrations/0002_t.sql", "CREATE INDEX t_x ON t (x);\n")
+    with pg_server.database() as url:
+        found, failed = sql.apply(url, [concurrently, again], threading.Event())
+    assert found["migrations/0001_t.sql"].status == "warn"
+    assert "outside a transaction" in found["migrations/0001_t.sql"].message
+    # It really was applied: the next migration trips over its index.
+    assert failed == "migrations/0002_t.sql"
+    assert found[failed].message.startswith('ERROR: relation "t_x" already exists')

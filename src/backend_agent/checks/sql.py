@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -19,6 +20,8 @@ STATEMENT_TIMEOUT_MS = 30_000
 _LEADING = re.compile(r"(\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _QUOTED = re.compile(r'"([^"]+)"')
 _NUMBER = re.compile(r"^(\d+)")
+NO_TRANSACTION = "(SQLSTATE 25001)"
+"""active_sql_transaction: the statement cannot run inside a transaction block."""
 NO_SERVER = (
     "parsed only: no PostgreSQL available (set BACKEND_AGENT_DATABASE_URL, or install "
     "PostgreSQL so a throwaway cluster can start)"
@@ -118,26 +121,39 @@ def apply(
                 )
                 continue
             error = _apply_one(conn, migration, cancel)
+            outside = error is not None and error.message.endswith(NO_TRANSACTION)
+            if outside:  # CREATE INDEX CONCURRENTLY and friends: as their runner must
+                error = _apply_one(conn, migration, cancel, transaction=False)
             if error is not None:
                 results[migration.path] = error
-                failed = migration.path
+                failed = failed if error.status == "skipped" else migration.path
                 continue
             before = f" after {done} earlier migration{'s' if done != 1 else ''}" if done else ""
             count = len(migration.statements)
             results[migration.path] = CheckResult(
                 check="sql.apply",
-                status="pass",
+                status="warn" if outside else "pass",
                 message=f"applied on a fresh database{before} "
-                f"({count} statement{'s' if count != 1 else ''})",
+                f"({count} statement{'s' if count != 1 else ''})"
+                + (
+                    ", statement by statement outside a transaction (PostgreSQL refuses one of "
+                    "them inside one): a failure part-way would leave it half applied"
+                    if outside
+                    else ""
+                ),
             )
     return results, failed
 
 
-def _apply_one(conn, migration: Parsed, cancel: threading.Event) -> CheckResult | None:
+def _apply_one(
+    conn, migration: Parsed, cancel: threading.Event, *, transaction: bool = True
+) -> CheckResult | None:
+    """None when the whole file applied; in a transaction, a failure rolls it back."""
     import psycopg
 
+    conn.autocommit = not transaction
     try:
-        with conn.transaction():
+        with conn.transaction() if transaction else nullcontext():
             for offset, text in migration.statements:
                 if cancel.is_set():
                     raise _Stop(
@@ -153,6 +169,8 @@ def _apply_one(conn, migration: Parsed, cancel: threading.Event) -> CheckResult 
                     raise _Stop(_located(error, migration.content, offset, text)) from None
     except _Stop as stop:  # leaving the block by an exception rolls the file back
         return stop.result
+    finally:
+        conn.autocommit = False
     return None
 
 
