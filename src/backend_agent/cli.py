@@ -17,7 +17,7 @@ from pathlib import Path
 from . import __version__
 from .core.errors import BackendAgentError, BadInput
 
-COMMANDS = ("demo", "build", "resume", "builds", "undo", "brief", "review", "skills")
+COMMANDS = ("demo", "new", "build", "resume", "builds", "undo", "brief", "review", "skills")
 EXIT_INTERRUPTED = 130
 
 
@@ -44,6 +44,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--headless", action="store_true", help="build all phases offline without the wizard"
     )
+
+    new = sub.add_parser("new", help='start from one sentence: "build a backend for ..."')
+    new.add_argument("sentence")
+    _repo(new)
+    new.add_argument("--brief-out", metavar="FILE", help="write the drafted brief and exit")
+    new.add_argument("--provider", choices=("offline", "anthropic", "replay"))
+    new.add_argument("--model")
+    new.add_argument("--force", action="store_true", help="overwrite --brief-out if it exists")
 
     build = sub.add_parser("build", help="run a build headless from a brief")
     build.add_argument("--brief", required=True, help="the brief (backend-brief.toml)")
@@ -281,6 +289,29 @@ def _drive(session, phases, policy: str, as_json: bool, checks=None, fix_rounds:
     return 1 if has_problems(report) or (outcome.stopped and policy != "none") else 0
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    from .core.intent import read_intent
+    from .providers import create_provider
+
+    intent = read_intent(args.sentence)
+    if args.brief_out is None:
+        return _wizard(args.repo, sentence=args.sentence)
+    target = Path(args.brief_out)
+    if target.exists() and not args.force:
+        raise BadInput(f"{target} already exists", hint="pass --force to overwrite it")
+    provider = create_provider(args.provider, args.model)
+    say(f"drafting a brief with {provider.label}…")
+    draft = provider.draft_brief(intent)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(draft.to_toml(), encoding="utf-8")
+    if intent.scope == "architecture":
+        say("the sentence asks for the architecture: build phase 1 with --phases 1")
+    if draft.note:
+        say(draft.note)
+    say(f"wrote {target}; review it, then `backend-agent build --brief {target}`")
+    return 0
+
+
 def _say_usage(usage) -> None:
     if usage.total_input or usage.output_tokens:
         cost = "unknown (no price for the model)"
@@ -476,6 +507,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": cmd_demo,
         "skills": cmd_skills,
         "review": cmd_review,
+        "new": cmd_new,
     }
     try:
         if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
