@@ -10,6 +10,7 @@ import threading
 import time
 
 from backend_agent.core.checks import CheckOptions, CheckOutput
+from backend_agent.engine import BuildSession
 
 from .checks_support import StaticProvider
 from .conftest import git
@@ -157,3 +158,16 @@ def test_quick_checks_leave_the_suite_alone(repo, pg_env):
         events = run_checks(session, tests=False)
         assert not [e for e in events if isinstance(e, CheckOutput)]
         assert "tests" not in {r.check for r in session.record().checks.phase}
+
+
+def test_the_test_command_given_once_is_the_builds_from_then_on(repo, pg_env):
+    with start(repo, provider=StaticProvider({"Makefile": "test:\n\tfalse\n"})) as session:
+        generate(session, "service-layer")
+        run_checks(session, test_command="sh -c 'exit 4'")
+    with BuildSession.open(repo) as again:  # e.g. the wizard, later
+        assert again.state.test_command == "sh -c 'exit 4'"
+        run_checks(again)
+        assert phase_result(again).message.startswith("`sh -c 'exit 4'` exited with 4")
+        run_checks(again, test_command="")  # back to finding pytest: there is no suite
+        assert again.state.test_command is None
+        assert phase_result(again).message.startswith("no test suite in the project yet")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..checks import secrets
@@ -76,6 +77,9 @@ def run(
             f"phase {record.id} is committed: its files are on the branch, not proposed",
             hint="undo the commit to check and review it again",
         )
+    if options.test_command is not None:  # remembered: the wizard and resumes use it too
+        session.state.test_command = options.test_command.strip() or None
+    options = replace(options, test_command=session.state.test_command)
     files = overlay(record)
     targets = list(files) if paths is None else [session.change(p).path for p in paths]
     hashes = {p: content_hash(files[p] or "") for p in targets}

@@ -70,6 +70,8 @@ class BuildState(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     sentence: str | None = None
     disabled_skills: list[str] = Field(default_factory=list)
+    test_command: str | None = None
+    """The project's test command as last given (--test-command); None: pytest if found."""
 
     def record(self, phase_id: str) -> PhaseRecord:
         return self.phases[phase_id]
