@@ -9,6 +9,8 @@ import textwrap
 import threading
 import time
 
+import pytest
+
 from backend_agent.core.checks import CheckOptions, CheckOutput
 from backend_agent.engine import BuildSession
 
@@ -99,9 +101,11 @@ def test_the_suite_gets_a_throwaway_database_in_database_url(repo, pg_env):
         assert phase_result(session).status == "pass", phase_result(session).message
 
 
-def test_a_suite_needing_uninstalled_packages_is_reported_not_run(repo, pg_env):
+@pytest.mark.parametrize("where", ["tests/test_api.py", "tests/conftest.py"])
+def test_a_suite_needing_uninstalled_packages_is_reported_not_run(repo, pg_env, where):
     files = {
-        "tests/test_api.py": "import fastapi_not_installed_anywhere\n\n\ndef test_x():\n    pass\n"
+        "tests/test_api.py": "def test_x():\n    pass\n",
+        where: "import fastapi_not_installed_anywhere\n\n\ndef test_x():\n    pass\n",
     }
     with start(repo, provider=StaticProvider(files)) as session:
         generate(session, "service-layer")

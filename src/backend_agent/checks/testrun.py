@@ -203,17 +203,19 @@ def _pytest_outcome(
 ) -> Outcome:
     cases = _cases(junit)
     failed = [c for c in cases if c["kind"]]
+    texts = [c["text"] for c in failed] + output  # a broken conftest is only in the output
     missing = sorted(
         {
             m.group(1).split(".")[0]
-            for c in failed
-            for m in _MISSING.finditer(c["text"])
+            for text in texts
+            for m in _MISSING.finditer(text)
             if not _local(root, m.group(1).split(".")[0])
         }
     )
     if code == 5:
         return Outcome(CheckResult(check=CHECK, status="warn", message="pytest collected no tests"))
-    if failed and missing and all(_MISSING.search(c["text"]) for c in failed):
+    real = [c for c in failed if not _MISSING.search(c["text"])]
+    if code != 0 and missing and not real:
         return Outcome(
             CheckResult(
                 check=CHECK,
@@ -242,8 +244,11 @@ def _pytest_outcome(
         )
     summary = next(
         (ln.strip(" =") for ln in reversed(output) if re.search(r"\d+ (failed|error)", ln)),
-        f"pytest exited with {code}",
+        None,
     )
+    if summary is None:
+        tail = " | ".join(line.strip() for line in output[-3:] if line.strip())
+        summary = f"pytest exited with {code}: {tail}"
     return Outcome(CheckResult(check=CHECK, status="fail", message=summary), files)
 
 
