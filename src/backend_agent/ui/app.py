@@ -20,7 +20,6 @@ from ..resources import data_dir
 from .commands import BindingCommands
 from .config import UiConfig, load_ui_config, remember_theme
 from .edits import EditBuffer
-from .modals import ErrorModal
 
 if TYPE_CHECKING:
     from ..engine.session import BuildSession
@@ -77,25 +76,30 @@ class WizardApp(App[int]):
         self._apply_keymap()
         for problem in self.config.problems:
             self.notify(problem, title="Config", severity="warning", timeout=12)
-        from .screens.welcome import WelcomeScreen
-
-        self.push_screen(WelcomeScreen())
         if self.initial_build:
             self.open_build(self.initial_build)
         elif self.sentence:
             self.draft_brief(self.sentence)
 
     def _apply_keymap(self) -> None:
-        from .screens import binding_ids
+        """Remap now; name unknown binding ids once every screen is imported, which is
+        left to a worker so the first screen does not wait for it."""
+        self.set_keymap(self.config.keymap)
+        if self.config.keymap:
+            from .screens import binding_ids
 
-        known = binding_ids()
+            self.run_engine(binding_ids, doing="read the keymap", done=self._check_keymap)
+
+    def _check_keymap(self, known: set[str]) -> None:
         unknown = sorted(set(self.config.keymap) - known)
         if unknown:
-            self.config.problems.append(
+            self.notify(
                 f"config.toml: [keymap] names no binding {', '.join(unknown)}; "
-                f"binding ids are {', '.join(sorted(known))}"
+                f"binding ids are {', '.join(sorted(known))}",
+                title="Config",
+                severity="warning",
+                timeout=12,
             )
-        self.set_keymap({k: v for k, v in self.config.keymap.items() if k in known})
 
     def _remember(self, theme: str) -> None:
         try:
@@ -138,7 +142,7 @@ class WizardApp(App[int]):
         self.close_session()
         self.session = session
         self.sub_title = f"{session.state.build} · {session.state.branch}"
-        while len(self.screen_stack) > 2:
+        while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(PhaseScreen(session.state.current, generate=generate))
 
@@ -208,7 +212,15 @@ class WizardApp(App[int]):
             failed()
         self.show_error(error, doing, next_steps)
 
+    def get_default_screen(self):
+        """Welcome is the bottom of the stack: every other screen returns to it."""
+        from .screens.welcome import WelcomeScreen
+
+        return WelcomeScreen()
+
     def show_error(self, error: BaseException, doing: str, next_steps: list[str] = ()) -> None:
+        from .modals import ErrorModal
+
         if isinstance(error, BackendAgentError):
             steps = ([error.hint] if error.hint else []) + list(next_steps)
             self.push_screen(ErrorModal(f"Could not {doing}", error.message, steps))
@@ -257,9 +269,11 @@ def run_wizard(
     repo: str, *, build: str | None = None, demo: bool = False, sentence: str | None = None
 ) -> int:
     """Open the wizard on `repo`; returns the exit code for the CLI."""
-    from ..workspace.git import Repository
+    folder = Path(repo).expanduser().resolve()
+    if not any((parent / ".git").exists() for parent in (folder, *folder.parents)):
+        from ..workspace.git import Repository
 
-    Repository.open(repo)  # not a repository: a clear CLI error before any screen opens
+        Repository.open(repo)  # not a repository: git's own verdict, as a CLI error
     app = WizardApp(repo, build=build, demo=demo, sentence=sentence)
     app.run()
     return app.return_code or 0

@@ -7,8 +7,6 @@ app exits is flushed first, so closing the wizard mid-edit loses nothing.
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
@@ -43,6 +41,9 @@ def edit_externally(command: list[str], path: str, content: str) -> str:
     The copy keeps the file's name so the editor picks the right syntax; it is removed
     afterwards. Raises OSError when the editor cannot be started.
     """
+    import subprocess
+    import tempfile
+
     name = PurePosixPath(path).name or "file.txt"
     with tempfile.TemporaryDirectory(prefix="backend-agent-edit-") as folder:
         target = Path(folder) / name

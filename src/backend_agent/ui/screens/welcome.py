@@ -55,6 +55,10 @@ class WelcomeScreen(Screen):
         choices = self.query_one("#welcome-choices", OptionList)
         choices.add_options(self._fixed_choices([]))
         choices.focus()
+        self.call_after_refresh(self._fill_in)
+
+    def _fill_in(self) -> None:
+        """After the first paint: the engine's imports would only delay it."""
         self.refresh_builds()
         self.app.run_engine(self._provider_label, doing="set up the provider", done=self._provider)
 

@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.diff import WHOLE_FILE, DiffHunk, diff_texts, intraline
-from .syntax import SyntaxLines, TokenStyles
+from .syntax import TokenStyles, syntax_for, warm_up
 
 CONTEXT = 3
 TAB = 4
@@ -109,8 +109,7 @@ class DiffView(ScrollView, can_focus=True):
         self._hunk_rows: list[int] = []
         self._partner: dict[int, int] = {}
         self._partner_of_new: dict[int, int] = {}
-        self._old = SyntaxLines("", "")
-        self._new = SyntaxLines("", "")
+        self._old = self._new = syntax_for("", "")
         self._width = 0
         self._note = ""
         self._cache: LRUCache[tuple, Strip] = LRUCache(400)
@@ -123,8 +122,8 @@ class DiffView(ScrollView, can_focus=True):
         """Show `old` (None: a new file) against `new` (None: a deleted file)."""
         self.path = path
         self.diff = diff_texts(old, new)
-        self._old = SyntaxLines(old or "", path)
-        self._new = SyntaxLines(new or "", path)
+        self._old = syntax_for(old or "", path)
+        self._new = syntax_for(new or "", path)
         self._partner = {
             i1 + k: j1 + k
             for tag, i1, i2, j1, j2 in self.diff.opcodes
@@ -233,6 +232,7 @@ class DiffView(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         self._tokens.clear(self.rich_style)
+        self.run_worker(warm_up, thread=True, group="diff-lexer")
 
     # ----------------------------------------------------------------- actions
     def action_next_hunk(self) -> None:
@@ -360,14 +360,12 @@ class DiffView(ScrollView, can_focus=True):
             return self._style("diff--removed"), self._style("diff--removed-mark")
         return self.rich_style, self.rich_style
 
-    def _code(
-        self, text: str, syntax: SyntaxLines, number: int, base: Style, side: str, words: int
-    ) -> Strip:
+    def _code(self, text: str, syntax, number: int, base: Style, side: str, words: int) -> Strip:
         tokens = syntax.line(number)
+        if syntax.approximated and not syntax.complete and not self._lexing:
+            self._lexing = True
+            self._finish_lexing(self._old, self._new)
         if tokens is None or sum(len(v) for _, v in tokens) != len(text):
-            if tokens is None and not syntax.complete and not self._lexing:
-                self._lexing = True
-                self._finish_lexing(self._old, self._new)
             tokens = [(None, text)]
         ranges = self._word_ranges(side, words)
         word_style = Style(bgcolor=self._style(f"diff--{side}-word").bgcolor)
@@ -399,7 +397,7 @@ class DiffView(ScrollView, can_focus=True):
         return list(found[0] if side == "removed" else found[1])
 
     @work(thread=True, group="diff-lexer")
-    def _finish_lexing(self, old: SyntaxLines, new: SyntaxLines) -> None:
+    def _finish_lexing(self, old, new) -> None:
         old.finish()
         new.finish()
         self.app.call_from_thread(self._lexed)

@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
 
-_LANGUAGES = {
-    ".py": "python",
-    ".sql": "sql",
-    ".json": "json",
-    ".yaml": "yaml",
-    ".yml": "yaml",
-    ".toml": "toml",
-    ".md": "markdown",
-    ".sh": "bash",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".go": "go",
-    ".rs": "rust",
-    ".html": "html",
-    ".css": "css",
-    ".xml": "xml",
-    ".java": "java",
-}
+from .syntax_tree import language_of
 
 
 class FileEditor(TextArea):
@@ -36,7 +17,7 @@ class FileEditor(TextArea):
         super().__init__(id=id, tab_behavior="indent", show_line_numbers=True, soft_wrap=False)
 
     def open(self, path: str, text: str) -> None:
-        language = _LANGUAGES.get(PurePosixPath(path).suffix.lower())
+        language = language_of(path)
         self.language = language if language in self.available_languages else None
         self.load_text(text)
         self.move_cursor((0, 0))

@@ -1,8 +1,10 @@
 """Syntax colours for diff lines, computed only as far down a file as anyone has looked.
 
-Pygments lexes a whole text in one pass (a string opened on line 10 colours line 900), so
-a file is lexed from the top, lazily: a line is tokenised when it is first drawn, and a
-jump far ahead is drawn plain while a worker thread finishes the file.
+Files in a language Textual's `syntax` extra parses, and not huge, are coloured from a
+tree-sitter parse (`syntax_tree`). Others, and huge files, go to Pygments, which lexes a
+whole text in one pass (a string opened on line 10 colours line 900): such a file is lexed
+from the top, lazily, a line far ahead is coloured from a window of lines around it, and a
+worker thread finishes the file.
 """
 
 from __future__ import annotations
@@ -18,8 +20,13 @@ from rich.style import Style
 
 Line = list[tuple[_TokenType, str]]
 
-EAGER_LINES = 1500
-"""How far past what is already lexed a draw may wait for the lexer (~30 ms)."""
+TREE_LINES = 4000
+"""Up to this many lines a file is parsed with tree-sitter (~25 ms); a 20,000-line parse
+takes ~120 ms, too long before the first paint."""
+EAGER_LINES = 100
+"""How far past what is already lexed a draw may wait for the lexer (a few ms)."""
+WINDOW = 32
+"""Lines lexed together when a line far ahead is drawn before the lexer reaches it."""
 
 _BY_SUFFIX = {
     ".py": "python",
@@ -81,32 +88,54 @@ def _lines_agree(text: str) -> bool:
     return _OTHER_BREAKS.search(text) is None
 
 
+def syntax_for(text: str, path: str):
+    """The colouring of one side of a diff: `line(n)` gives its tokens."""
+    from . import syntax_tree
+
+    if (
+        text
+        and _lines_agree(text)
+        and text.count("\n") <= TREE_LINES
+        and syntax_tree.available(path)
+    ):
+        return syntax_tree.TreeLines(text, path)
+    return SyntaxLines(text, path)
+
+
 class SyntaxLines:
-    """The tokens of each line of one text, lexed on demand from the top."""
+    """The tokens of each line of one text, lexed on demand from the top.
+
+    A line far below what is lexed gets tokens from lexing a window of lines around it on
+    its own (right unless the window starts inside a multi-line string or comment), and
+    `approximated` says so: the owner then finishes the exact lexing in a worker thread.
+    """
 
     def __init__(self, text: str, path: str) -> None:
         lexer = lexer_for(path) if text and _lines_agree(text) else None
+        self._text = text
+        self._path = path
         self._tokens: Iterator[tuple[_TokenType, str]] | None = (
             iter(lexer.get_tokens(text)) if lexer is not None else None
         )
         self._lines: list[Line] = []
         self._current: Line = []
         self._lock = threading.Lock()
-
-    @property
-    def coloured(self) -> bool:
-        return self._tokens is not None or bool(self._lines)
+        self._windows: dict[int, list[Line]] = {}
+        self._raw: list[str] | None = None
+        self.approximated = False
 
     @property
     def complete(self) -> bool:
         return self._tokens is None
 
     def line(self, number: int) -> Line | None:
-        """The tokens of line `number` (0-based), or None when they are not known yet."""
+        """The tokens of line `number` (0-based), or None for text we do not colour."""
         if number < len(self._lines):
             return self._lines[number]
-        if self._tokens is None or number - len(self._lines) > EAGER_LINES:
+        if self._tokens is None:
             return None
+        if number - len(self._lines) > EAGER_LINES:
+            return self._approximate(number)
         with self._lock:
             self._lex_until(number)
         return self._lines[number] if number < len(self._lines) else None
@@ -117,28 +146,62 @@ class SyntaxLines:
             self._lex_until(None)
 
     def _lex_until(self, number: int | None) -> None:
-        tokens, lines, current = self._tokens, self._lines, self._current
+        tokens = self._tokens
         if tokens is None:
             return
-        for kind, value in tokens:
-            if "\n" not in value:
-                current.append((kind, value))
-                continue
-            parts = value.split("\n")
-            for part in parts[:-1]:
-                if part:
-                    current.append((kind, part))
-                lines.append(current)
-                current = []
-            if parts[-1]:
-                current.append((kind, parts[-1]))
-            if number is not None and number < len(lines):
-                self._current = current
-                return
-        if current:
+        stop = None if number is None else number + 1
+        self._current = _split(tokens, self._lines, self._current, stop)
+        if stop is None or len(self._lines) < stop:
+            if self._current:
+                self._lines.append(self._current)
+            self._current = []
+            self._tokens = None
+
+    def _approximate(self, number: int) -> Line | None:
+        self.approximated = True
+        start = number - number % WINDOW
+        window = self._windows.get(start)
+        if window is None:
+            if self._raw is None:
+                self._raw = self._text.split("\n")
+            lexer = lexer_for(self._path)
+            text = "\n".join(self._raw[start : start + WINDOW]) + "\n"
+            window = self._windows[start] = []
+            _split(iter(lexer.get_tokens(text)), window, [], None)
+        offset = number - start
+        return window[offset] if offset < len(window) else None
+
+
+def _split(
+    tokens: Iterator[tuple[_TokenType, str]], lines: list[Line], current: Line, stop: int | None
+) -> Line:
+    """Append the lines of `tokens` to `lines` until there are `stop` of them (None: all);
+    returns the tokens of the line begun but not ended."""
+    for kind, value in tokens:
+        if "\n" not in value:
+            current.append((kind, value))
+            continue
+        parts = value.split("\n")
+        for part in parts[:-1]:
+            if part:
+                current.append((kind, part))
             lines.append(current)
-        self._current = []
-        self._tokens = None
+            current = []
+        if parts[-1]:
+            current.append((kind, parts[-1]))
+        if stop is not None and len(lines) >= stop:
+            return current
+    return current
+
+
+def warm_up() -> None:
+    """Compile the grammars and lexers of the usual file types, which costs tens of
+    milliseconds each the first time (run it in a worker before the first diff)."""
+    for path in ("a.py", "a.sql", "a.md", "a.toml", "a.json", "a.yaml"):
+        syntax_for("x\n", path).line(0)
+        lexer = lexer_for(path)
+        if lexer is not None:
+            list(lexer.get_tokens("x\n"))
 
 
 class TokenStyles:
