@@ -264,6 +264,14 @@ class Brief(_Strict):
                     index,
                     "name",
                 )
+            if entity.owned_by_user and self.stack.auth == "none":
+                raise BriefRuleError(
+                    f"entity {entity.name} is owned_by_user, but auth = 'none' has no users to "
+                    "own rows; choose an auth mode or set owned_by_user = false",
+                    "entities",
+                    index,
+                    "owned_by_user",
+                )
             if entity.name == "User" and entity.owned_by_user:
                 raise BriefRuleError(
                     "entity User only adds fields to users; it cannot be owned_by_user",

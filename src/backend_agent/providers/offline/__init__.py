@@ -1,21 +1,40 @@
 """The offline generator: a deterministic proposer that needs no network and no key.
 
 It writes the same files for the same brief and build date, so it is what tests, demos
-and first-time users see. It cannot read feedback; a revision says so and re-proposes.
+and first-time users see: all six phases of a runnable FastAPI + PostgreSQL service with
+its own tests. Phases 4-6 read the branch, so they add to what earlier phases committed
+(and a person edited) instead of overwriting it. It cannot read feedback; a revision says
+so and re-proposes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date
 
+from ...core.brief import Brief
 from ...core.errors import BadInput, ProviderFailure
 from ...core.events import Event, Progress, ProposalReady, TextDelta
 from ...core.proposal import Proposal
-from ..base import ProposalRequest, Provider
-from . import phase1, phase2
-from .plan import build_plan
+from ..base import BranchReader, ProposalRequest, Provider
+from . import phase1, phase2, phase3
+from .plan import Plan, build_plan
 
-GENERATORS = {"architecture": phase1.propose, "data-model": phase2.propose}
+Generator = Callable[[Brief, Plan, list[str], date, BranchReader], Proposal]
+
+
+def _from_paths(
+    propose: Callable[[Brief, Plan, list[str], date], Proposal],
+) -> Generator:
+    """Phases 1-3 only add files, so the list of paths on the branch is all they read."""
+    return lambda brief, plan, existing, day, branch: propose(brief, plan, existing, day)
+
+
+GENERATORS: dict[str, Generator] = {
+    "architecture": _from_paths(phase1.propose),
+    "data-model": _from_paths(phase2.propose),
+    "service-layer": _from_paths(phase3.propose),
+}
 
 REVISION_NOTE = (
     "\n\n> The offline generator cannot act on feedback: this is the same proposal again, "
@@ -27,6 +46,11 @@ REVISION_NOTE = (
 class OfflineProvider(Provider):
     name = "offline"
     model = ""
+    cannot_rework = (
+        "the offline generator cannot rework hunks: it writes the same files for the same "
+        "brief, whatever the comments say. Edit the file yourself (`e`), or use the "
+        "Anthropic provider to rework the rejected hunks"
+    )
 
     def propose(self, request: ProposalRequest) -> Iterator[Event]:
         brief = request.brief
@@ -41,12 +65,13 @@ class OfflineProvider(Provider):
             raise ProviderFailure(
                 f"the offline generator does not generate phase {request.phase.number} "
                 f"({request.phase.id}) yet",
-                hint="use --phases 1-2 with the offline provider",
+                hint=f"use --phases 1-{len(GENERATORS)} with the offline provider",
             )
         request.check_cancelled()
         yield Progress(f"planning {request.phase.title.lower()} from the brief")
         plan = build_plan(brief)
-        proposal: Proposal = generate(brief, plan, request.branch.files(), request.started)
+        branch = request.branch
+        proposal = generate(brief, plan, branch.files(), request.started, branch)
         summary = proposal.summary + (REVISION_NOTE if request.revision else "")
         for paragraph in summary.split("\n\n"):
             request.check_cancelled()

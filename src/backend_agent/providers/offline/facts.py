@@ -80,6 +80,32 @@ def in_flight(brief: Brief) -> int | None:
     return max(1, round(t.requests_per_second * t.p99_latency_ms / 1000))
 
 
+def pool_size(brief: Brief) -> int:
+    """Connections per instance: half the peak in-flight requests (two instances share the
+    load), plus headroom; 10 when the brief gives no target."""
+    flight = in_flight(brief)
+    return max(5, flight // 2 + 2) if flight else 10
+
+
+def statement_timeout_ms(brief: Brief) -> int:
+    """A query ten times slower than the whole p99 budget is broken: stop it."""
+    p99 = brief.targets.p99_latency_ms
+    return min(30_000, max(1_000, p99 * 10)) if p99 else 5_000
+
+
+def request_timeout_seconds(brief: Brief) -> float:
+    """Room for two statements at their limit; past it the client gets 504 and we move on."""
+    return statement_timeout_ms(brief) * 2 / 1000
+
+
+def client_rate(brief: Brief) -> tuple[int, int]:
+    """(requests/s, burst) one client address may use: 5% of the throughput target, at
+    least 10/s (a page load fans out), with a burst of four seconds' worth."""
+    rps = brief.targets.requests_per_second
+    rate = max(10, round(rps / 20)) if rps else 10
+    return rate, rate * 4
+
+
 def targets_table(brief: Brief) -> list[str]:
     """Markdown rows: each target and what it means for the design."""
     t = brief.targets

@@ -173,7 +173,7 @@ def architecture_md(brief: Brief, plan: Plan) -> str:
         lines.append(
             f"At {t.requests_per_second} requests/s with a p99 of {t.p99_latency_ms} ms, about "
             f"{flight} requests are in flight at peak (Little's law). Two instances with a pool "
-            f"of {max(5, flight // 2 + 2)} connections each leave headroom for one instance to "
+            f"of {facts.pool_size(brief)} connections each leave headroom for one instance to "
             "be restarted during a deploy."
         )
     else:

@@ -266,7 +266,8 @@ def data_model_md(plan: Plan) -> str:
         "column nullable, backfill in batches, switch the code, then add `NOT NULL` and drop "
         "the old column in a later release.",
         "* Indexes on large tables are built with `CREATE INDEX CONCURRENTLY` in a migration of "
-        "their own (it cannot run inside a transaction).",
+        "their own whose first line is `-- migrate: no-transaction` (it cannot run inside a "
+        "transaction).",
         "",
     ]
     if plan.renamed:

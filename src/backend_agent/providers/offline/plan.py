@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ...core.brief import Brief, Entity, EntityField, Relation
+from ...core.errors import BadInput
 from .naming import plural, py_ident, snake, sql_ident
 
 URL_MAX = 2048
@@ -189,6 +190,20 @@ def _sql_type(f: EntityField) -> str:
     }[f.type]
 
 
+def length_limits(f: EntityField) -> tuple[int | None, int | None]:
+    """(min, max) characters of a text-like field: `min`/`max` on string and text fields
+    count characters, and url and email fields have a ceiling even when the brief has none."""
+    if f.type not in ("string", "text", "url", "email"):
+        return None, None
+    limit = f.max_length or (
+        URL_MAX if f.type == "url" else EMAIL_MAX if f.type == "email" else None
+    )
+    if f.type in ("string", "text") and f.max is not None:
+        limit = min(int(f.max), limit) if limit else int(f.max)
+    low = int(f.min) if f.type in ("string", "text") and f.min is not None else None
+    return low, limit
+
+
 def _checks(table: str, f: EntityField) -> tuple[tuple[str, str], ...]:
     col = sql_ident(f.name)
     out: list[tuple[str, str]] = []
@@ -197,15 +212,11 @@ def _checks(table: str, f: EntityField) -> tuple[tuple[str, str], ...]:
         out.append((constraint_name(table, f.name, suffix), expression))
 
     if f.type in ("string", "text", "url", "email"):
-        limit = f.max_length or (
-            URL_MAX if f.type == "url" else EMAIL_MAX if f.type == "email" else None
-        )
-        if f.type in ("string", "text") and f.max is not None:
-            limit = min(int(f.max), limit) if limit else int(f.max)
+        low, limit = length_limits(f)
         if limit:
             add("length", f"char_length({col}) <= {limit}")
-        if f.type in ("string", "text") and f.min is not None:
-            add("min_length", f"char_length({col}) >= {int(f.min)}")
+        if low is not None:
+            add("min_length", f"char_length({col}) >= {low}")
         if f.type == "url":
             add("format", f"{col} ~ {sql_string(URL_PATTERN)}")
         if f.type == "email":
@@ -309,7 +320,15 @@ def build_plan(brief: Brief) -> Plan:
     many_to_one: dict[str, list[Relation]] = {}
     for relation in brief.relations:
         if relation.kind == "many-to-one":
+            if relation.from_ == "User":
+                raise BadInput(
+                    f"relation User -> {relation.to}: the offline generator keeps user accounts "
+                    "to email, password and the User entity's own fields",
+                    hint=f"turn it around: a many-to-one from {relation.to} to User, or a "
+                    f"many-to-many between User and {relation.to}",
+                )
             many_to_one.setdefault(relation.from_, []).append(relation)
+    _refuse_required_cycles(many_to_one)
 
     for entity_name, table in tables.items():
         entity = table.entity
@@ -391,6 +410,30 @@ def build_plan(brief: Brief) -> Plan:
     return Plan(
         brief=brief, users=users, tables=ordered, links=links, deferred=deferred, renamed=renamed
     )
+
+
+def _refuse_required_cycles(many_to_one: dict[str, list[Relation]]) -> None:
+    """Required references that lead back to where they start can never get a first row."""
+    required = {
+        name: [r.to for r in relations if r.required] for name, relations in many_to_one.items()
+    }
+
+    def walk(name: str, path: list[str]) -> list[str] | None:
+        for target in required.get(name, []):
+            if target == path[0]:
+                return [*path, target]
+            if target not in path and (found := walk(target, [*path, target])):
+                return found
+        return None
+
+    for start in sorted(required):
+        cycle = walk(start, [start])
+        if cycle:
+            raise BadInput(
+                "required relations form a cycle (" + " -> ".join(cycle) + "): no row could "
+                "ever be inserted first",
+                hint="make one relation of the cycle optional (required = false)",
+            )
 
 
 def _plan_indexes(table: Table) -> None:

@@ -1,0 +1,369 @@
+"""Phase 3, service layer: the FastAPI service with its own tests, and the ADRs behind it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ...core.brief import Brief
+from ...core.proposal import FileChange, Proposal
+from . import facts
+from .adr import Adr, Option, next_number
+from .plan import Plan
+from .service import (
+    accounts,
+    models,
+    repositories,
+    routers,
+    services,
+    tests_resources,
+    tests_support,
+)
+from .service.api import Api, build_api, endpoints
+from .service.problems import catalogue, errors_module
+from .service.project import main_module, package_docs, pyproject, settings_module
+from .service.render import render
+
+
+def _code(path: str, content: str, why: str) -> FileChange:
+    kind = "test" if path.startswith("tests/") else "config" if path.endswith(".toml") else "code"
+    return FileChange(path=path, action="create", kind=kind, content=content, why=why)
+
+
+def files(api: Api) -> list[FileChange]:
+    plan = api.plan
+    name = api.name
+    out = [
+        _code("pyproject.toml", pyproject(plan), f"how {name} is installed, run and tested"),
+        *[_code(p, c, "package docstring") for p, c in package_docs(api).items()],
+        _code("app/settings.py", settings_module(plan), "configuration from the environment"),
+        _code(
+            "app/db.py",
+            render("db.py.tmpl", project=name),
+            "connection pool; one transaction per request",
+        ),
+        _code("app/errors.py", errors_module(api), "RFC 9457 problem documents with stable types"),
+        _code(
+            "app/pagination.py", render("pagination.py.tmpl"), "keyset pagination, bounded limit"
+        ),
+        _code(
+            "app/migrate.py",
+            render("migrate.py.tmpl", project=name),
+            "applies migrations/*.sql once each, in order",
+        ),
+        _code("app/main.py", main_module(api), "the app factory: routers, error handlers, pool"),
+        _code(
+            "app/models/__init__.py", models.shared_module(), "patterns shared with the SQL CHECKs"
+        ),
+        _code(
+            "app/repositories/__init__.py",
+            render("repositories_init.py.tmpl"),
+            "keyset page and SET helpers",
+        ),
+    ]
+    if plan.users:
+        out += [
+            _code("app/passwords.py", accounts.passwords_module(), "argon2id password hashing"),
+            _code(
+                "app/auth.py", accounts.auth_module(plan), f"{api.auth} authentication dependencies"
+            ),
+            _code(
+                "app/models/user.py",
+                accounts.user_models(plan),
+                "sign-up, log-in and account bodies",
+            ),
+            _code(
+                "app/repositories/user.py",
+                accounts.user_repository(plan),
+                "SQL for users and credentials",
+            ),
+            _code(
+                "app/routers/accounts.py",
+                accounts.accounts_router(plan),
+                "sign-up, log-in and the account",
+            ),
+        ]
+    for r in api.resources:
+        out += [
+            _code(
+                f"app/models/{r.module}.py",
+                models.models_module(api, r),
+                f"{r.name} bodies with the brief's rules",
+            ),
+            _code(
+                f"app/repositories/{r.module}.py",
+                repositories.repository_module(api, r),
+                f"SQL for {r.table.name}",
+            ),
+            _code(
+                f"app/services/{r.module}.py",
+                services.service_module(api, r),
+                f"rules for {r.label}",
+            ),
+            _code(
+                f"app/routers/{r.module}.py",
+                routers.router_module(api, r),
+                f"routes under {r.path}",
+            ),
+        ]
+    out += [
+        _code(
+            "tests/conftest.py",
+            tests_support.conftest(api),
+            "a real PostgreSQL schema per run, a fresh app per test",
+        ),
+        _code(
+            "tests/factories.py",
+            tests_support.factories(api),
+            "valid payloads, accounts and assertions",
+        ),
+        _code("tests/test_migrations.py", tests_support.test_migrations(), "the migration runner"),
+        _code(
+            "tests/test_errors.py",
+            tests_support.test_errors(api),
+            "problem documents for every failure",
+        ),
+    ]
+    if plan.users:
+        out.append(
+            _code(
+                "tests/test_auth.py", tests_support.test_auth(api), f"{api.auth} sign-up and log-in"
+            )
+        )
+    for r in api.resources:
+        out.append(
+            _code(
+                f"tests/test_{r.table.name}.py",
+                tests_resources.resource_tests(api, r),
+                f"every endpoint of {r.path}",
+            )
+        )
+    return out
+
+
+def adrs(api: Api) -> list[Adr]:
+    brief = api.plan.brief
+    name = api.name
+    tables = ", ".join(r.table.name for r in api.resources)
+    owned = [r for r in api.resources if r.table.owned]
+    public = [r for r in owned if r.public]
+    shared = [r for r in api.resources if not r.table.owned]
+    records = [
+        Adr(
+            slug="layered-service-plain-sql",
+            title="Routers, services and repositories over plain SQL with psycopg 3",
+            context=f"{name} serves {len(api.resources)} resources ({tables}) from the schema of "
+            "phase 2. The code needs a shape where HTTP, rules and SQL can each be read and "
+            "tested on their own, and where every query can be checked against the indexes.",
+            drivers=[
+                "reviewers must see the SQL a request runs",
+                f"p99 target: {brief.targets.p99_latency_ms} ms"
+                if brief.targets.p99_latency_ms
+                else "no latency target given: keep every query on an index",
+                "a request's writes commit together, before the client is told they happened",
+            ],
+            options=[
+                Option(
+                    "Routers → services → repositories, async psycopg 3 pool, hand-written SQL",
+                    [
+                        "every statement is visible and parameterised",
+                        "no ORM session semantics to learn",
+                    ],
+                    ["SQL is written by hand and must be tested against PostgreSQL"],
+                ),
+                Option(
+                    "SQLAlchemy ORM models and sessions",
+                    ["less SQL to write"],
+                    [
+                        "the SQL that runs is implicit",
+                        "a second definition of the schema to keep in step",
+                    ],
+                ),
+                Option(
+                    "Route functions with inline SQL",
+                    ["fewest files"],
+                    ["rules and SQL cannot be tested apart", "ownership checks get repeated"],
+                ),
+            ],
+            chosen="Routers → services → repositories, async psycopg 3 pool, hand-written SQL",
+            because="the schema is already plain SQL from phase 2, and each layer can then be read "
+            "on its own: routers speak HTTP, services apply the rules, repositories hold the SQL.",
+            good=[
+                "one transaction per request, committed when the route returns and before the "
+                'response is sent (`Depends(..., scope="function")`), so a client that got 201 '
+                "can read its row at once",
+                "request models and SQL CHECK constraints come from one plan and agree",
+            ],
+            bad=["new queries need a repository function and a test against a real database"],
+            more=f"Layout: `app/routers/`, `app/services/`, `app/repositories/`, `app/models/` — one "
+            f"module per resource ({', '.join(r.module for r in api.resources)}). The pool holds "
+            f"{facts.pool_size(brief)} connections per instance (from the capacity estimate of "
+            f"phase 1); statements are cut off after {facts.statement_timeout_ms(brief)} ms.",
+        ),
+        Adr(
+            slug="problem-details-errors",
+            title="Answer every error with an RFC 9457 problem document",
+            context=f"Clients of {name} need to tell a validation error from a conflict or a "
+            'missing row without parsing English. FastAPI\'s default `{"detail": ...}` differs '
+            "between validation errors and everything else.",
+            drivers=[
+                "a stable, machine-readable error type",
+                "no stack traces or SQL in responses",
+                "database constraint violations must name the field",
+            ],
+            options=[
+                Option(
+                    "RFC 9457 `application/problem+json` with a type per error",
+                    [
+                        "a standard clients and gateways understand",
+                        "extensible with `errors` and `fields`",
+                    ],
+                    ["every handler must go through one translation point"],
+                ),
+                Option(
+                    "FastAPI's default error bodies",
+                    ["nothing to write"],
+                    ["two shapes, no stable type"],
+                ),
+                Option(
+                    "A custom error envelope", ["free form"], ["every client learns a new format"]
+                ),
+            ],
+            chosen="RFC 9457 `application/problem+json` with a type per error",
+            because="it is the standard for HTTP API errors and keeps one shape for every failure.",
+            good=[
+                "types are URNs (`urn:" + name + ":problem:<slug>`): stable identifiers that "
+                "never depend on a documentation host",
+                "constraint names map to fields, so a duplicate answers 409 with `fields`",
+            ],
+            bad=["changing a slug is a breaking change for clients; add new ones instead"],
+            more="Types: "
+            + "; ".join(f"`{p.slug}` ({p.status}) — {p.when}" for p in catalogue(3))
+            + ".",
+        ),
+        Adr(
+            slug="keyset-pagination",
+            title="Paginate lists with a keyset cursor, newest first",
+            context=f"Every list of {name} ({tables}) can grow without bound. Phase 2 indexed "
+            "each table for `ORDER BY created_at DESC, id DESC`"
+            + (", scoped by owner for owned tables" if owned else "")
+            + ".",
+            drivers=[
+                "constant cost per page however deep",
+                "pages that do not shift when rows are added",
+            ],
+            options=[
+                Option(
+                    "Keyset cursor on (created_at, id), `limit` 1-100 (default 20)",
+                    ["one index range scan per page", "stable under inserts"],
+                    ["no jumping to page N"],
+                ),
+                Option(
+                    "LIMIT/OFFSET",
+                    ["page numbers"],
+                    ["deep pages scan and discard rows", "rows shift between pages"],
+                ),
+            ],
+            chosen="Keyset cursor on (created_at, id), `limit` 1-100 (default 20)",
+            because="it matches the indexes of phase 2 and keeps every page as cheap as the first.",
+            good=["the cursor is opaque, so its encoding can change without breaking clients"],
+            bad=["clients cannot show a total count without a separate query"],
+        ),
+    ]
+    if brief.stack.auth != "none":
+        rules = []
+        if owned:
+            rules.append(
+                "owned: " + ", ".join(r.table.name for r in owned) + " — only the owner reads or "
+                "changes a row; others get 404"
+            )
+        if public:
+            rules.append(
+                "public reads: "
+                + ", ".join(f"{r.table.name} (`{r.table.public_flag}`)" for r in public)
+            )
+        if shared:
+            rules.append(
+                "shared: " + ", ".join(r.table.name for r in shared) + " — anyone reads, "
+                "signed-in users change"
+            )
+        records.append(
+            Adr(
+                slug="authorization-by-ownership",
+                title="Authorize by ownership in SQL, and answer 404 for other people's rows",
+                context=f"The brief makes some entities personal and others shared. {'; '.join(rules)}.",
+                drivers=[
+                    "ids of other people's rows must reveal nothing",
+                    "a forgotten check must fail closed",
+                    "references and links must not reach into another person's rows",
+                ],
+                options=[
+                    Option(
+                        "Owner filter in every repository statement; 404 for rows of others",
+                        [
+                            "the database never returns a row the caller may not see",
+                            "no existence oracle",
+                        ],
+                        ["a 404 cannot tell a typo from a permission problem"],
+                    ),
+                    Option(
+                        "Load the row, then check the owner in code and answer 403",
+                        ["explicit error"],
+                        ["403 confirms the id exists", "one missed check leaks data"],
+                    ),
+                ],
+                chosen="Owner filter in every repository statement; 404 for rows of others",
+                because="it is the rule the brief states (owned rows are invisible to others) and it "
+                "puts the check where it cannot be skipped.",
+                good=[
+                    "a reference or a link to someone else's row is refused exactly like one to a "
+                    "row that does not exist",
+                    "the generated tests prove it for every owned resource",
+                ],
+                bad=["there is no admin role; the brief names none (add one with its own ADR)"],
+            )
+        )
+    return records
+
+
+def summary(api: Api) -> str:
+    eps = endpoints(api)
+    lines = [
+        f"# Service layer for {api.name}",
+        "",
+        f"A FastAPI service over the phase-2 schema: {len(eps)} endpoints for "
+        f"{len(api.resources)} resources, "
+        + (f"{api.auth} authentication" if api.auth != "none" else "no authentication")
+        + ", RFC 9457 errors, keyset pagination, and a migration runner. Its own pytest suite "
+        "runs against a real PostgreSQL (`TEST_DATABASE_URL`) and covers each endpoint's happy "
+        "path, validation, authentication and ownership rules.",
+        "",
+        "| Method | Path | Who |",
+        "|---|---|---|",
+        *[f"| {e.method} | `{e.path}` | {e.access} |" for e in eps],
+    ]
+    return "\n".join(lines)
+
+
+def propose(brief: Brief, plan: Plan, existing: list[str], day: date) -> Proposal:
+    api = build_api(plan)
+    changes = files(api)
+    first = next_number(existing)
+    for offset, adr in enumerate(adrs(api)):
+        changes.append(
+            FileChange(
+                path=adr.path(first + offset),
+                action="create",
+                kind="adr",
+                content=adr.render(first + offset, day),
+                why=adr.title,
+            )
+        )
+    questions = []
+    if "pyproject.toml" in existing:
+        questions.append(
+            "The branch already has a pyproject.toml; this phase replaces it with the service's "
+            "own. Reject that file if the repository holds another project."
+        )
+    return Proposal(
+        phase="service-layer", summary=summary(api), changes=changes, questions=questions
+    )

@@ -1,0 +1,249 @@
+"""The HTTP shape of the generated service, decided once from the plan.
+
+Routers, services, tests and documents all read these names, so a path or a parameter is
+spelled the same everywhere it appears.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..naming import kebab, py_ident
+from ..plan import Column, Link, Plan, Table
+
+FILTER_KINDS = frozenset({"string", "enum", "bool", "int", "uuid", "date", "email", "url"})
+# Names the generated route functions use for their own parameters.
+LOCAL_NAMES = frozenset({"conn", "user", "limit", "cursor", "response", "request", "service"})
+
+
+@dataclass(frozen=True)
+class Filter:
+    column: Column
+    param: str
+    """The Python parameter name; the query parameter is the column's API name."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A many-to-one column of a resource and what it points at."""
+
+    column: Column
+    target: Table
+
+    @property
+    def rule(self) -> str:
+        assert self.column.references is not None
+        return self.column.references.on_delete
+
+
+@dataclass(frozen=True)
+class LinkEnd:
+    """One side of a many-to-many link, seen from `near`."""
+
+    link: Link
+    near: Table
+    near_column: str
+    far: Table
+    far_column: str
+
+    @property
+    def segment(self) -> str:
+        return "/" + kebab(self.far.name) if self.far.name != "users" else "/users"
+
+    @property
+    def far_is_users(self) -> bool:
+        return self.far.name == "users"
+
+
+@dataclass
+class Resource:
+    table: Table
+    module: str
+    """Python module name of this resource in app/models, repositories, services, routers."""
+    path: str
+    id_param: str
+    filters: list[Filter] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    links: list[LinkEnd] = field(default_factory=list)
+    referenced_by: list[tuple[Table, Column]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.table.class_name
+
+    @property
+    def label(self) -> str:
+        """The table's words for prose: 'order items'."""
+        return self.table.name.replace("_", " ")
+
+    @property
+    def fields(self) -> list[Column]:
+        """Brief fields (not references) a client writes."""
+        return [c for c in self.table.fields if c.source is not None]
+
+    @property
+    def writable(self) -> list[Column]:
+        return self.table.fields
+
+    @property
+    def public(self) -> bool:
+        return self.table.public_flag is not None
+
+
+@dataclass
+class Api:
+    plan: Plan
+    resources: list[Resource]
+    metrics_path: str
+    docs_path: str
+
+    @property
+    def auth(self) -> str:
+        return self.plan.brief.stack.auth
+
+    @property
+    def name(self) -> str:
+        return self.plan.brief.project.name
+
+    def resource(self, table: Table) -> Resource:
+        return next(r for r in self.resources if r.table.name == table.name)
+
+    @property
+    def owned(self) -> list[Resource]:
+        return [r for r in self.resources if r.table.owned]
+
+    @property
+    def shared(self) -> list[Resource]:
+        return [r for r in self.resources if not r.table.owned]
+
+
+def build_api(plan: Plan) -> Api:
+    resources: list[Resource] = []
+    for table in plan.tables:
+        resource = Resource(
+            table=table,
+            module=py_ident(table.singular),
+            path="/" + kebab(table.name),
+            id_param=f"{table.singular}_id",
+        )
+        for column in table.columns:
+            fk = column.references
+            if fk and column.writable:
+                resource.references.append(Reference(column, plan.table(fk.target_entity)))
+            searchable = column.kind == "reference" or (
+                column.source is not None and column.source.indexed and column.kind in FILTER_KINDS
+            )
+            if searchable and column.api not in ("limit", "cursor"):
+                param = column.attr if column.attr not in LOCAL_NAMES else f"{column.attr}_filter"
+                resource.filters.append(Filter(column, param))
+        resources.append(resource)
+    by_table = {r.table.name: r for r in resources}
+    for resource in resources:
+        for ref in resource.references:
+            if ref.target.name in by_table:
+                by_table[ref.target.name].referenced_by.append((resource.table, ref.column))
+    for link in plan.links:
+        for near, near_col, far, far_col in (
+            (link.left, link.left_column, link.right, link.right_column),
+            (link.right, link.right_column, link.left, link.left_column),
+        ):
+            if near.name in by_table:
+                by_table[near.name].links.append(LinkEnd(link, near, near_col, far, far_col))
+    taken = {r.path for r in resources}
+    return Api(
+        plan=plan,
+        resources=resources,
+        metrics_path="/metrics" if "/metrics" not in taken else "/_metrics",
+        docs_path="/docs" if "/docs" not in taken else "/_docs",
+    )
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    access: str
+    summary: str
+
+
+ACCOUNT_ENDPOINTS = {
+    "jwt": [
+        ("POST", "/auth/signup", "anyone", "create an account"),
+        ("POST", "/auth/login", "anyone", "exchange email and password for an access token"),
+        ("GET", "/auth/me", "signed-in", "the signed-in account"),
+    ],
+    "api-key": [
+        ("POST", "/auth/signup", "anyone", "create an account and its first API key"),
+        ("POST", "/auth/keys", "anyone", "issue another key with email and password"),
+        ("GET", "/auth/keys", "signed-in", "list your keys (never their secrets)"),
+        ("DELETE", "/auth/keys/{key_id}", "signed-in", "revoke one of your keys"),
+        ("GET", "/auth/me", "signed-in", "the signed-in account"),
+    ],
+    "session": [
+        ("POST", "/auth/signup", "anyone", "create an account"),
+        ("POST", "/auth/login", "anyone", "start a session (sets the cookie)"),
+        ("POST", "/auth/logout", "signed-in", "end this session"),
+        ("GET", "/auth/me", "signed-in", "the signed-in account"),
+    ],
+}
+
+
+def endpoints(api: Api) -> list[Endpoint]:
+    """Every route of the generated service and who may call it, as the routers decide."""
+    auth = api.auth
+    out = [Endpoint(*e) for e in ACCOUNT_ENDPOINTS.get(auth, [])]
+    if api.plan.users and any(c.source is not None for c in api.plan.users.columns):
+        out.append(Endpoint("PATCH", "/auth/me", "signed-in", "change your own fields"))
+
+    def who(rule: str) -> str:
+        return "anyone" if auth == "none" else rule
+
+    for r in api.resources:
+        t = r.table
+        words, item = r.label, t.singular.replace("_", " ")
+        one = f"{r.path}/{{{r.id_param}}}"
+        if t.owned:
+            read = "the owner, or anyone if public" if r.public else "the owner"
+            out += [
+                Endpoint("POST", r.path, who("signed-in"), f"create a {item}"),
+                Endpoint("GET", r.path, who("signed-in"), f"list your own {words}"),
+            ]
+            if r.public:
+                out.append(Endpoint("GET", f"{r.path}/public", "anyone", f"list public {words}"))
+            out += [
+                Endpoint("GET", one, who(read), f"get a {item}"),
+                Endpoint("PATCH", one, who("the owner"), f"change a {item}"),
+                Endpoint("DELETE", one, who("the owner"), f"delete a {item}"),
+            ]
+        else:
+            out += [
+                Endpoint("POST", r.path, who("signed-in"), f"create a {item}"),
+                Endpoint("GET", r.path, "anyone", f"list {words}"),
+                Endpoint("GET", one, "anyone", f"get a {item}"),
+                Endpoint("PATCH", one, who("signed-in"), f"change a {item}"),
+                Endpoint("DELETE", one, who("signed-in"), f"delete a {item}"),
+            ]
+        for end in r.links:
+            far_item = end.far.singular.replace("_", " ")
+            listing = f"{one}{end.segment}"
+            if end.near.name == end.link.left.name:
+                target = f"{listing}/{{{end.far.singular}_id}}"
+                rule = who("signed-in, allowed to change both rows")
+                out += [
+                    Endpoint("PUT", target, rule, f"link a {far_item} to a {item}"),
+                    Endpoint("DELETE", target, rule, f"unlink a {far_item} from a {item}"),
+                ]
+            reader = (
+                "the owner"
+                if t.owned and not r.public
+                else ("the owner, or anyone if public" if t.owned else "anyone")
+            )
+            out.append(
+                Endpoint(
+                    "GET",
+                    listing,
+                    who(reader),
+                    f"list the {end.far.name.replace('_', ' ')} of a {item}",
+                )
+            )
+    return out

@@ -1,0 +1,199 @@
+"""Router modules: HTTP in, one service call, HTTP out — no SQL and no rules here.
+
+Each route states who may call it with a dependency (`CurrentUser` answers 401 before the
+database is touched; `OptionalUser` lets anonymous callers through to public reads).
+"""
+
+from __future__ import annotations
+
+from .. import facts
+from .api import Api, LinkEnd, Resource
+from .models import Imports, base_type
+
+
+def _who(api: Api, *, need: bool) -> tuple[str, str]:
+    """(parameter line, service argument) for a route that needs or accepts a user."""
+    if api.auth == "none":
+        return "", ""
+    if need:
+        return "user: CurrentUser, ", ", user.id"
+    return "user: OptionalUser, ", ", user.id if user else None"
+
+
+def _filter_params(resource: Resource, imports: Imports) -> tuple[list[str], str]:
+    params, pairs = [], []
+    for flt in resource.filters:
+        column = flt.column
+        kind = base_type(column, imports)
+        alias = f'alias="{column.api}", ' if flt.param != column.api else ""
+        params.append(
+            f"    {flt.param}: Annotated[{kind} | None, Query({alias}"
+            f'description="only rows whose {column.api} equals this")] = None,'
+        )
+        pairs.append(f'"{column.api}": {flt.param}')
+    return params, "{" + ", ".join(pairs) + "}"
+
+
+def _link_routes(api: Api, resource: Resource, end: LinkEnd) -> list[str]:
+    far = end.far
+    single = far.singular
+    path = f"/{{{resource.id_param}}}{end.segment}"
+    near_words = resource.table.singular.replace("_", " ")
+    far_words = far.name.replace("_", " ")
+    out_model = "UserRef" if end.far_is_users else f"{far.class_name}Out"
+    reader = resource.table.owned and not resource.table.public_flag
+    who, arg = _who(api, need=reader)
+    out: list[str] = []
+    if end.near.name == end.link.left.name:
+        w_who, w_arg = _who(api, need=True)
+        out += [
+            "",
+            "",
+            f'@router.put("{path}/{{{single}_id}}", status_code=204, '
+            f'summary="Link a {single.replace("_", " ")} to a {near_words}")',
+            f"async def link_{resource.table.singular}_{single}(",
+            f"    {resource.id_param}: UUID, {single}_id: UUID, {w_who}conn: Connection",
+            ") -> None:",
+            f"    await {resource.name}Service(conn{w_arg}).link_{single}"
+            f"({resource.id_param}, {single}_id)",
+            "",
+            "",
+            f'@router.delete("{path}/{{{single}_id}}", status_code=204, '
+            f'summary="Unlink a {single.replace("_", " ")} from a {near_words}")',
+            f"async def unlink_{resource.table.singular}_{single}(",
+            f"    {resource.id_param}: UUID, {single}_id: UUID, {w_who}conn: Connection",
+            ") -> None:",
+            f"    await {resource.name}Service(conn{w_arg}).unlink_{single}"
+            f"({resource.id_param}, {single}_id)",
+        ]
+    out += [
+        "",
+        "",
+        f'@router.get("{path}", response_model=pagination.Page[{out_model}], '
+        f'summary="List the {far_words} of a {near_words}")',
+        f"async def list_{resource.table.singular}_{far.name}(",
+        f"    {resource.id_param}: UUID,",
+        f"    {who}conn: Connection,",
+        "    limit: pagination.Limit = pagination.DEFAULT_LIMIT,",
+        "    cursor: pagination.Cursor = None,",
+        ") -> dict[str, Any]:",
+        f"    return await {resource.name}Service(conn{arg}).list_{far.name}"
+        f"({resource.id_param}, limit, cursor)",
+    ]
+    return out
+
+
+def router_module(api: Api, resource: Resource) -> str:
+    table = resource.table
+    name = resource.name
+    single = table.singular
+    words = single.replace("_", " ")
+    plural_words = resource.label
+    imports = Imports()
+    filter_params, filters = _filter_params(resource, imports)
+    owned = table.owned
+    write_who, write_arg = _who(api, need=True)
+    read_who, read_arg = _who(api, need=owned and not table.public_flag)
+    list_who, list_arg = _who(api, need=owned)
+    if not owned and api.auth != "none":
+        read_who, read_arg = "", ""
+        list_who, list_arg = "", ""
+    id_param = resource.id_param
+    models = {f"{name}Create", f"{name}Out", f"{name}Update"}
+    other_models: dict[str, set[str]] = {}
+    for end in resource.links:
+        if end.far_is_users:
+            other_models.setdefault("user", set()).add("UserRef")
+        else:
+            other_models.setdefault(api.resource(end.far).module, set()).add(
+                f"{end.far.class_name}Out"
+            )
+    imports.need("Any", "UUID", *(["Annotated"] if filter_params else []))
+    fastapi_names = ["APIRouter", "Response"] + (["Query"] if filter_params else [])
+    lines = [
+        f'"""Routes for {plural_words} under {resource.path}. '
+        f'{facts.ownership_sentence(table, api.auth)}"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        *imports.stdlib(),
+        "",
+        f"from fastapi import {', '.join(sorted(fastapi_names))}",
+        "",
+        "from .. import pagination",
+    ]
+    lines.append("AUTH_IMPORT")
+    lines.append("from ..db import Connection")
+    other_models.setdefault(resource.module, set()).update(models)
+    for module, names in sorted(other_models.items()):
+        lines.append(f"from ..models.{module} import {', '.join(sorted(names))}")
+    lines += [
+        f"from ..services.{resource.module} import {name}Service",
+        "",
+        f'router = APIRouter(prefix="{resource.path}", tags=["{table.name}"])',
+        "",
+        "",
+        f'@router.post("", status_code=201, response_model={name}Out, summary="Create a {words}")',
+        f"async def create_{single}(",
+        f"    body: {name}Create, {write_who}conn: Connection, response: Response",
+        ") -> dict[str, Any]:",
+        f"    row = await {name}Service(conn{write_arg}).create(body)",
+        f'    response.headers["Location"] = f"{resource.path}/{{row[\'id\']}}"',
+        "    return row",
+        "",
+        "",
+        f'@router.get("", response_model=pagination.Page[{name}Out], '
+        f'summary="List {"your " if owned else ""}{plural_words}, newest first")',
+        f"async def list_{table.name}(",
+        f"    {list_who}conn: Connection,",
+        "    limit: pagination.Limit = pagination.DEFAULT_LIMIT,",
+        "    cursor: pagination.Cursor = None,",
+        *filter_params,
+        ") -> dict[str, Any]:",
+        f"    filters = {filters}",
+        f"    return await {name}Service(conn{list_arg}).list(",
+        "        limit, cursor, {key: value for key, value in filters.items() if value is not None}",
+        "    )",
+    ]
+    if table.public_flag:
+        lines += [
+            "",
+            "",
+            f'@router.get("/public", response_model=pagination.Page[{name}Out], '
+            f'summary="List public {plural_words}; no sign-in needed")',
+            f"async def list_public_{table.name}(",
+            "    conn: Connection,",
+            "    limit: pagination.Limit = pagination.DEFAULT_LIMIT,",
+            "    cursor: pagination.Cursor = None,",
+            *filter_params,
+            ") -> dict[str, Any]:",
+            f"    filters = {filters}",
+            f"    return await {name}Service(conn).list_public(",
+            "        limit, cursor, {key: value for key, value in filters.items() if value is not None}",
+            "    )",
+        ]
+    lines += [
+        "",
+        "",
+        f'@router.get("/{{{id_param}}}", response_model={name}Out, summary="Get a {words}")',
+        f"async def get_{single}({id_param}: UUID, {read_who}conn: Connection) -> dict[str, Any]:",
+        f"    return await {name}Service(conn{read_arg}).get({id_param})",
+        "",
+        "",
+        f'@router.patch("/{{{id_param}}}", response_model={name}Out, summary="Change a {words}")',
+        f"async def update_{single}(",
+        f"    {id_param}: UUID, body: {name}Update, {write_who}conn: Connection",
+        ") -> dict[str, Any]:",
+        f"    return await {name}Service(conn{write_arg}).update({id_param}, body)",
+        "",
+        "",
+        f'@router.delete("/{{{id_param}}}", status_code=204, summary="Delete a {words}")',
+        f"async def delete_{single}({id_param}: UUID, {write_who}conn: Connection) -> None:",
+        f"    await {name}Service(conn{write_arg}).delete({id_param})",
+    ]
+    for end in resource.links:
+        lines += _link_routes(api, resource, end)
+    text = "\n".join(lines) + "\n"
+    needed = [n for n in ("CurrentUser", "OptionalUser") if f": {n}" in text]
+    auth_import = f"from ..auth import {', '.join(needed)}\n" if needed else ""
+    return text.replace("AUTH_IMPORT\n", auth_import)
