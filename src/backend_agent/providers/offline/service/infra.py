@@ -1,0 +1,218 @@
+"""Phase 4's files: logging with request ids, the read cache, rate limits, health probes —
+and the few lines they add to files of phase 3."""
+
+from __future__ import annotations
+
+from .. import facts
+from ..branch_edit import Edit, add_after, add_to_class, call_before_return, ensure_import
+from ..plan import Plan
+from .accounts import cookie_name
+from .api import Api, Resource
+from .render import render
+
+INSTALL_LINE = "install_infrastructure(app, settings)"
+
+
+def namespaces(api: Api) -> dict[str, str]:
+    return {r.path: r.table.name for r in api.resources}
+
+
+def invalidation(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """For each table: the tables whose API responses a write to it can change."""
+    names = {t.name for t in plan.tables}
+    edges: dict[str, set[str]] = {n: set() for n in names}
+    for table in plan.tables:
+        for fk in table.foreign_keys:
+            if fk.table in names and fk.on_delete != "RESTRICT":
+                edges[fk.table].add(table.name)
+    for link in plan.links:
+        left, right = link.left.name, link.right.name
+        if left in names and right in names:
+            edges[left].add(right)
+            edges[right].add(left)
+    out = {}
+    for start in sorted(names):
+        seen = {start}
+        todo = [start]
+        while todo:
+            for nxt in edges[todo.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        out[start] = (start, *sorted(seen - {start}))
+    return out
+
+
+def _credential(api: Api) -> tuple[str, str, str]:
+    """(words, header tuple literal, cookie literal) for app/infra/clients.py."""
+    if api.auth == "jwt":
+        return "the bearer token", '("authorization",)', "None"
+    if api.auth == "api-key":
+        return "the X-API-Key header", '("x-api-key",)', "None"
+    if api.auth == "session":
+        return "the session cookie", "()", f'"{cookie_name(api.name)}"'
+    return "none: this API has no credentials", "()", "None"
+
+
+def settings_fields(plan: Plan) -> list[str]:
+    rate, burst = facts.client_rate(plan.brief)
+    return [
+        "    # Phase 4: logs, read cache, rate limits, readiness.",
+        '    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"',
+        "    cache_ttl_seconds: float = Field(default=5.0, ge=0)  # 0 turns the cache off",
+        "    cache_max_entries: int = Field(default=10_000, ge=1)",
+        "    redis_url: str | None = None  # shared cache for several instances",
+        f"    rate_limit_per_second: float = Field(default={float(rate)}, gt=0)",
+        f"    rate_limit_burst: int = Field(default={burst}, ge=1)",
+        "    trust_forwarded_for: bool = False  # only behind a proxy that sets X-Forwarded-For",
+        "    readiness_timeout_seconds: float = Field(default=2.0, gt=0)",
+    ]
+
+
+def settings_edits(plan: Plan) -> list[Edit]:
+    return [add_to_class("Settings", settings_fields(plan))]
+
+
+def main_edits() -> list[Edit]:
+    return [
+        ensure_import(".infra", "install as install_infrastructure"),
+        call_before_return("create_app", INSTALL_LINE),
+    ]
+
+
+def pyproject_edits() -> list[Edit]:
+    return [
+        add_after("[project.optional-dependencies]", ['redis = ["redis>=5"]']),
+        add_after("test = [", ['    "fakeredis>=2.20",']),
+    ]
+
+
+def _related_test(api: Api) -> list[str]:
+    """A cross-resource invalidation test for the first edge the brief has, if any."""
+    for r in api.resources:
+        for end in r.links:
+            if end.near.name != end.link.left.name or end.far_is_users:
+                continue
+            far = api.resource(end.far)
+            return [
+                "",
+                "",
+                f"def test_linking_{end.far.singular}_refreshes_the_other_side(",
+                "    client: TestClient, alice: Account",
+                ") -> None:",
+                f"    near = create_{r.table.singular}(client, alice)",
+                f"    far = create_{end.far.singular}(client, alice)",
+                f"    listing = f\"{far.path}/{{far['id']}}{r.path}\"",
+                "    client.get(listing, headers=alice.headers)",
+                '    assert client.get(listing, headers=alice.headers).headers["x-cache"] == "HIT"',
+                f"    link = f\"{r.path}/{{near['id']}}{end.segment}/{{far['id']}}\"",
+                "    assert client.put(link, headers=alice.headers).status_code == 204",
+                "    after = client.get(listing, headers=alice.headers)",
+                '    assert after.headers["x-cache"] == "MISS" and _ids(after) == [near["id"]]',
+            ]
+    for r in api.resources:
+        for ref in r.references:
+            if (
+                ref.target.name == "users"
+                or ref.rule != "CASCADE"
+                or ref.target.name == r.table.name
+            ):
+                continue
+            parent = api.resource(ref.target)
+            return [
+                "",
+                "",
+                f"def test_deleting_a_{ref.target.singular}_refreshes_{r.table.name}(",
+                "    client: TestClient, alice: Account",
+                ") -> None:",
+                f"    parent = create_{ref.target.singular}(client, alice)",
+                f'    child = create_{r.table.singular}(client, alice, **{{"{ref.column.api}": parent["id"]}})',
+                f'    client.get("{r.path}", headers=alice.headers)',
+                f'    assert client.get("{r.path}", headers=alice.headers).headers["x-cache"] == "HIT"',
+                f"    gone = client.delete(f\"{parent.path}/{{parent['id']}}\", headers=alice.headers)",
+                "    assert gone.status_code == 204",
+                f'    after = client.get("{r.path}", headers=alice.headers)',
+                '    assert after.headers["x-cache"] == "MISS" and child["id"] not in _ids(after)',
+            ]
+    return []
+
+
+def _credential_test(api: Api, r: Resource) -> list[str]:
+    if api.auth == "none":
+        return []
+    return [
+        "",
+        "",
+        "def test_a_cached_response_is_served_only_to_the_same_credential(",
+        "    client: TestClient, alice: Account, bob: Account",
+        ") -> None:",
+        f"    create_{r.table.singular}(client, alice)",
+        "    client.get(PATH, headers=alice.headers)",
+        '    assert client.get(PATH, headers=alice.headers).headers["x-cache"] == "HIT"',
+        "    theirs = client.get(PATH, headers=bob.headers)",
+        '    assert theirs.headers["x-cache"] == "MISS"',
+        *(['    assert theirs.json()["items"] == []'] if r.table.owned else []),
+    ]
+
+
+def cache_test(api: Api) -> str:
+    r = api.resources[0]
+    more = _credential_test(api, r) + _related_test(api)
+    factories = {f"create_{r.table.singular}"}
+    factories |= {
+        word
+        for line in more
+        for word in line.replace("(", " ").split()
+        if word.startswith("create_")
+    }
+    text = render(
+        "infra/test_cache.py.tmpl",
+        factory=f"create_{r.table.singular}",
+        path=r.path,
+        namespace=r.table.name,
+        more_tests="\n".join(more) + ("\n" if more else ""),
+    )
+    return text.replace(
+        f"from factories import Account, create_{r.table.singular}\n",
+        "from factories import Account, " + ", ".join(sorted(factories)) + "\n",
+    )
+
+
+def files(api: Api) -> dict[str, str]:
+    words, headers, cookie = _credential(api)
+    first = api.resources[0]
+    inv = invalidation(api.plan)
+    return {
+        "app/infra/__init__.py": render("infra/init.py.tmpl"),
+        "app/infra/logging.py": render("infra/logging.py.tmpl"),
+        "app/infra/request_id.py": render("infra/request_id.py.tmpl"),
+        "app/infra/clients.py": render(
+            "infra/clients.py.tmpl", credential=words, headers=headers, cookie=cookie
+        ),
+        "app/infra/cache.py": render(
+            "infra/cache.py.tmpl",
+            project=api.name,
+            namespaces=_dict_literal(
+                {k: repr(v).replace("'", '"') for k, v in namespaces(api).items()}
+            ),
+            invalidates=_dict_literal({k: _tuple(v) for k, v in inv.items()}),
+        ),
+        "app/infra/rate_limit.py": render(
+            "infra/rate_limit.py.tmpl", metrics_path=api.metrics_path
+        ),
+        "app/infra/health.py": render("infra/health.py.tmpl"),
+        "tests/test_infra_request_id.py": render(
+            "infra/test_request_id.py.tmpl", table=first.table.name
+        ),
+        "tests/test_infra_cache.py": cache_test(api),
+        "tests/test_infra_rate_limit.py": render("infra/test_rate_limit.py.tmpl", path=first.path),
+        "tests/test_infra_health.py": render("infra/test_health.py.tmpl"),
+    }
+
+
+def _tuple(items: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f'"{i}"' for i in items) + ("," if len(items) == 1 else "") + ")"
+
+
+def _dict_literal(items: dict[str, str]) -> str:
+    return "{\n" + "".join(f'    "{k}": {v},\n' for k, v in items.items()) + "}"
