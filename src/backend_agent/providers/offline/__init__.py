@@ -17,7 +17,7 @@ from ...core.errors import BadInput, ProviderFailure
 from ...core.events import Event, Progress, ProposalReady, TextDelta
 from ...core.proposal import Proposal
 from ..base import BranchReader, ProposalRequest, Provider
-from . import phase1, phase2, phase3, phase4
+from . import phase1, phase2, phase3, phase4, phase5
 from .plan import Plan, build_plan
 
 Generator = Callable[[Brief, Plan, list[str], date, BranchReader], Proposal]
@@ -35,6 +35,7 @@ GENERATORS: dict[str, Generator] = {
     "data-model": _from_paths(phase2.propose),
     "service-layer": _from_paths(phase3.propose),
     "infrastructure": phase4.propose,
+    "hardening": phase5.propose,
 }
 
 REVISION_NOTE = (

@@ -1,0 +1,362 @@
+"""docs/security-review.md: the OWASP API Security Top 10 (2023), item by item, for this
+service — what it does, where in the code (`path::symbol`), which tests prove it, and what
+is left to the team."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import facts
+from .accounts import PASSWORD_MAX, PASSWORD_MIN
+from .api import Api
+
+
+@dataclass
+class Item:
+    code: str
+    title: str
+    status: str  # handled | partly | not applicable
+    does: list[str]
+    where: list[str]
+    tests: list[str]
+    left: list[str]
+
+
+def _bola(api: Api) -> Item:
+    owned, shared = api.owned, api.shared
+    does, where, tests = [], [], []
+    if owned:
+        does.append(
+            "Rows of "
+            + ", ".join(f"`{r.table.name}`" for r in owned)
+            + " are read, changed and deleted only with `owner_id = <caller>` in the SQL itself; "
+            "another person's id answers 404, exactly like an id that does not exist."
+        )
+        for r in owned:
+            where += [
+                f"`app/repositories/{r.module}.py::{fn}`" for fn in ("get", "update", "delete")
+            ]
+            tests.append(f"`tests/test_{r.table.name}.py::test_rows_of_others_are_not_found`")
+    public = [r for r in owned if r.public]
+    for r in public:
+        does.append(
+            f"`{r.table.name}` rows with `{r.table.public_flag}` = true are readable by anyone, "
+            "still changeable only by their owner."
+        )
+        where.append(f"`app/repositories/{r.module}.py::get_visible`")
+        tests.append(
+            f"`tests/test_{r.table.name}.py::"
+            "test_public_rows_are_readable_by_anyone_but_changed_only_by_their_owner`"
+        )
+    refs = [(r, ref) for r in api.resources for ref in r.references if ref.target.owned]
+    if refs:
+        does.append(
+            "A reference to another person's row ("
+            + ", ".join(f"`{r.table.name}.{ref.column.api}`" for r, ref in refs)
+            + ") is refused as `invalid-reference`, so nobody attaches rows to someone else's."
+        )
+        where += sorted(
+            {f"`app/services/{r.module}.py::{r.name}Service._check_references`" for r, _ in refs}
+        )
+    links = [(r, e) for r in api.resources for e in r.links if e.near.name == e.link.left.name]
+    if links and api.auth != "none":
+        does.append(
+            "Linking requires the right to change both rows: "
+            + ", ".join(f"`{e.link.name}`" for _, e in links)
+            + "."
+        )
+        where += sorted(
+            {f"`app/services/{r.module}.py::{r.name}Service._writable`" for r, _ in links}
+        )
+    if shared and api.auth != "none":
+        does.append(
+            ", ".join(f"`{r.table.name}`" for r in shared)
+            + " are shared by design (the brief does not make them owned): any signed-in user "
+            "may change them."
+        )
+    status = "handled" if owned else "not applicable"
+    left = ["There is no admin role: support staff cannot see users' rows (add one with an ADR)."]
+    if api.auth == "none":
+        status = "not applicable"
+        does = ['`auth = "none"`: every row is public and anyone may change it, as the brief asks.']
+        left = ["Do not store personal data in this service while it has no authentication."]
+    return Item("API1:2023", "Broken Object Level Authorization", status, does, where, tests, left)
+
+
+def _authentication(api: Api) -> Item:
+    auth = api.auth
+    if auth == "none":
+        return Item(
+            "API2:2023",
+            "Broken Authentication",
+            "not applicable",
+            ['The brief sets `auth = "none"`; there are no credentials to break.'],
+            [],
+            [],
+            ["Add authentication before anything in it is private."],
+        )
+    does = [
+        f"Passwords are hashed with argon2id (64 MiB, t=3 by default) and must be "
+        f"{PASSWORD_MIN}-{PASSWORD_MAX} characters; production refuses a weaker hash setting.",
+        "Log-in costs the same for an unknown email as for a wrong password and answers the "
+        "same `invalid-credentials`, so accounts cannot be enumerated by timing or wording.",
+        f"/auth is rate-limited per client address like every route "
+        f"({facts.client_rate(api.plan.brief)[0]}/s, bursts of {facts.client_rate(api.plan.brief)[1]}).",
+    ]
+    where = ["`app/passwords.py::verify_password`", "`app/routers/accounts.py::sign_up`"]
+    tests = ["`tests/test_auth.py`"]
+    if auth == "jwt":
+        does.append(
+            "Access tokens are HS256 JWTs with `exp`, `iat`, `iss` required and checked; they live "
+            "30 minutes (JWT_TTL_MINUTES). Production refuses a JWT_SECRET shorter than 32 "
+            "characters or with little variety."
+        )
+        where += [
+            "`app/auth.py::optional_user`",
+            "`app/settings.py::Settings._refuse_unsafe_configuration`",
+        ]
+        tests += [
+            "`tests/test_hardening_settings.py::test_a_weak_jwt_secret_is_refused_outside_development`"
+        ]
+        left = ["Tokens cannot be revoked before they expire; add a deny list if that matters."]
+    elif auth == "api-key":
+        does.append(
+            "API keys carry 256 random bits; only a SHA-256 of the secret is stored and compared "
+            "in constant time; keys are revoked one by one."
+        )
+        where += ["`app/auth.py::optional_user`", "`app/routers/accounts.py::revoke_key`"]
+        left = ["Keys do not expire on their own: ask clients to rotate them."]
+    else:
+        does.append(
+            "Sessions are random 256-bit tokens in an HttpOnly, SameSite=Lax cookie (Secure "
+            "outside development, enforced at start-up); only their SHA-256 is stored; log-out "
+            "deletes the session."
+        )
+        where += ["`app/auth.py::optional_user`", "`app/routers/accounts.py::log_out`"]
+        left = ["Sessions last SESSION_TTL_HOURS (7 days) with no idle timeout."]
+    left.append("No email verification or password reset yet (out of scope in the requirements).")
+    return Item("API2:2023", "Broken Authentication", "handled", does, where, tests, left)
+
+
+def _properties(api: Api) -> Item:
+    return Item(
+        "API3:2023",
+        "Broken Object Property Level Authorization",
+        "handled",
+        [
+            'Every request model refuses unknown fields (`extra="forbid"`): a client cannot set '
+            "`id`, `owner_id` or the timestamps (mass assignment).",
+            "Response models list their fields explicitly: `owner_id` and password hashes are "
+            "never serialised.",
+        ],
+        [f"`app/models/{api.resources[0].module}.py::{api.resources[0].name}Create`"]
+        + (["`app/models/user.py::UserOut`"] if api.plan.users else []),
+        [
+            f"`tests/test_{api.resources[0].table.name}.py::test_fields_the_client_may_not_set_are_refused`"
+        ],
+        [],
+    )
+
+
+def _consumption(api: Api) -> Item:
+    brief = api.plan.brief
+    rate, burst = facts.client_rate(brief)
+    return Item(
+        "API4:2023",
+        "Unrestricted Resource Consumption",
+        "handled",
+        [
+            f"Token-bucket rate limit per client address: {rate}/s, bursts of {burst}; 429 with "
+            "Retry-After.",
+            "Request bodies over MAX_BODY_BYTES (1 MiB) are refused with 413, even when chunked.",
+            "Every list is paginated; `limit` is at most 100.",
+            f"Requests are cancelled after {facts.request_timeout_seconds(brief)} s (504); SQL "
+            f"statements after {facts.statement_timeout_ms(brief)} ms; idle transactions too.",
+            f"The database pool is bounded ({facts.pool_size(brief)} connections) and a request "
+            "waits at most 5 s for one (503).",
+        ],
+        [
+            "`app/infra/rate_limit.py::RateLimitMiddleware`",
+            "`app/hardening/body_limit.py::BodyLimitMiddleware`",
+            "`app/pagination.py::MAX_LIMIT`",
+            "`app/hardening/timeouts.py::TimeoutMiddleware`",
+            "`app/db.py::conninfo`",
+        ],
+        [
+            "`tests/test_infra_rate_limit.py`",
+            "`tests/test_hardening_http.py::test_bodies_over_the_limit_get_413_declared_or_streamed`",
+            "`tests/test_hardening_http.py::test_requests_past_the_deadline_get_504`",
+        ],
+        ["Rate limits are per instance; with N instances a client gets up to N times the rate."],
+    )
+
+
+def _functions(api: Api) -> Item:
+    writes = "anyone" if api.auth == "none" else "signed-in users"
+    return Item(
+        "API5:2023",
+        "Broken Function Level Authorization",
+        "handled" if api.auth != "none" else "not applicable",
+        [
+            "The brief names no roles, so there are no admin functions to protect. Each route "
+            "declares who may call it with a dependency (`CurrentUser` or `OptionalUser`), "
+            f"visible in its signature; writes need {writes}.",
+        ],
+        [f"`app/routers/{api.resources[0].module}.py::create_{api.resources[0].table.singular}`"],
+        [
+            f"`tests/test_{r.table.name}.py::test_"
+            + (
+                "writes_and_private_reads_need_authentication"
+                if r.table.owned
+                else "writes_need_authentication_reads_do_not"
+            )
+            + "`"
+            for r in api.resources
+        ]
+        if api.auth != "none"
+        else [],
+        ["Adding roles later needs a role check per route and tests that other roles get 403/404."],
+    )
+
+
+def _flows(api: Api) -> Item:
+    return Item(
+        "API6:2023",
+        "Unrestricted Access to Sensitive Business Flows",
+        "partly",
+        [
+            "Sign-up and every create ("
+            + ", ".join(f"`POST {r.path}`" for r in api.resources)
+            + ") are limited only by the per-address rate limit.",
+        ],
+        ["`app/infra/rate_limit.py::TokenBuckets`"],
+        [],
+        [
+            "Decide which flows are sensitive for the business (bulk sign-ups, scraping public "
+            "lists) and add stricter per-route limits or bot checks there.",
+        ],
+    )
+
+
+def _ssrf(api: Api) -> Item:
+    urls = [f"`{r.table.name}.{c.api}`" for r in api.resources for c in r.fields if c.kind == "url"]
+    does = ["The service never makes outbound HTTP requests."]
+    if urls:
+        does.append(
+            "URL fields (" + ", ".join(urls) + ") are validated as http(s) and stored as text; "
+            "nothing fetches them."
+        )
+    return Item(
+        "API7:2023",
+        "Server Side Request Forgery",
+        "not applicable",
+        does,
+        ["`app/models/__init__.py::URL_PATTERN`"] if urls else [],
+        [],
+        [
+            "If a feature ever fetches stored URLs (previews, webhooks), resolve and allow-list "
+            "hosts first, and refuse private address ranges."
+        ],
+    )
+
+
+def _misconfiguration(api: Api) -> Item:
+    return Item(
+        "API8:2023",
+        "Security Misconfiguration",
+        "handled",
+        [
+            "Settings are validated at start-up; in staging and production unsafe values are "
+            "refused with every problem listed (exit code 2).",
+            "Security headers on every response: nosniff, DENY framing, no referrer, a "
+            "deny-all CSP for API responses, `Cache-Control: no-store`, HSTS outside development.",
+            "CORS is off unless CORS_ORIGINS lists origins; `*` is refused in production.",
+            "Errors are problem documents without stack traces or SQL; details go to the log "
+            "with the request id.",
+        ],
+        [
+            "`app/settings.py::Settings._refuse_unsafe_configuration`",
+            "`app/hardening/security_headers.py::SecurityHeadersMiddleware`",
+            "`app/hardening/__init__.py::install`",
+            "`app/errors.py::_on_unexpected`",
+        ],
+        [
+            "`tests/test_hardening_settings.py`",
+            "`tests/test_hardening_http.py::test_security_headers_are_on_every_answer`",
+            "`tests/test_hardening_http.py::test_cors_answers_configured_origins_only`",
+        ],
+        ["TLS terminates in front of the service (load balancer or ingress); keep it there."],
+    )
+
+
+def _inventory(api: Api) -> Item:
+    return Item(
+        "API9:2023",
+        "Improper Inventory Management",
+        "partly",
+        [
+            f"The OpenAPI document (`/openapi.json`, browsable at `{api.docs_path}`) is generated "
+            "from the code, so it lists exactly the routes that exist.",
+            f"Operational routes are `/healthz`, `/readyz` and `{api.metrics_path}`; the metrics "
+            "route can be turned off (METRICS_ENABLED).",
+        ],
+        ["`app/main.py::create_app`"],
+        [],
+        [
+            f"Expose `{api.metrics_path}` and the docs only on the internal network.",
+            "Version the API (e.g. `/v1`) before a second client depends on it.",
+        ],
+    )
+
+
+def _consumption_of_apis(api: Api) -> Item:
+    return Item(
+        "API10:2023",
+        "Unsafe Consumption of APIs",
+        "not applicable",
+        [
+            "The service consumes no third-party API. Its dependencies are PostgreSQL and, when "
+            "configured, Redis; values read back from them are validated by the response models.",
+        ],
+        ["`app/infra/cache.py::RedisStore`"],
+        [],
+        ["Use `sslmode=verify-full` in DATABASE_URL and a TLS `rediss://` URL across networks."],
+    )
+
+
+def review(api: Api) -> str:
+    items = [
+        _bola(api),
+        _authentication(api),
+        _properties(api),
+        _consumption(api),
+        _functions(api),
+        _flows(api),
+        _ssrf(api),
+        _misconfiguration(api),
+        _inventory(api),
+        _consumption_of_apis(api),
+    ]
+    lines = [
+        f"# Security review — {api.name}",
+        "",
+        "Checked against the [OWASP API Security Top 10 (2023)](https://owasp.org/API-Security/). "
+        "Each item says what the service does, where (`file::symbol`), which generated tests "
+        "prove it, and what is left to decide. Review it again whenever an endpoint is added.",
+        "",
+        "| Item | Status |",
+        "|---|---|",
+        *[f"| {i.code} {i.title} | {i.status} |" for i in items],
+        "",
+    ]
+    for item in items:
+        lines += [f"## {item.code} {item.title} — {item.status}", ""]
+        lines += [f"* {d}" for d in item.does]
+        if item.where:
+            lines += ["", "Where: " + "; ".join(item.where) + "."]
+        if item.tests:
+            lines += ["", "Proved by: " + "; ".join(item.tests) + "."]
+        if item.left:
+            lines += ["", "Left to the team:", "", *[f"* {x}" for x in item.left]]
+        lines.append("")
+    return "\n".join(lines)
