@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 from ...core.brief import Brief
-from ...core.errors import BadInput, ProviderFailure
+from ...core.errors import BadInput
 from ...core.events import Event, Progress, ProposalReady, TextDelta
 from ...core.proposal import Proposal
 from ..base import BranchReader, ProposalRequest, Provider
-from . import phase1, phase2, phase3, phase4, phase5
+from . import phase1, phase2, phase3, phase4, phase5, phase6
 from .plan import Plan, build_plan
 
 Generator = Callable[[Brief, Plan, list[str], date, BranchReader], Proposal]
@@ -36,6 +36,7 @@ GENERATORS: dict[str, Generator] = {
     "service-layer": _from_paths(phase3.propose),
     "infrastructure": phase4.propose,
     "hardening": phase5.propose,
+    "documentation": phase6.propose,
 }
 
 REVISION_NOTE = (
@@ -48,11 +49,6 @@ REVISION_NOTE = (
 class OfflineProvider(Provider):
     name = "offline"
     model = ""
-    cannot_rework = (
-        "the offline generator cannot rework hunks: it writes the same files for the same "
-        "brief, whatever the comments say. Edit the file yourself (`e`), or use the "
-        "Anthropic provider to rework the rejected hunks"
-    )
 
     def propose(self, request: ProposalRequest) -> Iterator[Event]:
         brief = request.brief
@@ -62,13 +58,7 @@ class OfflineProvider(Provider):
                 hint="add entities to backend-brief.toml (see `backend-agent brief init`), or "
                 "use the Anthropic provider, which needs only [project]",
             )
-        generate = GENERATORS.get(request.phase.id)
-        if generate is None:
-            raise ProviderFailure(
-                f"the offline generator does not generate phase {request.phase.number} "
-                f"({request.phase.id}) yet",
-                hint=f"use --phases 1-{len(GENERATORS)} with the offline provider",
-            )
+        generate = GENERATORS[request.phase.id]
         request.check_cancelled()
         yield Progress(f"planning {request.phase.title.lower()} from the brief")
         plan = build_plan(brief)

@@ -1,0 +1,343 @@
+"""Phase 6's reader-facing documents: the service README, `.env.example` and
+docs/operations.md — each built from the plan, the targets and the code's own settings."""
+
+from __future__ import annotations
+
+from .. import facts
+from .accounts import cookie_name
+from .api import Api, endpoints
+from .infra import invalidation
+from .problems import CATALOGUE
+from .settings_doc import Setting, table
+
+DEFAULT_AVAILABILITY = "99.5%"
+
+
+def _auth_walkthrough(api: Api) -> list[str]:
+    base = "http://127.0.0.1:8000"
+    first = api.resources[0]
+    sample = "'{...}'"
+    if api.auth == "jwt":
+        return [
+            "```sh",
+            f"curl -s -X POST {base}/auth/signup -H 'Content-Type: application/json' \\",
+            '  -d \'{"email": "ada@example.com", "password": "a long passphrase"}\'',
+            f"TOKEN=$(curl -s -X POST {base}/auth/login -H 'Content-Type: application/json' \\",
+            '  -d \'{"email": "ada@example.com", "password": "a long passphrase"}\' | jq -r .access_token)',
+            f'curl -s {base}{first.path} -H "Authorization: Bearer $TOKEN"',
+            "```",
+        ]
+    if api.auth == "api-key":
+        return [
+            "```sh",
+            f"KEY=$(curl -s -X POST {base}/auth/signup -H 'Content-Type: application/json' \\",
+            '  -d \'{"email": "ada@example.com", "password": "a long passphrase"}\' | jq -r .api_key.key)',
+            f'curl -s {base}{first.path} -H "X-API-Key: $KEY"',
+            "```",
+            "",
+            "The key is shown once. Issue more with `POST /auth/keys` (email and password), "
+            "revoke one with `DELETE /auth/keys/{key_id}`.",
+        ]
+    if api.auth == "session":
+        return [
+            "```sh",
+            f"curl -s -X POST {base}/auth/signup -H 'Content-Type: application/json' \\",
+            '  -d \'{"email": "ada@example.com", "password": "a long passphrase"}\'',
+            f"curl -s -c jar -X POST {base}/auth/login -H 'Content-Type: application/json' \\",
+            '  -d \'{"email": "ada@example.com", "password": "a long passphrase"}\'',
+            f"curl -s -b jar {base}{first.path}",
+            "```",
+            "",
+            f"The session lives in the HttpOnly cookie `{cookie_name(api.name)}`; "
+            "`POST /auth/logout` ends it.",
+        ]
+    return [
+        "```sh",
+        f"curl -s -X POST {base}{first.path} -H 'Content-Type: application/json' -d {sample}",
+        "```",
+        "",
+        '`auth = "none"`: every endpoint is open to anyone.',
+    ]
+
+
+def readme(api: Api, previous: str | None) -> str:
+    brief = api.plan.brief
+    name = api.name
+    eps = endpoints(api)
+    lines = [
+        f"# {name}",
+        "",
+        f"{brief.project.summary or name}. A FastAPI service over PostgreSQL with "
+        + (f"{api.auth} authentication" if api.auth != "none" else "no authentication")
+        + f"; resources: {', '.join(f'{r.name} (`{r.path}`)' for r in api.resources)}.",
+        "",
+        "## Run it",
+        "",
+        "Needs Python 3.11+ and PostgreSQL 13+.",
+        "",
+        "```sh",
+        "python -m venv .venv && . .venv/bin/activate",
+        "pip install -e '.[test]'",
+        f"createdb {name.replace('-', '_')}",
+        "cp .env.example .env          # then edit it",
+        "python -m app.migrate         # applies migrations/*.sql",
+        "python -m app.serve           # http://127.0.0.1:8000, docs at " + api.docs_path,
+        "```",
+        "",
+        "## Configure",
+        "",
+        "Settings are environment variables (or lines of `.env`); every one is listed in "
+        "[docs/operations.md](docs/operations.md). The ones to set first:",
+        "",
+        "| Variable | What |",
+        "|---|---|",
+        "| `DATABASE_URL` | the PostgreSQL database |",
+        "| `ENVIRONMENT` | `production` turns on the strict start-up checks |",
+    ]
+    if api.auth == "jwt":
+        lines.append("| `JWT_SECRET` | 32+ random characters that sign access tokens |")
+    lines += [
+        "| `HOST`, `PORT` | where to listen (`HOST=0.0.0.0` in a container) |",
+        '| `CORS_ORIGINS` | browser origins allowed to call the API, e.g. `["https://app.example.com"]` |',
+        "",
+        "## Use it",
+        "",
+        *_auth_walkthrough(api),
+        "",
+        "| Method | Path | Who may call it | What |",
+        "|---|---|---|---|",
+        *[f"| {e.method} | `{e.path}` | {e.access} | {e.summary} |" for e in eps],
+        "",
+        "Lists are newest first and paginated: `?limit=` (1-100, default 20) and "
+        "`?cursor=` (the `next_cursor` of the previous page).",
+        "",
+        "Errors are RFC 9457 problem documents (`application/problem+json`); branch on `type`:",
+        "",
+        "| Status | type | When |",
+        "|---|---|---|",
+        *[f"| {p.status} | `urn:{name}:problem:{p.slug}` | {p.when} |" for p in CATALOGUE],
+        "",
+        "## Test",
+        "",
+        "The suite runs against a real PostgreSQL; it creates a schema of its own and drops it "
+        "afterwards:",
+        "",
+        "```sh",
+        f"TEST_DATABASE_URL=postgresql://localhost/{name.replace('-', '_')}_test pytest",
+        "```",
+        "",
+        "## Migrate",
+        "",
+        "`python -m app.migrate` applies each new file of `migrations/` once, in order, in its "
+        "own transaction, and records it in `schema_migrations`; `--status` lists what is "
+        "pending (exit code 1 when something is). Never edit an applied migration: add "
+        "`NNNN_description.sql` with the next number. See "
+        "[the migration runbook](docs/runbooks/database-migration.md).",
+        "",
+        "## Layout",
+        "",
+        "| Path | Holds |",
+        "|---|---|",
+        "| `app/routers/` | HTTP routes, one module per resource |",
+        "| `app/services/` | the rules: ownership, references, links |",
+        "| `app/repositories/` | the SQL |",
+        "| `app/models/` | request and response bodies with the brief's limits |",
+        "| `app/infra/` | logs, request ids, cache, rate limits, probes |",
+        "| `app/hardening/` | metrics, security headers, CORS, body limit, timeouts |",
+        "| `migrations/` | the schema, as numbered SQL files |",
+        "| `tests/` | the test suite |",
+        "",
+        "## More",
+        "",
+        "* [Requirements](docs/requirements.md), [architecture](docs/architecture.md), "
+        "[data model](docs/data-model.md), [decisions](docs/adr/)",
+        "* [Security review](docs/security-review.md) against the OWASP API Top 10",
+        "* [Operations](docs/operations.md) and [runbooks](docs/runbooks/)",
+        "",
+    ]
+    if (
+        previous
+        and previous.strip()
+        and not previous.startswith(f"# {name}\n\n{brief.project.summary or name}. A FastAPI")
+    ):
+        lines += [
+            "## From the earlier README",
+            "",
+            "_Kept from the README that was on this branch before the service was generated._",
+            "",
+            previous.strip(),
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def env_example(api: Api) -> str:
+    name = api.name.replace("-", "_")
+    lines = [
+        f"# Local settings for {api.name}: copy to .env (which is never committed) and edit.",
+        "ENVIRONMENT=development",
+        f"DATABASE_URL=postgresql://localhost/{name}",
+    ]
+    if api.auth == "jwt":
+        lines += [
+            "# Generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
+            "JWT_SECRET=",
+        ]
+    if api.auth == "session":
+        lines.append("SESSION_COOKIE_SECURE=false  # plain http:// in development only")
+    lines += ["LOG_LEVEL=INFO", '# CORS_ORIGINS=["http://localhost:5173"]', ""]
+    return "\n".join(lines)
+
+
+def error_budget(api: Api) -> tuple[str, float, bool]:
+    given = api.plan.brief.targets.availability
+    availability = given or DEFAULT_AVAILABILITY
+    return availability, 1 - float(availability.rstrip("%")) / 100, given is not None
+
+
+def alerts(api: Api) -> list[str]:
+    """Alert rules worth setting, with thresholds from the brief's targets."""
+    brief = api.plan.brief
+    availability, budget, given = error_budget(api)
+    fast, slow = budget * 14.4, budget * 6
+    p99 = brief.targets.p99_latency_ms
+    rps = brief.targets.requests_per_second
+    errors = (
+        'sum(rate(http_requests_total{status=~"5.."}[%s])) / sum(rate(http_requests_total[%s]))'
+    )
+    out = [
+        f"* **Error budget, fast burn** (page): `{errors % ('1h', '1h')} > {fast:.4f}` — "
+        f"at this rate the monthly budget of a {availability} target"
+        + ("" if given else " (assumed: the brief gives none)")
+        + " is gone in two days.",
+        f"* **Error budget, slow burn** (ticket): `{errors % ('6h', '6h')} > {slow:.4f}`.",
+    ]
+    if p99:
+        out.append(
+            "* **Latency** (page after 10 min): `histogram_quantile(0.99, sum by (le) "
+            f"(rate(http_request_duration_seconds_bucket[5m]))) > {p99 / 1000}` — the p99 "
+            f"target is {p99} ms, and {p99 / 1000} s is one of the histogram's buckets."
+        )
+    out += [
+        "* **Not ready** (page): any instance failing `/readyz` for 2 minutes — see "
+        "[database down](runbooks/incident-database-down.md).",
+        f"* **Pool saturation** (ticket): `db_pool_requests_waiting > 0` for 5 minutes — "
+        f"requests queue for one of {facts.pool_size(brief)} connections per instance.",
+        '* **Refusals** (ticket): `sum(rate(http_requests_total{status="429"}[10m]))` above 1% '
+        "of traffic — a client is hitting the rate limit; check it is not your own front end.",
+    ]
+    if rps:
+        out.append(
+            f"* **Capacity** (ticket): `sum(rate(http_requests_total[5m])) > {round(rps * 0.8)}` "
+            f"— 80% of the {rps} requests/s the service was sized for."
+        )
+    return out
+
+
+def operations(api: Api, settings: list[Setting]) -> str:
+    brief = api.plan.brief
+    availability, budget, given = error_budget(api)
+    rate, burst = facts.client_rate(brief)
+    inv = invalidation(api.plan)
+    retention = brief.targets.data_retention_days
+    lines = [
+        f"# Operations — {api.name}",
+        "",
+        "## The process",
+        "",
+        f"One stateless process per instance: `python -m app.serve` (uvicorn) on PORT, talking to "
+        f"PostgreSQL through a pool of up to {facts.pool_size(brief)} connections. Run at "
+        "least two instances behind a load balancer"
+        + (f" to meet {availability} availability" if given else "")
+        + "; every instance needs the same settings.",
+        "",
+        "| Probe | Path | Meaning |",
+        "|---|---|---|",
+        "| liveness | `/healthz` | the process answers; restart it if not |",
+        "| readiness | `/readyz` | PostgreSQL answers within READINESS_TIMEOUT_SECONDS; no traffic if not |",
+        "",
+        "On SIGTERM the process stops accepting connections, finishes requests in flight for up to "
+        "SHUTDOWN_DEADLINE_SECONDS (20), then closes the pool: give the orchestrator a grace "
+        "period of at least 30 s.",
+        "",
+        "## Configuration reference",
+        "",
+        "Environment variables (or `.env`); read once at start-up. In staging and production "
+        "unsafe values are refused and the process exits with code 2, listing every problem.",
+        "",
+        *table(settings),
+        "",
+        "## Metrics",
+        "",
+        f"`GET {api.metrics_path}` (Prometheus text format; keep it on the internal network):",
+        "",
+        "| Metric | Type | Labels |",
+        "|---|---|---|",
+        "| `http_requests_total` | counter | method, route (template), status |",
+        "| `http_request_duration_seconds` | histogram | method, route, status |",
+        "| `http_requests_in_flight` | gauge | |",
+        "| `db_pool_connections` | gauge | state (open, idle) |",
+        "| `db_pool_requests_waiting` | gauge | |",
+        "",
+        "Counters are per process: scrape every instance and `sum` across them.",
+        "",
+        "## Logs",
+        "",
+        "JSON lines on stdout, one object per line. Every line a request causes carries its "
+        "`request_id`, which is also returned as `X-Request-ID` (and taken from the caller when it "
+        "sends a sane one). One access line per request:",
+        "",
+        "```json",
+        '{"time": "2025-01-01T12:00:00.000+00:00", "level": "INFO", "logger": "app.access", '
+        f'"message": "GET {api.resources[0].path} 200", "request_id": "4bf92f3577b34da6", '
+        f'"method": "GET", "path": "{api.resources[0].path}", "route": "{api.resources[0].path}", '
+        '"status": 200, "duration_ms": 3.1}',
+        "```",
+        "",
+        "Request bodies, credentials and query strings are never logged.",
+        "",
+        "## Alerts worth setting",
+        "",
+        f"Error budget: {availability} availability leaves {budget:.3%} of requests to fail, about "
+        f"{facts.downtime_minutes(availability):.0f} minutes of full outage in a 30-day month.",
+        "",
+        *alerts(api),
+        "",
+        "## Limits in force",
+        "",
+        f"* {rate} requests/s per client address, bursts of {burst} (429 with Retry-After).",
+        f"* Request bodies up to 1 MiB (413); requests up to {facts.request_timeout_seconds(brief)} s "
+        f"(504); SQL statements up to {facts.statement_timeout_ms(brief)} ms.",
+        "* Read cache: 5 s per entry; a write invalidates "
+        + "; ".join(f"`{k}` → {', '.join(v)}" for k, v in inv.items())
+        + ". With more than one instance set REDIS_URL so invalidation reaches them all.",
+        "",
+        "## Data",
+        "",
+        f"Tables: {', '.join(f'`{t.name}`' for t in api.plan.all_tables)}"
+        + (
+            f" and join tables {', '.join(f'`{link.name}`' for link in api.plan.links)}"
+            if api.plan.links
+            else ""
+        )
+        + ". Back up PostgreSQL with point-in-time recovery; test a restore every quarter.",
+        "",
+    ]
+    if retention:
+        lines += [
+            f"Retention: the brief keeps data {retention} days. Nothing in the service deletes old "
+            "rows yet: schedule a job that deletes rows whose `created_at` is older, in batches, "
+            "and keep backups no longer than that.",
+            "",
+        ]
+    lines += [
+        "## Runbooks",
+        "",
+        "* [Deploy](runbooks/deploy.md)",
+        "* [Roll back](runbooks/rollback.md)",
+        "* [Database migration](runbooks/database-migration.md)",
+        "* [Incident: high error rate](runbooks/incident-high-error-rate.md)",
+        "* [Incident: database down](runbooks/incident-database-down.md)",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,269 @@
+"""docs/runbooks/: step-by-step procedures for this service's deploys and incidents, naming
+its tables, routes, limits and problem types, so the steps can be followed as written."""
+
+from __future__ import annotations
+
+from .. import facts
+from .api import Api
+
+
+def _resources(api: Api) -> str:
+    return ", ".join(f"`{r.path}`" for r in api.resources)
+
+
+def deploy(api: Api) -> str:
+    brief = api.plan.brief
+    first = api.resources[0]
+    check = f"{first.path}/public" if first.public else first.path
+    return "\n".join(
+        [
+            f"# Runbook: deploy {api.name}",
+            "",
+            "A deploy is: tests green, migrations applied, instances replaced one at a time "
+            "behind the readiness probe, then watched.",
+            "",
+            "## Before",
+            "",
+            "1. The suite is green against PostgreSQL: `TEST_DATABASE_URL=... pytest`.",
+            "2. See what the release will migrate: "
+            "`DATABASE_URL=<production> python -m app.migrate --status`. Read every pending "
+            "file; anything that rewrites a large table "
+            f"({', '.join(t.name for t in api.plan.tables)}) goes through "
+            "[the migration runbook](database-migration.md) first.",
+            "3. Confirm the new settings, if any, are set in every environment "
+            "([reference](../operations.md#configuration-reference)); the process refuses to "
+            "start in production without them.",
+            "",
+            "## Deploy",
+            "",
+            "1. Apply migrations once, from one place: `python -m app.migrate`. It takes an "
+            "advisory lock, so a second runner waits instead of racing; each file runs in its "
+            "own transaction.",
+            "2. Replace instances one at a time. A new instance takes traffic only when `/readyz` "
+            "answers 200; an old one gets SIGTERM and drains its requests for up to 20 s "
+            "(set the grace period to 30 s or more).",
+            "3. Keep at least two instances serving throughout"
+            + (
+                f" — the availability target is {brief.targets.availability}."
+                if brief.targets.availability
+                else "."
+            ),
+            "",
+            "## Verify (15 minutes)",
+            "",
+            "* `/readyz` is 200 on every instance.",
+            "* The 5xx ratio and p99 latency on the dashboard are where they were before"
+            + (
+                f" (p99 ≤ {brief.targets.p99_latency_ms} ms)."
+                if brief.targets.p99_latency_ms
+                else "."
+            ),
+            f"* A real request works: `curl -s https://<host>{check}` answers 200"
+            + (
+                " without a credential."
+                if first.public or not first.table.owned
+                else " with a credential (401 without)."
+            ),
+            "* No `internal-error` problem types in the logs: "
+            "`jq 'select(.status >= 500)'` over the access lines.",
+            "",
+            "If any check fails, [roll back](rollback.md) first and investigate after.",
+            "",
+        ]
+    )
+
+
+def rollback(api: Api) -> str:
+    cascades = [
+        f"deleting a {t.class_name.lower()} also deletes its {child.name.replace('_', ' ')}"
+        for child in api.plan.tables
+        for fk in child.foreign_keys
+        if fk.on_delete == "CASCADE" and fk.column != "owner_id"
+        for t in [api.plan.table(fk.target_entity)]
+    ]
+    lines = [
+        f"# Runbook: roll back {api.name}",
+        "",
+        "## The code",
+        "",
+        "1. Redeploy the previous release the same way as a deploy (one instance at a time, "
+        "gated by `/readyz`).",
+        "2. The previous release must work with the current schema. It does when migrations "
+        "follow expand → migrate → contract (add first, remove only in a later release), which "
+        "is the rule here.",
+        "3. Verify as after a deploy.",
+        "",
+        "## The schema",
+        "",
+        "Migrations are forward-only: an applied file is never edited or reverted (the runner "
+        "refuses a changed checksum). To undo a schema change, write a new migration that "
+        "reverses it, review it like any other, and deploy it.",
+        "",
+        "## The data",
+        "",
+        "If a bad release wrote or deleted data, stop writes first (scale to zero or put the "
+        "load balancer in maintenance), then restore into a new database with point-in-time "
+        "recovery to just before the release, and copy the affected rows back.",
+    ]
+    if cascades:
+        lines += [
+            "",
+            "Deletes spread through foreign keys here, so check the dependants too: "
+            + "; ".join(cascades)
+            + ".",
+        ]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def database_migration(api: Api) -> str:
+    tables = api.plan.tables
+    return "\n".join(
+        [
+            f"# Runbook: change the database schema of {api.name}",
+            "",
+            "## Write the migration",
+            "",
+            "1. Add `migrations/NNNN_description.sql` with the next number after the highest one "
+            "(the first is `0001_init.sql`). Lower-case names, digits and underscores only.",
+            "2. Make it additive: new tables, new nullable columns, new indexes. Constraints on "
+            "big tables: add them `NOT VALID`, then `VALIDATE CONSTRAINT` in a later file.",
+            "3. Indexes on tables that already hold data "
+            f"({', '.join(t.name for t in tables)}): one file with "
+            "`-- migrate: no-transaction` as its first line and a single "
+            "`CREATE INDEX CONCURRENTLY` statement.",
+            "4. Renames and type changes go expand → migrate → contract: add the new column, "
+            "backfill in batches of a few thousand rows, switch the code, and drop the old column "
+            "in a later release.",
+            "5. Run the suite: its conftest applies every migration to a fresh schema, and "
+            "`tests/test_migrations.py` checks the runner.",
+            "",
+            "## Apply it",
+            "",
+            "1. `python -m app.migrate --status` lists what is pending (exit code 1 when "
+            "something is).",
+            "2. `python -m app.migrate` applies it. Statements stop after "
+            "DATABASE_STATEMENT_TIMEOUT_MS only for the app's own connections, not the "
+            "runner's: watch long ones in `pg_stat_activity`.",
+            "3. If a file fails, it is rolled back and named in the error; nothing after it runs. "
+            "Fix the file (it was never applied) and run again.",
+            "",
+            "## When the runner refuses",
+            "",
+            "* `... was changed after it was applied`: someone edited an applied migration. "
+            "Restore it from git history and put the change in a new file.",
+            "* `two migrations share the number NNNN`: two branches added the same number; "
+            "renumber the one not yet applied anywhere.",
+            "",
+        ]
+    )
+
+
+def high_error_rate(api: Api) -> str:
+    brief = api.plan.brief
+    return "\n".join(
+        [
+            f"# Incident: high error rate in {api.name}",
+            "",
+            "Raised by the error-budget burn alerts ([operations](../operations.md#alerts-worth-setting)).",
+            "",
+            "## 1. Where",
+            "",
+            "Break the errors down by route and status:",
+            "",
+            "```promql",
+            'sum by (route, status) (rate(http_requests_total{status=~"5.."}[5m]))',
+            "```",
+            "",
+            f"Resources here: {_resources(api)}, plus `/auth`"
+            + (" (accounts)" if api.auth != "none" else "")
+            + ".",
+            "",
+            "## 2. What kind",
+            "",
+            "Every error is a problem document; its `type` says which branch to take:",
+            "",
+            "| type | Likely cause | Do |",
+            "|---|---|---|",
+            "| `database-unavailable` (503) | PostgreSQL unreachable, or the pool "
+            f"({facts.pool_size(brief)} connections) exhausted | [database down](incident-database-down.md); "
+            "check `db_pool_requests_waiting` |",
+            f"| `timeout` (504) | requests past {facts.request_timeout_seconds(brief)} s: slow queries "
+            "or lock waits | look at `pg_stat_activity` for long-running statements and locks |",
+            "| `internal-error` (500) | a bug, often from the last deploy | find the request id in "
+            "the access line, read its log lines; [roll back](rollback.md) if it started with a release |",
+            "| `rate-limited` (429, not an error) | one address over its budget | find it in the "
+            "access logs; block it upstream if hostile |",
+            "",
+            "## 3. Follow one request",
+            "",
+            "```sh",
+            "jq -c 'select(.status >= 500) | {request_id, route, status}' < service.log | tail",
+            "jq -c 'select(.request_id == \"<id>\")' < service.log",
+            "```",
+            "",
+            "## 4. Mitigate, then fix",
+            "",
+            "* Started with a deploy: roll back first.",
+            "* One route only: if it is a write, the data is safe (each request is one "
+            "transaction); if it is a read, the cache (5 s) may be hiding part of the load.",
+            "* Everything: treat it as a database incident until proved otherwise.",
+            "",
+            "Afterwards write down the cause, the detection time and the fix.",
+            "",
+        ]
+    )
+
+
+def database_down(api: Api) -> str:
+    brief = api.plan.brief
+    pool = facts.pool_size(brief)
+    return "\n".join(
+        [
+            f"# Incident: the database of {api.name} is down",
+            "",
+            "## Symptoms",
+            "",
+            "* `/readyz` answers 503 `not-ready` on every instance; the load balancer stops "
+            "sending traffic; `/healthz` still answers, so instances are not restarted.",
+            "* Requests that got through answer 503 `database-unavailable`.",
+            "",
+            "## Check",
+            "",
+            '1. `pg_isready -d "$DATABASE_URL"` from an instance: network or server?',
+            "2. Connections: instances × "
+            f"{pool} (DATABASE_POOL_MAX_SIZE) must stay below the server's `max_connections`; "
+            "`SELECT count(*) FROM pg_stat_activity` shows how close it is.",
+            "3. Disk: a full disk stops writes first (`SELECT pg_size_pretty(pg_database_size(current_database()))`).",
+            "4. Long locks or runaway queries: `pg_stat_activity` ordered by `xact_start`; the "
+            "app's own statements end after DATABASE_STATEMENT_TIMEOUT_MS "
+            f"({facts.statement_timeout_ms(brief)} ms).",
+            "",
+            "## Recover",
+            "",
+            "* Server down: restart it or fail over to the replica; point DATABASE_URL at the new "
+            "primary if its address changed and restart the instances.",
+            "* Too many connections: lower DATABASE_POOL_MAX_SIZE or the instance count, or put "
+            "PgBouncer in front.",
+            "* Restored from backup: run `python -m app.migrate --status` — the restored schema "
+            "must have every migration the running release expects.",
+            "",
+            "## After",
+            "",
+            "* `/readyz` is 200 everywhere and the error rate is back to normal.",
+            f"* Writes that failed were rolled back (one transaction per request): clients saw "
+            f"503 and may retry. Check for duplicates where a retry could create a second row "
+            f"({', '.join(r.path for r in api.resources)}).",
+            "",
+        ]
+    )
+
+
+def runbooks(api: Api) -> dict[str, str]:
+    return {
+        "docs/runbooks/deploy.md": deploy(api),
+        "docs/runbooks/rollback.md": rollback(api),
+        "docs/runbooks/database-migration.md": database_migration(api),
+        "docs/runbooks/incident-high-error-rate.md": high_error_rate(api),
+        "docs/runbooks/incident-database-down.md": database_down(api),
+    }
