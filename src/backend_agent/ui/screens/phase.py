@@ -55,6 +55,7 @@ class PhaseScreen(EditActions, ProviderRuns, CheckRuns, Screen):
             "edit_external",
             "$EDITOR",
             id="phase.edit-external",
+            show=False,
             tooltip="Edit the file in your editor",
         ),
         Binding(
@@ -204,14 +205,18 @@ class PhaseScreen(EditActions, ProviderRuns, CheckRuns, Screen):
                 )
                 or {}
             )
-        files = [
-            (c.path, c.action, record.review(c.path).state(c), check_mark(record, c))
-            for c in (proposal.changes if proposal else [])
-        ]
-        self.query_one(FileList).load("≡ Rationale and questions", files)
+        self.load_files()
         self._update_counts()
         self.show_selected()
         self.refresh_bindings()
+
+    def load_files(self) -> None:
+        record = self.record
+        files = [
+            (c.path, c.action, record.review(c.path).state(c), check_mark(record, c))
+            for c in (record.proposal.changes if record.proposal else [])
+        ]
+        self.query_one(FileList).load("≡ Rationale and questions", files)
 
     def _update_counts(self) -> None:
         self.query_one("#counts", Static).update(review_counts(self.record))

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from ...core.proposal import FileChange
     from ...engine.state import PhaseRecord
 
+BULK = 8
+"""More files than this get their marks by rebuilding the list once."""
 RECHECK_DELAY = 1.0
 """Seconds after an edit is saved before the file is checked again."""
 GLYPHS = {
@@ -198,6 +200,9 @@ class CheckRuns:
     def _mark_checked(self, paths: tuple[str, ...]) -> None:
         record = self.record
         files = self.query_one(FileList)
+        if len(paths) > BULK:  # one rebuild of the list, not a redraw per file
+            self.load_files()
+            paths = ()
         for path in paths:
             change = record.proposal.change(path) if record.proposal else None
             if change is not None:
