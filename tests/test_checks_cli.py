@@ -105,3 +105,22 @@ def test_fix_rounds_with_the_offline_provider_say_there_is_nothing_to_ask(repo, 
     assert code == 1
     assert "fix round 1: skipped: the offline generator cannot act on feedback" in err
     assert "fix round 2" not in err
+
+
+def test_approve_checks_lists_the_checks_it_could_not_run(repo, capsys, monkeypatch):
+    from backend_agent.checks import postgres
+
+    monkeypatch.setattr(postgres, "shared_server", lambda: None)
+    code = main(
+        ["build", "--brief", BOOKMARKS, "--repo", str(repo), "--phases", "2", "--approve"]
+        + ["checks", "--json"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert (
+        "approved migrations/0001_init.sql with checks skipped (sql.apply: parsed only: "
+        "no PostgreSQL available" in err
+    )
+    [data_model] = [p for p in json.loads(out)["phases"] if p["id"] == "data-model"]
+    [summary] = [c for c in data_model["checks"] if c["check"] == "sql.migrations"]
+    assert summary["status"] == "skipped"

@@ -65,6 +65,11 @@ def run_phases(
             break
         if policy == "checks":
             approved, left = session.approve_checked()
+            for path in approved:  # a skipped check does not hold a file back: say it
+                skipped = [r for r in session.check_results(path) or [] if r.status == "skipped"]
+                if skipped:
+                    notes = "; ".join(f"{r.check}: {r.message}" for r in skipped)
+                    say(f"  approved {path} with checks skipped ({notes})")
         else:
             left = session.held_back()
             approved = session.approve_all()
