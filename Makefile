@@ -13,13 +13,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/backend-agent demo --headless
+	$(BIN)/backend-agent demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -q
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+screenshots: $(STAMP)
+	$(BIN)/python -m backend_agent.ui.showcase screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

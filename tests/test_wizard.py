@@ -415,6 +415,9 @@ async def test_summary_shows_commits_usage_and_the_merge_commands(repo):
         assert isinstance(app.screen, SummaryScreen)
         text = app.screen.query_one("#summary-text").source
         assert f"`{sha[:10]}`" in text
+        table = app.screen.query_one("#summary-phases")
+        assert table.get_row_at(0)[2:4] == ["committed", sha[:10]]
+        assert table.get_row_at(1)[2] == "pending"
         assert "git merge --no-ff backend-agent/bookmarks" in text
         assert "git switch main" in text
         assert "gh pr create --base main --head backend-agent/bookmarks" in text

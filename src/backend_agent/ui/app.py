@@ -36,7 +36,7 @@ class WizardApp(App[int]):
     CSS_PATH = sorted(data_dir("styles").glob("*.tcss"))
     COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
         Binding("ctrl+t", "change_theme", "Theme", id="app.theme", show=False),
     ]
 

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown
+from textual.widgets import DataTable, Footer, Header, Markdown
 
 from ...core.phases import PHASES
 
@@ -22,61 +22,48 @@ def _cost(value: float | None) -> str:
     return "unknown" if value is None else f"${value:.2f}"
 
 
-def summary_markdown(report: dict, handoff) -> str:
-    lines = [
-        f"# Build {report['build']}",
-        "",
-        f"- Branch: `{report['branch']}`",
-        f"- Worktree: `{report['worktree']}`",
-        f"- Repository: `{report['repo']}`",
-        f"- Provider: {report['provider']}" + (f" ({report['model']})" if report["model"] else ""),
-        "",
-        "## Phases",
-        "",
-        "| # | Phase | Status | Commit | Files | Tokens in / out | Cost |",
-        "|---|-------|--------|--------|-------|-----------------|------|",
-    ]
+def head_markdown(report: dict) -> str:
+    provider = report["provider"] + (f" ({report['model']})" if report["model"] else "")
+    return (
+        f"# Build {report['build']}\n\n"
+        f"- Branch: `{report['branch']}`\n"
+        f"- Worktree: `{report['worktree']}`\n"
+        f"- Repository: `{report['repo']}`\n"
+        f"- Provider: {provider}\n"
+    )
+
+
+PHASE_COLUMNS = ("#", "Phase", "Status", "Commit", "Files", "Tokens in / out", "Cost")
+
+
+def phase_rows(report: dict) -> list[tuple[str, ...]]:
+    rows = []
     for phase, entry in zip(PHASES, report["phases"], strict=True):
-        usage = entry["usage"]
-        files = entry["files"]
+        usage, files = entry["usage"], entry["files"]
         approved = sum(1 for f in files if f["review"] == "approved")
-        described = f"{approved} of {len(files)} approved" if files else "–"
-        commit = f"`{entry['commit'][:10]}`" if entry["commit"] else "–"
         tokens_in = usage["input_tokens"] + usage["cache_write_tokens"] + usage["cache_read_tokens"]
-        lines.append(
-            f"| {phase.number} | {phase.title} | {entry['status']} | {commit} | {described} | "
-            f"{tokens_in:,} / {usage['output_tokens']:,} | {_cost(usage['cost_usd'])} |"
+        rows.append(
+            (
+                str(phase.number),
+                phase.title,
+                entry["status"],
+                entry["commit"][:10] if entry["commit"] else "–",
+                f"{approved} of {len(files)} approved" if files else "–",
+                f"{tokens_in:,} / {usage['output_tokens']:,}",
+                _cost(usage["cost_usd"]),
+            )
         )
+    return rows
+
+
+def tail_markdown(report: dict, handoff) -> str:
     usage = report["usage"]
-    lines += [
-        "",
+    lines = [
         f"**Total:** {usage['input_tokens']:,} input, {usage['output_tokens']:,} output, "
         f"{usage['cache_write_tokens']:,} cache-write and {usage['cache_read_tokens']:,} "
         f"cache-read tokens; cost {_cost(usage['cost_usd'])}.",
         "",
-        "## Files committed",
-        "",
-    ]
-    committed_any = False
-    for phase, entry in zip(PHASES, report["phases"], strict=True):
-        if entry["status"] != "committed":
-            continue
-        committed_any = True
-        lines.append(f"**{phase.number}. {phase.title}** (`{entry['commit'][:10]}`)")
-        lines.append("")
-        for file in entry["files"]:
-            if file["review"] == "approved":
-                lines.append(f"- {ACTION_WORDS[file['action']]} `{file['path']}`")
-        lines.append("")
-    if not committed_any:
-        lines += ["Nothing is committed yet.", ""]
-    if report["refused"]:
-        lines += ["## Refused", ""]
-        lines += [f"- `{r['path']}` ({r['phase']}): {r['reason']}" for r in report["refused"]]
-        lines.append("")
-    target = handoff.target or "your branch"
-    lines += [
-        f"## Merge into {target}",
+        f"## Merge into {handoff.target or 'your branch'}",
         "",
         "```sh",
         *handoff.merge,
@@ -89,7 +76,26 @@ def summary_markdown(report: dict, handoff) -> str:
         "```",
         "",
         "backend-agent never pushes or merges: these are for you to run.",
+        "",
+        "## Files committed",
+        "",
     ]
+    committed_any = False
+    for phase, entry in zip(PHASES, report["phases"], strict=True):
+        if entry["status"] != "committed":
+            continue
+        committed_any = True
+        lines += [f"**{phase.number}. {phase.title}** (`{entry['commit'][:10]}`)", ""]
+        for file in entry["files"]:
+            if file["review"] == "approved":
+                lines.append(f"- {ACTION_WORDS[file['action']]} `{file['path']}`")
+        lines.append("")
+    if not committed_any:
+        lines += ["Nothing is committed yet.", ""]
+    if report["refused"]:
+        lines += ["## Refused", ""]
+        lines += [f"- `{r['path']}` ({r['phase']}): {r['reason']}" for r in report["refused"]]
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 
@@ -103,6 +109,8 @@ class SummaryScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="summary"):
+            yield Markdown(id="summary-head")
+            yield DataTable(id="summary-phases", cursor_type="none", zebra_stripes=True)
             yield Markdown(id="summary-text")
         yield Footer()
 
@@ -111,7 +119,12 @@ class SummaryScreen(Screen):
         found = self.app.guard(self._gather, "summarise the build")
         self.handoff = found[1] if found else None
         if found:
-            self.query_one(Markdown).update(summary_markdown(*found))
+            report, handoff = found
+            self.query_one("#summary-head", Markdown).update(head_markdown(report))
+            table = self.query_one(DataTable)
+            table.add_columns(*PHASE_COLUMNS)
+            table.add_rows(phase_rows(report))
+            self.query_one("#summary-text", Markdown).update(tail_markdown(report, handoff))
         self.query_one("#summary").focus()
 
     def _gather(self):

@@ -1,0 +1,86 @@
+"""Snapshots of each screen at a fixed size, from the scripted offline scenes the README's
+screenshots come from. Update them with `pytest tests/test_wizard_snapshots.py
+--snapshot-update` after a deliberate change, and look at the report it writes."""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from backend_agent.core.events import Event, ProposalReady
+from backend_agent.core.proposal import FileChange, Proposal
+from backend_agent.providers.base import ProposalRequest, Provider
+from backend_agent.ui import showcase
+from backend_agent.ui.app import WizardApp
+
+from .wizard_support import FailingProvider
+
+ROOT = Path("/tmp/backend-agent-snapshots")
+"""A fixed place, because the screens show the repository's path."""
+
+
+@pytest.fixture
+def still(request):
+    """The scene's own fixed folder (locked against another run of the suite) with git's
+    dates and identity, the build clock and the user config held still."""
+    root = ROOT / request.node.name
+    root.mkdir(parents=True, exist_ok=True)
+    with open(ROOT / f"{request.node.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with showcase.held_still(root):
+            yield root
+
+
+@pytest.mark.parametrize("scene", ["welcome", "brief", "review", "commit", "summary"])
+def test_scene(scene, still, snap_compare):
+    make_app, drive = showcase.scenes(still)[scene]
+    assert snap_compare(make_app(), terminal_size=showcase.SIZE, run_before=drive)
+
+
+class ChangingProvider(Provider):
+    """Proposes a modification of the architecture document phase 1 committed."""
+
+    name = "changing"
+
+    def propose(self, request: ProposalRequest) -> Iterator[Event]:
+        path = "docs/architecture.md"
+        old = request.branch.read_many([path])[path]
+        new = (
+            old.replace("## Layers", "## Layers and their rules")
+            .replace("one PostgreSQL database", "one PostgreSQL 16 database")
+            .replace("## Modules\n", "## Modules\n\nEach module owns its tables.\n")
+        )
+        change = FileChange(path=path, action="modify", content=new, kind="doc", why="sharper")
+        yield ProposalReady(Proposal(summary="Sharpen the architecture.", changes=[change]))
+
+
+def test_split_view_of_a_changed_file(still, snap_compare):
+    repo = showcase.demo_repo(still)
+    name = showcase.build(repo, committed=1, generate=False)
+
+    async def drive(pilot):
+        await showcase.settle(pilot)
+        await pilot.press("g")
+        await showcase.settle(pilot, rounds=8)
+        pilot.app.screen.query_one("#files").highlighted = 1
+        await pilot.press("v")
+        await showcase.settle(pilot)
+
+    app = WizardApp(repo, build=name, provider=ChangingProvider())
+    assert snap_compare(app, terminal_size=showcase.SIZE, run_before=drive)
+
+
+def test_provider_error_dialog(still, snap_compare):
+    repo = showcase.demo_repo(still)
+    name = showcase.build(repo, generate=False)
+
+    async def drive(pilot):
+        await showcase.settle(pilot)
+        await pilot.press("g")
+        await showcase.settle(pilot, rounds=8)
+
+    app = WizardApp(repo, build=name, provider=FailingProvider())
+    assert snap_compare(app, terminal_size=showcase.SIZE, run_before=drive)
