@@ -40,6 +40,7 @@ def test_wheel_contains_skills_styles_and_examples(wheel):
     assert "backend_agent/_data/skills/supabase-postgres/SKILL.md" in names
     assert any(n.startswith("backend_agent/_data/styles/") and n.endswith(".tcss") for n in names)
     assert "backend_agent/_data/examples/bookmarks.toml" in names
+    assert "backend_agent/_data/docs/brief.md" in names  # the brief format drafting sends
 
 
 @pytest.mark.slow

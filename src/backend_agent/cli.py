@@ -52,13 +52,23 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--provider", choices=("offline", "anthropic", "replay"))
     new.add_argument("--model")
     new.add_argument("--force", action="store_true", help="overwrite --brief-out if it exists")
+    new.add_argument(
+        "--record",
+        metavar="FILE",
+        help="anthropic: write the drafting call to FILE (JSON lines, no key); replay: the "
+        "recording to play back",
+    )
 
     build = sub.add_parser("build", help="run a build headless from a brief")
     build.add_argument("--brief", required=True, help="the brief (backend-brief.toml)")
     _repo(build)
     build.add_argument("--provider", choices=("offline", "anthropic", "replay"))
     build.add_argument("--model", help="model id for the anthropic provider")
-    build.add_argument("--phases", default="1-6", help="which phases, e.g. 1-6, 2 or 1,3 (1-6)")
+    build.add_argument(
+        "--phases",
+        help="which phases, e.g. 1-6, 2 or 1,3 (default: all six, or as far as the sentence "
+        "of a drafted brief asks)",
+    )
     build.add_argument(
         "--approve",
         choices=("all", "checks", "none"),
@@ -193,13 +203,15 @@ def _provider_options(args: argparse.Namespace, *, append: bool) -> dict[str, ob
 
 # --------------------------------------------------------------------------- commands
 def cmd_build(args: argparse.Namespace) -> int:
-    from .core.brief import load_brief
+    from .core.brief import parse_brief, read_brief_text
+    from .core.intent import drafted_sentence
     from .core.phases import parse_phase_range
     from .engine import BuildSession
     from .providers import create_provider, default_provider_name
 
-    brief = load_brief(args.brief)
-    phases = parse_phase_range(args.phases)
+    text = read_brief_text(args.brief)
+    brief = parse_brief(text, args.brief)
+    requested = parse_phase_range(args.phases) if args.phases else None
     checks = _check_options(args)
     if args.provider is None:
         chosen = default_provider_name()
@@ -207,15 +219,31 @@ def cmd_build(args: argparse.Namespace) -> int:
         say(f"provider: {chosen} ({why}; choose with --provider)")
     options = _provider_options(args, append=False)
     provider = create_provider(args.provider, args.model, **options)
-    session = BuildSession.start(args.repo, brief, build=args.name, provider=provider)
+    session = BuildSession.start(
+        args.repo, brief, build=args.name, provider=provider, sentence=drafted_sentence(text)
+    )
     say(f"build {session.state.build}: branch {session.state.branch}")
     say(f"  worktree {session.state.worktree}")
     with session:
+        phases = _scoped(session, requested)
         return _drive(session, phases, args.approve, args.json, checks, args.fix_rounds)
 
 
+def _scoped(session, requested):
+    """The phases to run: as asked, or the rest of the build up to where its sentence
+    stops; phases asked for beyond that stop lift it."""
+    from .engine.scope import headless_phases
+
+    phases, lifted, note = headless_phases(session.state, requested)
+    if lifted:
+        session.extend_scope()
+    if note:
+        say(note)
+    return phases
+
+
 def cmd_resume(args: argparse.Namespace) -> int:
-    from .core.phases import PHASES, parse_phase_range, phase
+    from .core.phases import parse_phase_range
     from .engine import BuildSession
     from .providers import create_provider
 
@@ -233,13 +261,11 @@ def cmd_resume(args: argparse.Namespace) -> int:
             name = summary.provider if summary else None
             model = model or (summary.model if summary else None) or None
         provider = create_provider(name, model, **options)
+    requested = parse_phase_range(args.phases) if args.phases else None
     session = BuildSession.open(args.repo, args.name, provider=provider)
     with session:
-        if args.phases:
-            phases = parse_phase_range(args.phases)
-        else:
-            phases = [p for p in PHASES if p.number >= phase(session.state.current).number]
         say(f"build {session.state.build}: continuing at {session.state.current}")
+        phases = _scoped(session, requested)
         return _drive(session, phases, args.approve, args.json, checks, args.fix_rounds)
 
 
@@ -299,13 +325,18 @@ def cmd_new(args: argparse.Namespace) -> int:
     target = Path(args.brief_out)
     if target.exists() and not args.force:
         raise BadInput(f"{target} already exists", hint="pass --force to overwrite it")
-    provider = create_provider(args.provider, args.model)
+    options = {"record": args.record} if args.record else {}
+    provider = create_provider(args.provider, args.model, **options)
     say(f"drafting a brief with {provider.label}…")
     draft = provider.draft_brief(intent)
+    _say_usage(draft.usage)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(draft.to_toml(), encoding="utf-8")
     if intent.scope == "architecture":
-        say("the sentence asks for the architecture: build phase 1 with --phases 1")
+        say(
+            "the sentence asks for the architecture: `build` stops after phase 1 (its first "
+            "lines say so; delete them, or pass --phases 1-6, to build all six)"
+        )
     if draft.note:
         say(draft.note)
     say(f"wrote {target}; review it, then `backend-agent build --brief {target}`")

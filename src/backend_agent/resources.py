@@ -9,8 +9,8 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def data_dir(name: str) -> Path:
-    """`skills`, `styles` or `examples`: inside the wheel they live under `_data/`, in a
-    checkout at the repository's top level."""
+    """`skills`, `styles`, `examples` or `docs` (the brief format, for drafting prompts):
+    inside the wheel they live under `_data/`, in a checkout at the repository's top level."""
     for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parents[1] / name):
         if candidate.is_dir():
             return candidate

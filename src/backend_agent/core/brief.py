@@ -13,7 +13,15 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .errors import BadInput
 from .toml_locate import locate
@@ -99,6 +107,19 @@ class EntityField(_Strict):
     precision: int | None = Field(default=None, ge=1, le=1000)
     scale: int | None = Field(default=None, ge=0, le=1000)
     values: list[str] | None = None
+
+    @field_validator("default", mode="before")
+    @classmethod
+    def _iso_dates(cls, value: Any, info: ValidationInfo) -> Any:
+        """JSON has no dates (the build state, a model's draft): an ISO string default of a
+        date or datetime field is read as the date TOML would give."""
+        kind = {"date": date, "datetime": datetime}.get(info.data.get("type", ""))
+        if kind is not None and isinstance(value, str):
+            try:
+                return kind.fromisoformat(value)
+            except ValueError:
+                return value  # _check_default names it
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> EntityField:

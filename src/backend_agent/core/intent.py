@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .brief import Brief, Project, Stack
+from .usage import Usage
 
 _FORMS: tuple[tuple[str, str, str | None], ...] = (
     # (pattern with the connecting word as its one group, scope, architecture)
@@ -75,6 +76,20 @@ def slug(subject: str) -> str:
     return name[:40].rstrip("-") if len(name) > 1 else "app"
 
 
+DRAFTED_FROM = "# Drafted by backend-agent from:"
+"""The first line of a drafted brief; the next holds the sentence, which `build` keeps."""
+
+
+def drafted_sentence(text: str) -> str | None:
+    """The sentence a brief was drafted from, if it still starts with the drafted header
+    (deleting the header makes it an ordinary brief)."""
+    head = text.splitlines()[:2]
+    if len(head) == 2 and head[0].strip() == DRAFTED_FROM and head[1].startswith("#"):
+        sentence = " ".join(head[1].lstrip("#").split())
+        return sentence or None
+    return None
+
+
 @dataclass
 class BriefDraft:
     """A brief drafted from a sentence, with what the drafter assumed and wants to ask."""
@@ -84,22 +99,29 @@ class BriefDraft:
     questions: list[str] = field(default_factory=list)
     note: str = ""
     """What the person must add themselves (offline: the entities)."""
+    sentence: str = ""
+    usage: Usage = field(default_factory=Usage)
+    """What drafting cost (nothing offline)."""
 
     def to_toml(self) -> str:
         """The brief as a file to review, its assumptions and questions as comments."""
-        head = [
-            "# Drafted by backend-agent from:",
-            f"#   {self.brief.project.requirements.strip()}",
-        ]
+        said = _one_line(self.sentence or self.brief.project.requirements)
+        head = [DRAFTED_FROM, f"#   {said}"]
         for title, items in (("Assumed", self.assumptions), ("Open questions", self.questions)):
             if items:
-                head += ["#", f"# {title}:", *[f"#   - {item}" for item in items]]
+                head += ["#", f"# {title}:", *[f"#   - {_one_line(item)}" for item in items]]
         if self.note:
             head += ["#", *[f"# {line}" for line in self.note.splitlines()]]
         body = self.brief.to_toml()
         if not self.brief.entities:
             body += ENTITY_EXAMPLE
         return "\n".join(head) + "\n\n" + body
+
+
+def _one_line(text: str) -> str:
+    """Comments are one line each: a line break in drafted text must not end the comment
+    and turn the rest into TOML."""
+    return " ".join(text.split())
 
 
 ENTITY_EXAMPLE = """
@@ -127,6 +149,7 @@ def offline_draft(intent: Intent) -> BriefDraft:
     )
     return BriefDraft(
         brief=brief,
+        sentence=intent.sentence,
         note="The offline generator cannot draft entities: add [[entities]] (and [[relations]])"
         "\nbelow, or set ANTHROPIC_API_KEY so Claude drafts the whole brief.",
     )

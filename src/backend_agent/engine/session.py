@@ -19,11 +19,12 @@ from ..core.hunks import Hunk
 from ..core.phases import PHASES, Phase, phase
 from ..core.proposal import FileChange, Proposal, content_hash
 from ..core.review import Decision, HunkReview, Review
+from ..core.usage import Usage
 from ..providers import create_provider
 from ..providers.base import ProposalRequest, Provider, Revision
 from ..workspace.git import BRANCH_PREFIX, Author, Repository, Worktree
 from ..workspace.paths import Limits
-from . import hunk_review
+from . import hunk_review, scope
 from .guard import vet
 from .state import BuildState, BuildSummary, PhaseRecord, now
 from .store import BuildLock, atomic_write, read_json, remove_stale_temps
@@ -75,8 +76,12 @@ class BuildSession:
         build: str | None = None,
         provider: Provider | None = None,
         limits: Limits | None = None,
+        sentence: str | None = None,
+        usage: Usage | None = None,
     ) -> BuildSession:
-        """Begin a new build: branch from the user's HEAD, a worktree, a fresh state."""
+        """Begin a new build: branch from the user's HEAD, a worktree, a fresh state.
+        `sentence`: what the brief was drafted from (it may limit how far the build goes);
+        `usage`: what drafting it cost, counted into the build."""
         repo = Repository.open(repo_path)
         repo.refuse_if_busy()
         name = _check_build_name(build or brief.project.name)
@@ -109,6 +114,9 @@ class BuildSession:
                 brief=brief,
                 provider=provider.name,
                 model=provider.model,
+                sentence=sentence,
+                last_phase=scope.last_phase_of(sentence),
+                usage=usage or Usage(),
             )
             session = cls(repo, state, lock, provider, limits or Limits())
             session._author = author
@@ -246,6 +254,16 @@ class BuildSession:
     def phase(self) -> Phase:
         return phase(self.state.current)
 
+    @property
+    def scope_end(self) -> Phase | None:
+        """Where the build stops unless the person goes on (None: after phase 6)."""
+        return scope.end(self.state)
+
+    def extend_scope(self) -> None:
+        """The person goes on past where the sentence stopped: all six phases."""
+        self.state.last_phase = None
+        self.save()
+
     def record(self, phase_id: str | None = None) -> PhaseRecord:
         return self.state.record(phase_id or self.state.current)
 
@@ -307,6 +325,7 @@ class BuildSession:
                 f"phase {target.number} ({target.id}) is already committed",
                 hint="undo its commit first to generate it again",
             )
+        scope.refuse_beyond(self.state, target)
         self.state.current = target.id
         yield from self._run(target, self._request(target, None, cancel), carry=False)
 

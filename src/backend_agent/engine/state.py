@@ -69,6 +69,10 @@ class BuildState(BaseModel):
     )
     usage: Usage = Field(default_factory=Usage)
     sentence: str | None = None
+    """The sentence the build was started from (`backend-agent new`), if it was."""
+    last_phase: str | None = None
+    """Where the build stops unless the person goes on ("design the architecture for ..."
+    stops after phase 1); None: all six phases."""
     disabled_skills: list[str] = Field(default_factory=list)
     test_command: str | None = None
     """The project's test command as last given (--test-command); None: pytest if found."""

@@ -12,8 +12,8 @@ from typing import Protocol
 
 from ..core.brief import Brief
 from ..core.errors import ProviderFailure
-from ..core.intent import BriefDraft, Intent, offline_draft
 from ..core.events import Event
+from ..core.intent import BriefDraft, Intent, offline_draft
 from ..core.phases import Phase
 from ..core.proposal import Proposal
 from ..core.review import Review

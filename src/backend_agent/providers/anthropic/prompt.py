@@ -122,16 +122,32 @@ def brief_text(request: ProposalRequest) -> str:
     )
 
 
+AGAIN = f"Call `{TOOL_NAME}` again with the complete, corrected proposal (every file, in full)."
+
+
 @dataclass
 class Prompt:
     system: list[dict[str, Any]]
     messages: list[dict[str, Any]]
     sizes: dict[str, int] = field(default_factory=dict)
     """Estimated tokens per part, to say what to cut when a prompt is too long."""
+    tool: dict[str, Any] = field(default_factory=tool_definition)
+    """The one tool the answer comes through."""
+    force_tool: bool = False
+    """Make the model call the tool (no rationale first); only where nothing streams."""
+    again: str = AGAIN
+    """What a repair turn asks for."""
+
+    @property
+    def tool_name(self) -> str:
+        return str(self.tool["name"])
 
     def body(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         """The request body's prompt part for a conversation that starts like this one."""
-        return {"system": self.system, "tools": [tool_definition()], "messages": messages}
+        body = {"system": self.system, "tools": [self.tool], "messages": messages}
+        if self.force_tool:
+            body["tool_choice"] = {"type": "tool", "name": self.tool_name}
+        return body
 
 
 def build_prompt(
@@ -252,18 +268,18 @@ def merge_revision(revised: Proposal, revision: Revision | None) -> Proposal:
     return revised.model_copy(update={"changes": [*revised.changes, *kept]})
 
 
-def repair_turns(response: Response, problems: list[str]) -> list[dict[str, Any]]:
+def repair_turns(response: Response, problems: list[str], prompt: Prompt) -> list[dict[str, Any]]:
     """The model's own answer, then what was wrong with it and a request to call again."""
     content = response.assistant_content()
     calls = [b for b in content if b["type"] == "tool_use"]
     listing = "\n".join(f"- {p}" for p in problems)
-    again = f"Call `{TOOL_NAME}` again with the complete, corrected proposal (every file, in full)."
+    tool, again = prompt.tool_name, prompt.again
     if calls:
         results = []
         for call in calls:
             text = (
-                f"The proposal was not accepted:\n{listing}\n\n{again}"
-                if call["name"] == TOOL_NAME
+                f"The answer was not accepted:\n{listing}\n\n{again}"
+                if call["name"] == tool
                 else f"There is no tool named {call['name']!r}. {again}"
             )
             results.append(

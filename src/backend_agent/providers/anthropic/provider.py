@@ -1,7 +1,7 @@
 """`AnthropicProvider`: a phase's proposal from Claude, streamed, validated and costed.
 
-One `propose` is one or two calls: the proposal, and — if what came back does not fit the
-schema — one repair turn that shows the model its validation errors. Usage is reported
+One `propose` (or `draft_brief`) is one or two calls: the answer, and — if what came back
+does not fit the schema — one repair turn that shows the model its validation errors. Usage is reported
 after every call, so the build's cost is right even when a call fails half-way.
 """
 
@@ -9,22 +9,27 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
-from typing import Any
+import threading
+from collections.abc import Callable, Generator, Iterator
+from typing import Any, TypeVar
 
 from ...core.errors import ProviderFailure
 from ...core.events import Event, Progress, ProposalReady, UsageReport
+from ...core.intent import BriefDraft, Intent
 from ...core.usage import Usage
 from ...skills import load_skills
 from ..base import ProposalRequest, Provider
 from . import errors
-from .client import Transport
+from .client import Transport, cancelled
 from .config import AnthropicSettings
 from .context import gather
+from .drafting import BRIEF_TOOL, build_draft_prompt, parse_draft
 from .pricing import Price, price_of, usage_of
 from .prompt import Prompt, build_prompt, merge_revision, repair_turns
 from .schema import TOOL_NAME, InvalidProposal, parse_proposal
 from .stream import Response
+
+T = TypeVar("T")
 
 BUDGET_CHARS_PER_TOKEN = 3.0
 """Fewer characters per token than the context estimate: a spending limit must not
@@ -32,6 +37,10 @@ underestimate a call."""
 MIN_OUTPUT_TOKENS = 8_192
 """Below this much room for the answer, a phase cannot fit: stop instead of paying for a
 proposal that would be cut off."""
+DRAFT_MAX_TOKENS = 16_000
+"""A brief is a few kilobytes: a longer answer is a model going astray."""
+DRAFT_LABEL = "brief"
+"""What a drafting call is filed under in a recording (phases are filed by id)."""
 
 
 class BudgetReached(ProviderFailure):
@@ -57,54 +66,102 @@ class AnthropicProvider(Provider):
         skills = load_skills(request.repo_root)
         context = gather(request.branch, request.phase, request.build, self.settings.context_tokens)
         prompt = build_prompt(request, skills, context, self.settings.cache_ttl)
+        proposal = yield from self._ask(
+            prompt,
+            lambda response: parse_proposal(_tool_input(response, TOOL_NAME)),
+            label=request.phase.id,
+            cancel=request.cancel,
+            spent=request.spent,
+            invalid=f"the model's proposal for phase {request.phase.number} was invalid twice",
+            hint="generate the phase again, or revise with feedback",
+        )
+        yield ProposalReady(merge_revision(proposal, request.revision))
+
+    def draft_brief(self, intent: Intent, cancel: threading.Event | None = None) -> BriefDraft:
+        """One call through `submit_brief` (and one repair turn if the brief is invalid);
+        the draft carries the call's usage."""
+        prompt = build_draft_prompt(intent)
+        usage = Usage()
+        steps = self._ask(
+            prompt,
+            lambda response: parse_draft(_tool_input(response, BRIEF_TOOL), intent),
+            label=DRAFT_LABEL,
+            cancel=cancel or threading.Event(),
+            spent=Usage(),
+            invalid="the model's brief draft was invalid twice",
+            hint="try again, perhaps with a more specific sentence; or draft offline "
+            "(--provider offline) and add the entities yourself",
+            max_tokens=DRAFT_MAX_TOKENS,
+        )
+        while True:
+            try:
+                event = next(steps)
+            except StopIteration as done:
+                draft: BriefDraft = done.value
+                draft.usage = usage
+                return draft
+            if isinstance(event, UsageReport):
+                usage = usage + event.usage
+
+    def _ask(
+        self,
+        prompt: Prompt,
+        parse: Callable[[Response], T],
+        *,
+        label: str,
+        cancel: threading.Event,
+        spent: Usage,
+        invalid: str,
+        hint: str,
+        max_tokens: int | None = None,
+    ) -> Generator[Event, None, T]:
+        """Call the model and parse its tool input; if that fails, show the model what
+        was wrong once. Usage is reported after every call, even a failed one."""
         messages = prompt.messages
-        spent = Usage()
+        used = Usage()
         for attempt in (1, 2):
-            request.check_cancelled()
+            _check(cancel)
             params = {"model": self.model, "max_tokens": 0, **prompt.body(messages)}
-            params["max_tokens"] = self._max_tokens(request.spent + spent, params)
+            params["max_tokens"] = self._max_tokens(spent + used, params)
+            if max_tokens is not None:
+                params["max_tokens"] = min(params["max_tokens"], max_tokens)
             yield Progress(
                 f"asking {self.model}" if attempt == 1 else f"asking {self.model} to correct it"
             )
             response = Response()
             try:
-                yield from self._call(params, request, response)
+                yield from self._call(params, label, cancel, response)
             except ProviderFailure as failure:
                 if response.started:
                     yield UsageReport(self._usage(response))
                 raise self._explain(failure, response, prompt) from None
             usage = self._usage(response)
-            spent = spent + usage
+            used = used + usage
             yield UsageReport(usage)
             self._refuse_incomplete(response, params["max_tokens"])
             try:
-                proposal = parse_proposal(_tool_input(response))
-            except InvalidProposal as invalid:
+                return parse(response)
+            except InvalidProposal as wrong:
                 if attempt == 2:
                     raise ProviderFailure(
-                        f"the model's proposal for phase {request.phase.number} was invalid "
-                        f"twice; the last problems: {'; '.join(invalid.problems[:5])}",
-                        hint="generate the phase again, or revise with feedback",
+                        f"{invalid}; the last problems: {'; '.join(wrong.problems[:5])}",
+                        hint=hint,
                     ) from None
-                yield Progress(
-                    f"the proposal had {len(invalid.problems)} problem(s); asking for a fix"
-                )
-                messages = messages + repair_turns(response, invalid.problems)
-                continue
-            yield ProposalReady(merge_revision(proposal, request.revision))
-            return
+                yield Progress(f"the answer had {len(wrong.problems)} problem(s); asking for a fix")
+                messages = messages + repair_turns(response, wrong.problems, prompt)
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     def _call(
-        self, params: dict[str, Any], request: ProposalRequest, response: Response
+        self, params: dict[str, Any], label: str, cancel: threading.Event, response: Response
     ) -> Iterator[Event]:
-        events = self._transport.events(params, phase=request.phase.id, cancel=request.cancel)
+        events = self._transport.events(params, phase=label, cancel=cancel)
         with contextlib.closing(events):
             for event in events:
-                request.check_cancelled()
+                _check(cancel)
                 if event.get("type") == "error":
                     raise errors.from_status(0, event, model=self.model, retries=0)
                 yield from response.feed(event)
-        request.check_cancelled()
+        _check(cancel)
         if not response.complete:
             raise errors.StreamBroken("the stream ended early")
 
@@ -185,17 +242,20 @@ class AnthropicProvider(Provider):
                 "skills off for this build"
             )
         elif isinstance(failure, errors.StreamBroken):
-            in_tool = any(c.name == TOOL_NAME for c in response.tool_calls())
+            in_tool = any(c.name == prompt.tool_name for c in response.tool_calls())
             return errors.cut_off(response.files, in_tool)
         return failure
 
 
-def _tool_input(response: Response) -> Any:
-    calls = [c for c in response.tool_calls() if c.name == TOOL_NAME]
+def _check(cancel: threading.Event) -> None:
+    if cancel.is_set():
+        raise cancelled()
+
+
+def _tool_input(response: Response, name: str) -> Any:
+    calls = [c for c in response.tool_calls() if c.name == name]
     if not calls:
-        raise InvalidProposal(
-            [f"the answer ended without calling `{TOOL_NAME}`, so there is no proposal"]
-        )
+        raise InvalidProposal([f"the answer ended without calling `{name}`, so there is no answer"])
     try:
         return calls[-1].parsed()
     except ValueError as error:

@@ -11,7 +11,7 @@ import json
 from functools import cache
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ...core.proposal import Proposal
 
@@ -41,15 +41,21 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
     return node
 
 
-@cache
-def input_schema() -> dict[str, Any]:
-    raw = Proposal.model_json_schema()
+def model_schema(model: type[BaseModel], leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A pydantic model's JSON schema as a tool's input schema: flat, without titles, and
+    without the top-level fields the engine fills in itself."""
+    raw = model.model_json_schema()
     schema = _inline(raw, raw.get("$defs", {}))
-    for name in ENGINE_FIELDS:
+    for name in leave_out:
         schema["properties"].pop(name, None)
         if name in schema.get("required", []):
             schema["required"].remove(name)
     return schema
+
+
+@cache
+def input_schema() -> dict[str, Any]:
+    return model_schema(Proposal, ENGINE_FIELDS)
 
 
 def tool_definition() -> dict[str, Any]:
@@ -76,6 +82,16 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def problems_of(error: ValidationError) -> list[str]:
+    """Each validation error as `key: message (got value)`, to send back to the model."""
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "(the input)"
+        got = f" (got {_show(item['input'])})" if item["type"] != "missing" else ""
+        problems.append(f"{where}: {item['msg']}{got}")
+    return problems
+
+
 def parse_proposal(raw: Any) -> Proposal:
     """Validate the model's tool input into a `Proposal` (phase left empty)."""
     if not isinstance(raw, dict):
@@ -84,12 +100,7 @@ def parse_proposal(raw: Any) -> Proposal:
     try:
         proposal = Proposal.model_validate(data)
     except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            where = ".".join(str(p) for p in item["loc"]) or "(the input)"
-            got = f" (got {_show(item['input'])})" if item["type"] != "missing" else ""
-            problems.append(f"{where}: {item['msg']}{got}")
-        raise InvalidProposal(problems) from None
+        raise InvalidProposal(problems_of(error)) from None
     if not proposal.changes:
         raise InvalidProposal(["changes: the proposal has no files; propose at least one"])
     return proposal

@@ -1,0 +1,160 @@
+"""Drafting a brief from one sentence: the `submit_brief` tool, its prompt, and the checks
+on what comes back.
+
+The tool's input schema is the `Brief` model's, with the naming rules its validators check
+added as patterns, plus what the model assumed and what it wants the person to decide.
+The answer is validated by the same model and must survive being written as TOML: the
+draft is saved as `backend-brief.toml` for the person to review, and what they review
+must be what gets built.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic import ValidationError
+
+from ...core.brief import (
+    ENTITY_NAME,
+    FIELD_NAME,
+    PROJECT_NAME,
+    Brief,
+    _brief_loc,
+    _describe,
+    _path,
+    parse_brief,
+)
+from ...core.errors import BadInput
+from ...core.intent import BriefDraft, Intent
+from ...resources import data_dir
+from .prompt import Prompt
+from .schema import InvalidProposal, _show, model_schema
+
+BRIEF_TOOL = "submit_brief"
+NOTES = {
+    "assumptions": "Each thing you decided that the sentence did not say, in one line "
+    "(e.g. 'Walkers are paid per walk; no subscriptions').",
+    "questions": "Decisions only the person can make, in one line each; at most five.",
+}
+AGAIN = f"Call `{BRIEF_TOOL}` again with the complete, corrected brief."
+
+INSTRUCTIONS = f"""\
+You draft the brief for backend-agent, a tool that builds a production-grade backend in \
+six reviewed phases (architecture, data model, service layer, infrastructure, hardening, \
+documentation). A person typed one sentence saying what they want. Turn it into a \
+complete brief they can review and correct before the build starts.
+
+Call the `{BRIEF_TOOL}` tool exactly once with:
+- `project`: `name` a slug from the subject (it names the git branch), `summary` one line, \
+`requirements` a few short paragraphs or bullet lines: who uses the backend, what they \
+do, the rules that matter. Say what the sentence implies; add what such a product \
+plainly needs; leave out what is speculative.
+- `stack`: keep the defaults (python, fastapi, postgresql, jwt) unless the sentence asks \
+otherwise. `architecture` is `auto` unless the sentence names one.
+- `targets`: realistic numbers for this kind of product, and list them as assumptions.
+- `entities`: the domain's core entities (usually 3 to 8), each with typed fields and the \
+options that matter (required, max_length, enum values, defaults, indexes, unique \
+groups). Never add the implied columns (id, created_at, updated_at, owner_id). Users \
+come from `auth`: do not define an entity `User` unless it only adds fields to users. \
+Use `owned_by_user` for rows that belong to the signed-in person.
+- `relations`: every many-to-one (adds `<to>_id` on `from`; do not also add that field) \
+and many-to-many between the entities.
+- `assumptions`: {NOTES["assumptions"]}
+- `questions`: {NOTES["questions"]}
+
+Everything is validated against the format below; names must match its patterns.
+"""
+
+
+@cache
+def input_schema() -> dict[str, Any]:
+    schema = model_schema(Brief)
+    props = schema["properties"]
+    props["project"]["properties"]["name"]["pattern"] = PROJECT_NAME.pattern
+    entity = props["entities"]["items"]["properties"]
+    entity["name"]["pattern"] = ENTITY_NAME.pattern
+    entity["fields"]["items"]["properties"]["name"]["pattern"] = FIELD_NAME.pattern
+    for name, description in NOTES.items():
+        props[name] = {"type": "array", "items": {"type": "string"}, "description": description}
+    schema["required"] = ["project", "entities", *NOTES]
+    return schema
+
+
+def tool_definition() -> dict[str, Any]:
+    return {
+        "name": BRIEF_TOOL,
+        "description": "Submit the drafted brief, what you assumed, and the open questions.",
+        "input_schema": input_schema(),
+    }
+
+
+@cache
+def format_text() -> str:
+    """docs/brief.md, shipped in the wheel: the format as people read it."""
+    return (data_dir("docs") / "brief.md").read_text(encoding="utf-8")
+
+
+def build_draft_prompt(intent: Intent) -> Prompt:
+    system = [
+        {"type": "text", "text": INSTRUCTIONS},
+        {"type": "text", "text": "# The brief format (docs/brief.md)\n\n" + format_text()},
+    ]
+    ask = [
+        f"The sentence: {intent.sentence}",
+        "",
+        f"What it asks for: a backend {intent.connector} {intent.subject}.",
+    ]
+    if intent.architecture:
+        ask.append(f"It names the architecture: {intent.architecture}.")
+    if intent.scope == "architecture":
+        ask.append(
+            "It asks to design the architecture: the build stops after phase 1 for the "
+            "person to decide whether to go on. Draft the whole brief all the same."
+        )
+    ask += ["", f"Draft the brief now: call `{BRIEF_TOOL}`."]
+    messages = [{"role": "user", "content": [{"type": "text", "text": "\n".join(ask)}]}]
+    return Prompt(system, messages, tool=tool_definition(), force_tool=True, again=AGAIN)
+
+
+def parse_draft(raw: Any, intent: Intent) -> BriefDraft:
+    """Validate the tool input into a draft; `InvalidProposal` lists what to fix."""
+    if not isinstance(raw, dict):
+        raise InvalidProposal([f"the input must be a JSON object, not {type(raw).__name__}"])
+    problems: list[str] = []
+    notes: dict[str, list[str]] = {}
+    for name in NOTES:
+        value = raw.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            problems.append(f"{name}: must be a list of strings (got {_show(value)})")
+        else:
+            notes[name] = [" ".join(v.split()) for v in value if v.strip()]
+    data = {k: v for k, v in raw.items() if k not in NOTES}
+    try:
+        brief = Brief.model_validate(data)
+    except ValidationError as error:
+        for item in error.errors():
+            got = "" if item["type"] == "missing" else f" (got {_show(item['input'])})"
+            problems.append(f"{_path(_brief_loc(item)) or '(top level)'}: {_describe(item)}{got}")
+        raise InvalidProposal(problems) from None
+    if not [e for e in brief.entities if e.name != "User"]:
+        problems.append(
+            "entities: the brief has none; name what the backend stores, each with its fields"
+        )
+    problems += _round_trip(brief)
+    if problems:
+        raise InvalidProposal(problems)
+    return BriefDraft(brief=brief, sentence=intent.sentence, **notes)
+
+
+def _round_trip(brief: Brief) -> list[str]:
+    """What the person reviews is the TOML file: the brief must read back unchanged."""
+    try:
+        back = parse_brief(brief.to_toml())
+    except (TypeError, ValueError) as error:  # tomli_w refuses null and other values
+        return [f"the brief cannot be written as TOML ({error}); use no null values"]
+    except BadInput as error:
+        return [f"the brief does not read back from TOML: {error.message}"]
+    if back != brief:
+        return ["the brief reads back from TOML changed; use plain strings, numbers and booleans"]
+    return []
