@@ -145,6 +145,8 @@ def run(
             _kill(process)
         process.wait()
         reader.join(timeout=5)
+        if process.stdout is not None and not reader.is_alive():
+            process.stdout.close()
     seconds = time.monotonic() - started
     try:
         if stopped == "cancelled":
