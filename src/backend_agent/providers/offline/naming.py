@@ -87,3 +87,8 @@ def py_ident(name: str) -> str:
 
 def kebab(name: str) -> str:
     return snake(name).replace("_", "-")
+
+
+def article(word: str) -> str:
+    """'a' or 'an' before a word, by its first letter: good enough for entity names."""
+    return "an" if word[:1].lower() in "aeiou" else "a"

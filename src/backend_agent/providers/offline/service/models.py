@@ -6,6 +6,7 @@ accepts is one the database accepts too.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -50,6 +51,17 @@ class Imports:
 
 PYDANTIC = frozenset({"AwareDatetime", "BaseModel", "ConfigDict", "Field", "JsonValue"})
 LOCAL = frozenset({"EMAIL_MAX_LENGTH", "EMAIL_PATTERN", "URL_PATTERN"})
+
+
+def py_literal(value: object) -> str:
+    """Python source for a TOML value, with double-quoted strings as the formatter writes."""
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(py_literal(v) for v in value) + "]"
+    return repr(value)
 
 
 def _number(value: object) -> str:
@@ -136,7 +148,7 @@ def default_literal(column: Column, imports: Imports) -> str | None:
     if f.type == "uuid":
         imports.need("UUID")
         return f'UUID("{value}")'
-    return repr(value)
+    return py_literal(value)
 
 
 def annotated(column: Column, imports: Imports, *, nullable: bool, rules: bool = True) -> str:

@@ -20,10 +20,14 @@ def _who(api: Api, *, need: bool) -> tuple[str, str]:
     return "user: OptionalUser, ", ", user.id if user else None"
 
 
-def _filter_params(resource: Resource, imports: Imports) -> tuple[list[str], str]:
+def _filter_params(
+    resource: Resource, imports: Imports, skip: str | None = None
+) -> tuple[list[str], str]:
     params, pairs = [], []
     for flt in resource.filters:
         column = flt.column
+        if column.name == skip:
+            continue
         kind = base_type(column, imports)
         alias = f'alias="{column.api}", ' if flt.param != column.api else ""
         params.append(
@@ -83,6 +87,17 @@ def _link_routes(api: Api, resource: Resource, end: LinkEnd) -> list[str]:
     return out
 
 
+def _call_with_filters(call: str, filters: str) -> list[str]:
+    if filters == "{}":
+        return [f"    return await {call}(limit, cursor, {{}})"]
+    return [
+        f"    filters = {filters}",
+        f"    return await {call}(",
+        "        limit, cursor, {key: value for key, value in filters.items() if value is not None}",
+        "    )",
+    ]
+
+
 def router_module(api: Api, resource: Resource) -> str:
     table = resource.table
     name = resource.name
@@ -91,6 +106,8 @@ def router_module(api: Api, resource: Resource) -> str:
     plural_words = resource.label
     imports = Imports()
     filter_params, filters = _filter_params(resource, imports)
+    # The public list holds public rows only: filtering it by the flag would say nothing.
+    public_params, public_filters = _filter_params(resource, imports, table.public_flag)
     owned = table.owned
     write_who, write_arg = _who(api, need=True)
     read_who, read_arg = _who(api, need=owned and not table.public_flag)
@@ -150,10 +167,7 @@ def router_module(api: Api, resource: Resource) -> str:
         "    cursor: pagination.Cursor = None,",
         *filter_params,
         ") -> dict[str, Any]:",
-        f"    filters = {filters}",
-        f"    return await {name}Service(conn{list_arg}).list(",
-        "        limit, cursor, {key: value for key, value in filters.items() if value is not None}",
-        "    )",
+        *_call_with_filters(f"{name}Service(conn{list_arg}).list", filters),
     ]
     if table.public_flag:
         lines += [
@@ -165,12 +179,9 @@ def router_module(api: Api, resource: Resource) -> str:
             "    conn: Connection,",
             "    limit: pagination.Limit = pagination.DEFAULT_LIMIT,",
             "    cursor: pagination.Cursor = None,",
-            *filter_params,
+            *public_params,
             ") -> dict[str, Any]:",
-            f"    filters = {filters}",
-            f"    return await {name}Service(conn).list_public(",
-            "        limit, cursor, {key: value for key, value in filters.items() if value is not None}",
-            "    )",
+            *_call_with_filters(f"{name}Service(conn).list_public", public_filters),
         ]
     lines += [
         "",

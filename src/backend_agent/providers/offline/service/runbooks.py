@@ -4,6 +4,7 @@ its tables, routes, limits and problem types, so the steps can be followed as wr
 from __future__ import annotations
 
 from .. import facts
+from ..naming import article
 from .api import Api
 
 
@@ -75,7 +76,8 @@ def deploy(api: Api) -> str:
 
 def rollback(api: Api) -> str:
     cascades = [
-        f"deleting a {t.class_name.lower()} also deletes its {child.name.replace('_', ' ')}"
+        f"deleting {article(t.singular)} {t.singular.replace('_', ' ')} also deletes its "
+        f"{child.name.replace('_', ' ')}"
         for child in api.plan.tables
         for fk in child.foreign_keys
         if fk.on_delete == "CASCADE" and fk.column != "owner_id"

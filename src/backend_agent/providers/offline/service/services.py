@@ -83,7 +83,9 @@ def service_module(api: Api, resource: Resource) -> str:
     errors = ["NotFound"]
     if _owned_refs(resource):
         errors.append("InvalidReference")
-    if owned:
+    # The caller's id is needed to reach owned rows: its own, referenced ones, linked ones.
+    needs_owner = owned or any(t.owned for t in [*others, *link_targets])
+    if needs_owner:
         errors.append("Unauthorized")
     lines = [
         f'"""Rules for {resource.label}: {facts.ownership_sentence(table, auth)}"""',
@@ -121,7 +123,7 @@ def service_module(api: Api, resource: Resource) -> str:
             "        self.conn = conn",
             "        self.user_id = user_id",
         ]
-    if owned:
+    if needs_owner:
         lines += [
             "",
             "    def _owner(self) -> UUID:",

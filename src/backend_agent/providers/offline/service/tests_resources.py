@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ..naming import article
 from ..plan import Column
 from .api import Api, LinkEnd, Reference, Resource
 from .samples import pick_invalid, two_values
@@ -276,7 +277,7 @@ def _on_delete(api: Api, suite: Suite, r: Resource, ref: Reference, target: Reso
         )
     elif ref.rule == "RESTRICT":
         suite.test(
-            f"a_{parent}_with_{r.table.name}_cannot_be_deleted",
+            f"{article(parent)}_{parent}_with_{r.table.name}_cannot_be_deleted",
             _params(api, "alice"),
             [
                 *setup,
@@ -346,7 +347,7 @@ def _link_tests(api: Api, suite: Suite, r: Resource, end: LinkEnd) -> None:
         return
     if far.owned:
         suite.test(
-            f"a_{far_single}_of_someone_else_cannot_be_linked",
+            f"{article(far_single)}_{far_single}_of_someone_else_cannot_be_linked",
             _params(api, "alice", "bob"),
             [
                 f"row = create_{single}(client, alice)",
