@@ -255,7 +255,7 @@ def check_headless(
     record = session.record()
     results = [
         r for fc in (record.checks.files.values() if record.checks else []) for r in fc.results
-    ]
+    ] + phase_results(record)
     counts = {s: sum(1 for r in results if r.status == s) for s in ("pass", "warn", "skipped")}
     found = done.failures if done else []
     say(
