@@ -483,3 +483,29 @@ async def test_the_theme_chosen_is_remembered(repo, hermetic):
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert again.theme == "nord"
+
+
+async def test_a_sentence_opens_the_brief_on_its_draft_and_the_build_keeps_it(repo):
+    sentence = "build a backend for a dog-walking marketplace"
+    app = wizard(repo, sentence=sentence)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BriefScreen)
+        assert screen.query_one("#project-name").value == "dog-walking-marketplace"
+        assert sentence in screen.query_one("#project-requirements").text
+        note = str(screen.query_one("#brief-note").render())
+        assert sentence in note and "cannot draft entities" in note
+        entities = screen.query_one("#entities")
+        entities.load_text(
+            '[[entities]]\nname = "Walk"\nowned_by_user = true\n'
+            'fields = [ { name = "starts_at", type = "datetime", required = true } ]\n'
+        )
+        await pilot.pause(0.4)
+        await pilot.press("ctrl+g")
+        await settle(pilot, rounds=8)
+        assert isinstance(app.screen, PhaseScreen)
+    with reopen(repo, "dog-walking-marketplace") as session:
+        assert session.state.sentence == sentence
+        assert [e.name for e in session.state.brief.entities] == ["Walk"]
+        assert session.record("architecture").proposal is not None

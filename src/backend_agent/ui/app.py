@@ -131,8 +131,7 @@ class WizardApp(App[int]):
         def drafted(draft) -> None:
             from .screens.brief import BriefScreen
 
-            path = self.repo / "backend-brief.toml"
-            self.push_screen(BriefScreen(path, draft=draft.to_toml(), note=draft.note))
+            self.push_screen(BriefScreen(self.repo / "backend-brief.toml", draft=draft))
 
         self.run_engine(work, doing="draft a brief from your sentence", done=drafted)
 

@@ -51,7 +51,7 @@ class BriefForm:
             requirements=str(project.get("requirements", "")),
             stack={**STACK_DEFAULTS, **{k: str(v) for k, v in stack.items()}},
             targets={k: str(v) for k, v in targets.items()},
-            entities=_entities_text(text, data),
+            entities=_entities_text(text, data) or BLANK_ENTITIES,
         )
 
     def compose(self) -> str:

@@ -19,6 +19,7 @@ from ..brief_form import BLANK_ENTITIES, STACK_CHOICES, TARGET_KEYS, BriefForm
 
 if TYPE_CHECKING:
     from ...core.brief import Brief
+    from ...core.intent import BriefDraft
     from ..app import WizardApp
 
 TARGET_LABELS = {
@@ -35,6 +36,17 @@ def _slug(name: str) -> str:
     return slug[:40].rstrip("-") or "my-backend"
 
 
+def draft_note(draft: BriefDraft) -> str:
+    """What the drafter assumed and asks, above a brief drafted from a sentence."""
+    lines = [f"Drafted from: {draft.sentence or draft.brief.project.requirements.strip()}"]
+    for title, items in (("Assumed", draft.assumptions), ("Open questions", draft.questions)):
+        if items:
+            lines += [f"{title}:", *(f"  • {item}" for item in items)]
+    if draft.note:
+        lines.append(draft.note)
+    return "\n".join(lines)
+
+
 class BriefScreen(Screen):
     app: WizardApp
     BINDINGS = [
@@ -43,11 +55,11 @@ class BriefScreen(Screen):
         Binding("escape", "back", "Back", id="brief.back"),
     ]
 
-    def __init__(self, path: Path, *, draft: str | None = None, note: str = "") -> None:
+    def __init__(self, path: Path, *, draft: BriefDraft | None = None) -> None:
         super().__init__()
         self.path = path
         self.form = BriefForm(name=_slug(path.parent.name), entities=BLANK_ENTITIES)
-        self.draft, self.note = draft, note
+        self.draft = draft
         self.loaded = not path.exists()
         """False while saving would replace a file the form was not read from."""
         self._check_timer: Timer | None = None
@@ -55,6 +67,8 @@ class BriefScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        if self.draft is not None:
+            yield Static(Content(draft_note(self.draft)), id="brief-note")
         with Horizontal(id="brief"):
             with VerticalScroll(id="brief-form"):
                 yield Label("Project", classes="brief-section")
@@ -83,9 +97,7 @@ class BriefScreen(Screen):
     def on_mount(self) -> None:
         self.sub_title = str(self.path)
         if self.draft is not None:
-            self.form = BriefForm.from_text(self.draft)
-            if self.note:
-                self.notify(self.note, title="Drafted from your sentence", timeout=15)
+            self.form = BriefForm.from_text(self.draft.to_toml())
         elif self.path.exists():
             self._load()
         self._fill()
@@ -220,7 +232,14 @@ class BriefScreen(Screen):
             from ...providers import create_provider
 
             provider = app.provider_override or (create_provider("offline") if app.demo else None)
-            return BuildSession.start(app.repo, brief, provider=provider)
+            draft = self.draft
+            return BuildSession.start(
+                app.repo,
+                brief,
+                provider=provider,
+                sentence=draft.sentence if draft else None,
+                usage=draft.usage if draft else None,
+            )
 
         self.notify(f"starting build {brief.project.name}…")
         app.run_engine(
