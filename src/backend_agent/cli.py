@@ -116,6 +116,12 @@ def _parser() -> argparse.ArgumentParser:
     apply.add_argument("--build", dest="name", metavar="BUILD")
     _repo(apply)
     apply.add_argument("--json", action="store_true")
+    rework = review_sub.add_parser(
+        "rework", help="ask the provider to redo the rejected hunks, following their comments"
+    )
+    rework.add_argument("--build", dest="name", metavar="BUILD")
+    _repo(rework)
+    rework.add_argument("--json", action="store_true")
 
     skills = sub.add_parser("skills", help="the expertise each phase's prompt carries")
     skills_sub = skills.add_subparsers(dest="skills_command", parser_class=_Parser, required=True)
@@ -412,6 +418,12 @@ def cmd_review(args: argparse.Namespace) -> int:
     from .engine.report import build_report
     from .engine.review_file import apply_review, load
 
+    if args.review_command == "rework":
+        with BuildSession.open(args.repo, args.name) as session:
+            _rework(session)
+            if args.json:
+                print(json.dumps(build_report(session), indent=2))
+        return 0
     decisions = load(Path(args.file))
     with BuildSession.open(args.repo, args.name) as session:
         for line in apply_review(session, decisions):
@@ -419,6 +431,28 @@ def cmd_review(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(build_report(session), indent=2))
     return 0
+
+
+def _rework(session) -> None:
+    from .core.events import Progress, UsageReport
+    from .core.usage import Usage
+    from .engine.rework import last_notes
+
+    for path, count in session.rejected_hunks().items():
+        say(f"reworking {count} rejected hunk(s) of {path} with {session.provider.label}…")
+    used = Usage()
+    for event in session.rework_hunks():
+        if isinstance(event, UsageReport):
+            used = used + event.usage
+        elif isinstance(event, Progress) and not event.path:
+            say(f"  {event.message}")
+    for note in last_notes(session.proposal):
+        say(note)
+    for change in session.proposal.changes:
+        states = [r.decision for _, r in session.hunks(change.path)]
+        if states:
+            say(f"  {change.path}: hunks " + ", ".join(f"{i} {d}" for i, d in enumerate(states)))
+    _say_usage(used)
 
 
 def cmd_skills(args: argparse.Namespace) -> int:

@@ -123,10 +123,39 @@ def phase_files(phase_id: str, scale: int = 1) -> list[dict[str, Any]]:
     raise AssertionError(f"unknown phase {phase_id}")
 
 
+REWORK_HEADING = "# Rework the rejected hunks"
+FILE_BLOCK = re.compile(r'<file path="([^"]+)">\n(.*?)\n</file>', re.DOTALL)
+DIFF_BLOCK = re.compile(r"```diff\n(.*?)\n```", re.DOTALL)
+
+
+def rework_answer(ask: str) -> dict[str, Any]:
+    """What a model would send for a rework: each file's current content with every line a
+    rejected hunk removed marked as reworked, nothing else touched."""
+    changes = []
+    for section in ask.split("\n## ")[1:]:
+        files = FILE_BLOCK.findall(section)
+        if not files:
+            continue
+        path, content = files[0]
+        lines = content.split("\n")
+        for diff in DIFF_BLOCK.findall(section):
+            for removed in (ln[1:] for ln in diff.splitlines() if ln.startswith("-")):
+                if removed in lines:
+                    lines[lines.index(removed)] = f"{removed} (reworked)"
+        changes.append(
+            {"path": path, "action": "modify", "kind": "doc", "content": "\n".join(lines)}
+        )
+    return {"summary": "Reworked the rejected hunks as commented.", "changes": changes}
+
+
 def build_handler(scale: int = 1, chunk: int = 40):
-    """A handler answering every request with the files of the phase it asks for."""
+    """A handler answering every request with the files of the phase it asks for, and a
+    rework request with the rejected lines reworked."""
 
     def handle(request: FakeRequest) -> Reply:
+        last = request.user_texts()[-1]
+        if last.startswith(REWORK_HEADING):
+            return proposal_reply(rework_answer(last), text="Reworking. ", chunk=chunk)
         phase_id = asked_phase(request)
         return proposal_reply(
             {

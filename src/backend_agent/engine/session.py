@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..core.brief import Brief
@@ -24,7 +24,7 @@ from ..providers import create_provider
 from ..providers.base import ProposalRequest, Provider, Revision
 from ..workspace.git import BRANCH_PREFIX, Author, Repository, Worktree
 from ..workspace.paths import Limits
-from . import hunk_review, scope
+from . import hunk_review, rework, scope
 from .guard import vet
 from .state import BuildState, BuildSummary, PhaseRecord, now
 from .store import BuildLock, atomic_write, read_json, remove_stale_temps
@@ -344,7 +344,27 @@ class BuildSession:
         )
         yield from self._run(self.phase, self._request(self.phase, revision, cancel), carry=True)
 
-    def _run(self, target: Phase, request: ProposalRequest, *, carry: bool) -> Iterator[Event]:
+    def rework_hunks(self, *, cancel: threading.Event | None = None) -> Iterator[Event]:
+        """Ask the provider to redo only the rejected hunks of the current proposal: the
+        reworked hunks arrive pending, approved ones stay approved (see engine/rework.py)."""
+        plan = rework.plan(self)
+        request = self._request(self.phase, None, cancel)
+        request.rework = plan.rework
+        yield from self._run(self.phase, request, carry=True, shape=plan.merge)
+
+    def rejected_hunks(self) -> dict[str, int]:
+        """Files of the current proposal with rejected hunks and how many: what a rework
+        would send."""
+        return rework.rejected_counts(self)
+
+    def _run(
+        self,
+        target: Phase,
+        request: ProposalRequest,
+        *,
+        carry: bool,
+        shape: Callable[[Proposal], Proposal] | None = None,
+    ) -> Iterator[Event]:
         record = self.record(target.id)
         previous_status = record.status
         record.status, record.error = "generating", None
@@ -362,6 +382,8 @@ class BuildSession:
                 yield event
             if proposal is None:
                 raise ProviderFailure(f"{self.provider.name} ended without a proposal")
+            if shape is not None:
+                proposal = shape(proposal)
         except BaseException as exc:
             record.status = previous_status
             record.error = str(exc) if isinstance(exc, Exception) else "interrupted"

@@ -44,12 +44,39 @@ class Revision:
 
 
 @dataclass
+class RejectedHunk:
+    """A hunk the person rejected: as a unified diff against the branch, with their words."""
+
+    header: str
+    diff: str
+    comment: str
+
+
+@dataclass
+class ReworkFile:
+    path: str
+    current: str
+    """The file without its rejected hunks: the branch with every other hunk applied."""
+    hunks: list[RejectedHunk]
+
+
+@dataclass
+class Rework:
+    """A request to redo only the rejected hunks of a proposal's modified files."""
+
+    previous: Proposal
+    files: list[ReworkFile]
+
+
+@dataclass
 class ProposalRequest:
     phase: Phase
     brief: Brief
     build: str
     branch: BranchReader
     revision: Revision | None = None
+    rework: Rework | None = None
+    """Set instead of `revision`: answer with new contents of just these files."""
     started: date = field(default_factory=date.today)
     """The day the build began: generated documents carry it, so reruns match."""
     disabled_skills: frozenset[str] = frozenset()
@@ -85,6 +112,14 @@ class Provider(ABC):
         """A brief from one sentence. Without a model only the sentence's own words are
         known; providers that can reason about the domain override this."""
         return offline_draft(intent)
+
+    def cannot_rework(self) -> str | None:
+        """Why `propose` cannot take a `Rework` request (None: it can). Only a model can act
+        on a person's comments on single hunks."""
+        return (
+            f"the {self.name} provider cannot rework hunks: it cannot act on your comments. "
+            "Edit the file yourself, or rework with the Anthropic provider"
+        )
 
     @property
     def label(self) -> str:

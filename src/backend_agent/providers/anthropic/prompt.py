@@ -18,6 +18,7 @@ from ...core.proposal import FileChange, Proposal
 from ...skills import Skill, SkillSet
 from ..base import ProposalRequest, Revision
 from .context import RepoContext, estimate_tokens
+from .rework import rework_turns
 from .schema import TOOL_NAME, tool_definition
 from .stream import Response
 
@@ -176,8 +177,12 @@ def build_prompt(
         "repository context": context.tokens,
         "task": estimate_tokens(task),
     }
+    turns = []
     if request.revision is not None:
         turns = revision_turns(request.revision, phase)
+    elif request.rework is not None:
+        turns = rework_turns(request.rework, phase)
+    if turns:
         messages += turns
         sizes["previous proposal and feedback"] = sum(
             estimate_tokens(json.dumps(t["content"])) for t in turns

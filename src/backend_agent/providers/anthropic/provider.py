@@ -59,6 +59,9 @@ class AnthropicProvider(Provider):
         self._price: Price | None = price_of(settings.model)
         self._free = free
 
+    def cannot_rework(self) -> str | None:
+        return None
+
     # ------------------------------------------------------------------ propose
     def propose(self, request: ProposalRequest) -> Iterator[Event]:
         request.check_cancelled()
