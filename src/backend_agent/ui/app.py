@@ -182,12 +182,16 @@ class WizardApp(App[int]):
                 self._from_thread(self._failed, error, doing, next_steps or [], failed)
             else:
                 if done is not None:
-                    self._from_thread(done, result)
+                    self._from_thread(self._deliver, done, result, doing)
             finally:
                 finished.set()
                 self._from_thread(self._forget, finished, cancel)
 
         self.run_worker(body, thread=True, group="engine", exit_on_error=False, name=doing)
+
+    def _deliver(self, done: Callable[[Any], None], result: Any, doing: str) -> None:
+        """Hand a result to the screen; a failure there is shown like the engine's."""
+        self.guard(lambda: done(result), doing)
 
     def _from_thread(self, callback: Callable[..., Any], *args: Any) -> None:
         try:
