@@ -5,6 +5,7 @@ screenshots come from. Update them with `pytest tests/test_wizard_snapshots.py
 from __future__ import annotations
 
 import fcntl
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,8 +31,11 @@ def still(request):
     root.mkdir(parents=True, exist_ok=True)
     with open(ROOT / f"{request.node.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        with showcase.held_still(root):
-            yield root
+        try:
+            with showcase.held_still(root):
+                yield root
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.mark.parametrize("scene", ["welcome", "brief", "review", "commit", "summary"])
