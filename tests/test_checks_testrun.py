@@ -175,3 +175,17 @@ def test_the_test_command_given_once_is_the_builds_from_then_on(repo, pg_env):
         run_checks(again, test_command="")  # back to finding pytest: there is no suite
         assert again.state.test_command is None
         assert phase_result(again).message.startswith("no test suite in the project yet")
+
+
+def test_a_test_command_running_pytest_is_traced_to_files_like_the_default(repo, pg_env):
+    command = f"{sys.executable} -m pytest -x"
+    with start(repo, provider=StaticProvider(tiny_project())) as session:
+        generate(session, "service-layer")
+        run_checks(session, test_command=command)
+        [failure] = [r for r in session.check_results("tests/test_calc.py") if r.check == "tests"]
+        assert (failure.status, failure.line) == ("fail", 6)
+    with start(repo, provider=StaticProvider({"app/x.py": "X = 1\n"}), build="other") as session:
+        generate(session, "service-layer")
+        run_checks(session, test_command=command)  # no tests yet: not a failure
+        assert phase_result(session).status == "warn"
+        assert phase_result(session).message == "pytest collected no tests"

@@ -47,7 +47,10 @@ def detect(paths: list[str], pyproject: str | None) -> Plan | None:
 
 
 def custom(command: str) -> Plan:
-    return Plan(shlex.split(command), command, pytest=False)
+    """A command of the person's; when it runs pytest, failures are traced to files too."""
+    words = shlex.split(command)
+    runs_pytest = any(Path(word).name == "pytest" for word in words)  # pytest, -m pytest
+    return Plan(words, command, pytest=runs_pytest)
 
 
 def _is_test_file(path: str) -> bool:
@@ -163,7 +166,7 @@ def run(
                 )
             )
         if plan.pytest:
-            return _pytest_outcome(root, junit, process.returncode, output, seconds)
+            return _pytest_outcome(root, plan, junit, process.returncode, output, seconds)
         if process.returncode == 0:
             return Outcome(
                 CheckResult(check=CHECK, status="pass", message=f"`{plan.label}` passed")
@@ -201,7 +204,7 @@ def _kill(process: subprocess.Popen) -> None:
 
 
 def _pytest_outcome(
-    root: Path, junit: Path, code: int, output: list[str], seconds: float
+    root: Path, plan: Plan, junit: Path, code: int, output: list[str], seconds: float
 ) -> Outcome:
     cases = _cases(junit)
     failed = [c for c in cases if c["kind"]]
@@ -223,7 +226,7 @@ def _pytest_outcome(
                 check=CHECK,
                 status="skipped",
                 message=f"not run: the suite needs {', '.join(missing)}, not installed for "
-                f"{sys.executable}; install the project's dependencies there, or pass "
+                f"{plan.command[0]}; install the project's dependencies there, or pass "
                 "--test-command",
             )
         )
