@@ -148,12 +148,55 @@ def rework_answer(ask: str) -> dict[str, Any]:
     return {"summary": "Reworked the rejected hunks as commented.", "changes": changes}
 
 
+ASKED_FOR = re.compile(r"^What it asks for: a backend \w+ (.+)\.$", re.MULTILINE)
+
+
+def draft_answer(ask: str) -> dict[str, Any]:
+    """A brief as a model would draft it for the sentence: named after its subject, with
+    two entities, a relation, an assumption and a question."""
+    match = ASKED_FOR.search(ask)
+    subject = match.group(1) if match else "an app"
+    words = [w for w in re.findall(r"[a-z0-9]+", subject.lower()) if w not in ("a", "an", "the")]
+    name = "-".join(words)[:40].strip("-") or "app"
+    return {
+        "project": {
+            "name": name if name[0].isalpha() else f"app-{name}"[:40],
+            "summary": f"A backend for {subject}",
+            "requirements": f"People sign in and keep track of {subject}.\n",
+        },
+        "stack": {"architecture": "auto"},
+        "targets": {"requests_per_second": 100, "p99_latency_ms": 200},
+        "entities": [
+            {
+                "name": "Item",
+                "owned_by_user": True,
+                "fields": [
+                    {"name": "title", "type": "string", "required": True, "max_length": 200},
+                    {
+                        "name": "status",
+                        "type": "enum",
+                        "values": ["open", "done"],
+                        "default": "open",
+                    },
+                ],
+            },
+            {"name": "Tag", "fields": [{"name": "label", "type": "string", "required": True}]},
+        ],
+        "relations": [{"kind": "many-to-many", "from": "Item", "to": "Tag"}],
+        "assumptions": ["Each person sees only their own items"],
+        "questions": ["Should items be shareable?"],
+    }
+
+
 def build_handler(scale: int = 1, chunk: int = 40):
-    """A handler answering every request with the files of the phase it asks for, and a
-    rework request with the rejected lines reworked."""
+    """A handler answering every request with the files of the phase it asks for, a
+    rework request with the rejected lines reworked, and a drafting request with a brief."""
 
     def handle(request: FakeRequest) -> Reply:
         last = request.user_texts()[-1]
+        if request.body["tools"][0]["name"] == "submit_brief":
+            answer = draft_answer(request.user_texts()[0])
+            return proposal_reply(answer, tool_name="submit_brief", text="", chunk=chunk)
         if last.startswith(REWORK_HEADING):
             return proposal_reply(rework_answer(last), text="Reworking. ", chunk=chunk)
         phase_id = asked_phase(request)
