@@ -137,3 +137,17 @@ def test_missing_and_unreadable_files(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(BadInput, match="cannot read brief"):
         load_brief(binary)
+
+
+def test_to_toml_reads_like_a_hand_written_brief_and_round_trips_odd_values():
+    text = SHOP.replace(
+        '{ name = "details", type = "json" }',
+        '{ name = "details", type = "json", default = { "a b" = [1, "x"] } }',
+    )
+    brief = parse_brief(text)
+    written = brief.to_toml()
+    assert (
+        written.index("[project]") < written.index("[[entities]]") < written.index("[[relations]]")
+    )
+    assert '  { name = "sku", type = "string", required = true, max_length = 32 },' in written
+    assert parse_brief(written) == brief

@@ -344,19 +344,44 @@ class Brief(_Strict):
         return next((e for e in self.entities if e.name == name), None)
 
     def to_toml(self) -> str:
+        """The brief as a person would write it: sections first, then each entity (fields
+        one per line) and relation as its own table; options at their default left out."""
         import tomli_w
 
-        data = self.model_dump(mode="python", by_alias=True, exclude_none=True)
-        for entity in data.get("entities", []):
-            if not entity.get("unique"):
-                entity.pop("unique", None)
-        data["targets"] = {k: v for k, v in data.get("targets", {}).items() if v is not None}
-        if not data["targets"]:
-            del data["targets"]
-        for key in ("entities", "relations"):
-            if not data.get(key):
-                data.pop(key, None)
-        return tomli_w.dumps(data, multiline_strings=True)
+        head = self.model_dump(mode="python", include={"project", "stack"})
+        targets = self.targets.model_dump(exclude_none=True)
+        if targets:
+            head["targets"] = targets
+        parts = [tomli_w.dumps(head, multiline_strings=True)]
+        for entity in self.entities:
+            lines = ["[[entities]]", f"name = {_inline(entity.name)}"]
+            if entity.owned_by_user:
+                lines.append("owned_by_user = true")
+            lines.append("fields = [")
+            lines += [f"  {_inline(f.model_dump(exclude_defaults=True))}," for f in entity.fields]
+            lines.append("]")
+            if entity.unique:
+                lines.append(f"unique = {_inline(entity.unique)}")
+            parts.append("\n".join(lines) + "\n")
+        for relation in self.relations:
+            data = relation.model_dump(by_alias=True, exclude_defaults=True)
+            lines = ["[[relations]]", f"kind = {_inline(relation.kind)}"]
+            lines += [f"{key} = {_inline(value)}" for key, value in data.items() if key != "kind"]
+            parts.append("\n".join(lines) + "\n")
+        return "\n".join(parts)
+
+
+def _inline(value: Any) -> str:
+    """A TOML value on one line: inline tables and arrays, scalars as tomli-w writes them."""
+    import tomli_w
+
+    if isinstance(value, dict):
+        keys = [k if re.match(r"^[A-Za-z0-9_-]+$", k) else _inline(str(k)) for k in value]
+        items = (f"{k} = {_inline(v)}" for k, v in zip(keys, value.values(), strict=True))
+        return "{ " + ", ".join(items) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_inline(v) for v in value) + "]"
+    return tomli_w.dumps({"v": value}).split("=", 1)[1].strip()
 
 
 def _snake(name: str) -> str:
