@@ -204,7 +204,7 @@ def _moves(root: Path) -> list[Figure]:
     base = statistics.quantiles(theirs, n=20)[-1]
     return [
         Figure(
-            "open a phase of 300 files / 50,000 lines (resume -> diff ready)",
+            "open a phase of 300 files / 50,000 lines (resume -> diff shown, checks run)",
             opened,
             "s",
         ),

@@ -115,6 +115,7 @@ class DiffView(ScrollView, can_focus=True):
         self._cache: LRUCache[tuple, Strip] = LRUCache(400)
         self._words: LRUCache[tuple[int, int], tuple | None] = LRUCache(2000)
         self._tokens = TokenStyles()
+        self._styles: dict[str, Style] = {}
         self._lexing = False
 
     # ------------------------------------------------------------------ content
@@ -227,6 +228,7 @@ class DiffView(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._styles.clear()
         self._tokens.clear(self.rich_style)
         self._cache.clear()
 
@@ -273,7 +275,7 @@ class DiffView(ScrollView, can_focus=True):
             return cached
         row = self._row(index)
         if row is None:
-            strip = Strip.blank(width, self.rich_style)
+            strip = Strip.blank(width, self._style(""))
         elif row[0] == LINE:
             strip = self._unified(row, scroll_x, width)
         elif row[0] == PAIR:
@@ -284,7 +286,12 @@ class DiffView(ScrollView, can_focus=True):
         return strip
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name)
+        """A component's style (or the widget's own, for ""), kept until the styles change."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self.get_component_rich_style(name) if name else self.rich_style
+            self._styles[name] = style
+        return style
 
     def _banner(self, row: tuple, width: int) -> Strip:
         kind = row[0]
@@ -358,7 +365,7 @@ class DiffView(ScrollView, can_focus=True):
             return self._style("diff--added"), self._style("diff--added-mark")
         if mark == "-":
             return self._style("diff--removed"), self._style("diff--removed-mark")
-        return self.rich_style, self.rich_style
+        return self._style(""), self._style("")
 
     def _code(self, text: str, syntax, number: int, base: Style, side: str, words: int) -> Strip:
         tokens = syntax.line(number)

@@ -32,7 +32,7 @@ LANGUAGES = {
 }
 """File suffix to the tree-sitter language name (also TextArea's language name)."""
 
-BLOCK = 64
+BLOCK = 16
 """Rows whose colours are worked out together."""
 
 # Capture names of the highlight queries, as the Pygments token types Textual's highlight
