@@ -41,6 +41,10 @@ def test_wheel_contains_skills_styles_and_examples(wheel):
     assert any(n.startswith("backend_agent/_data/styles/") and n.endswith(".tcss") for n in names)
     assert "backend_agent/_data/examples/bookmarks.toml" in names
     assert "backend_agent/_data/docs/brief.md" in names  # the brief format drafting sends
+    # The offline generator's templates for the generated service, every phase.
+    templates = "backend_agent/providers/offline/service/templates/"
+    for name in ("db.py.tmpl", "infra/cache.py.tmpl", "hardening/metrics.py.tmpl"):
+        assert templates + name in names
 
 
 @pytest.mark.slow
