@@ -7,6 +7,7 @@ messages, in order.
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import TYPE_CHECKING
 
@@ -209,6 +210,9 @@ class PhaseScreen(EditActions, ProviderRuns, CheckRuns, Screen):
         self._update_counts()
         self.show_selected()
         self.refresh_bindings()
+        # The build state lives as long as the screen; kept out of full garbage collections,
+        # which otherwise stall a keystroke for ~100 ms every dozen moves on a big proposal.
+        gc.freeze()
 
     def load_files(self) -> None:
         record = self.record

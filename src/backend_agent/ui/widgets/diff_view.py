@@ -321,12 +321,10 @@ class DiffView(ScrollView, can_focus=True):
         else:
             words = new_i if mark == "+" else -1
             code = self._code(self.diff.new[new_i], self._new, new_i, line_style, "added", words)
-        return Strip.join(
-            [
-                Strip([Segment(numbers, self._style("diff--gutter"))]),
-                Strip([Segment(f"{mark} ", mark_style)]),
-                code.crop_extend(scroll_x, scroll_x + code_width, line_style),
-            ]
+        return _line(
+            Segment(numbers, self._style("diff--gutter")),
+            Segment(f"{mark} ", mark_style),
+            code.crop_extend(scroll_x, scroll_x + code_width, line_style),
         )
 
     def _split(self, row: tuple, scroll_x: int, width: int) -> Strip:
@@ -344,7 +342,7 @@ class DiffView(ScrollView, can_focus=True):
             return Strip.blank(width, self._style("diff--empty"))
         mark = ("-" if side == "removed" else "+") if changed else " "
         line_style, mark_style = self._mark_styles(mark)
-        numbers = Strip([Segment(f"{index + 1:>{gutter}} ", self._style("diff--gutter"))])
+        numbers = Segment(f"{index + 1:>{gutter}} ", self._style("diff--gutter"))
         code_width = max(0, width - gutter - 3)
         text, syntax = (
             (self.diff.old[index], self._old)
@@ -352,12 +350,10 @@ class DiffView(ScrollView, can_focus=True):
             else (self.diff.new[index], self._new)
         )
         code = self._code(text, syntax, index, line_style, side, index if changed else -1)
-        return Strip.join(
-            [
-                numbers,
-                Strip([Segment(f"{mark} ", mark_style)]),
-                code.crop_extend(scroll_x, scroll_x + code_width, line_style),
-            ]
+        return _line(
+            numbers,
+            Segment(f"{mark} ", mark_style),
+            code.crop_extend(scroll_x, scroll_x + code_width, line_style),
         )
 
     def _mark_styles(self, mark: str) -> tuple[Style, Style]:
@@ -413,6 +409,11 @@ class DiffView(ScrollView, can_focus=True):
         self._lexing = False
         self._cache.clear()
         self.refresh()
+
+
+def _line(numbers: Segment, mark: Segment, code: Strip) -> Strip:
+    """Gutter, marker and code as one strip (one object per row, not four)."""
+    return Strip([numbers, mark, *code], len(numbers.text) + len(mark.text) + code.cell_length)
 
 
 def _cut(start: int, end: int, ranges: list[tuple[int, int]]):
