@@ -112,9 +112,28 @@ def _request(port: int, method: str, path: str, body: dict | None = None, header
         conn.close()
 
 
-def _credentials(port: int, auth: str) -> dict[str, str]:
+def _user_fields(name: str) -> dict[str, object]:
+    """Values for the User entity's required fields, if the brief has any."""
+    users = build_plan(brief(name)).users
+    values: dict[str, object] = {}
+    for column in users.columns if users else []:
+        f = column.source
+        if f is None or not column.required:
+            continue
+        if f.type in ("string", "text"):
+            values[f.name] = "ada".ljust(int(f.min or 0), "a")
+        elif f.type in ("int", "decimal"):
+            values[f.name] = f.min or 0
+        elif f.type == "enum":
+            values[f.name] = (f.values or [""])[0]
+        else:
+            pytest.fail(f"no sample for a required User field of type {f.type}")
+    return values
+
+
+def _credentials(port: int, name: str, auth: str) -> dict[str, str]:
     account = {"email": "ada@example.com", "password": PASSWORD}
-    status, _, body = _request(port, "POST", "/auth/signup", account)
+    status, _, body = _request(port, "POST", "/auth/signup", {**account, **_user_fields(name)})
     assert status == 201, body
     if auth == "api-key":
         return {"X-API-Key": json.loads(body)["api_key"]["key"]}
@@ -164,7 +183,7 @@ def _serve_and_probe(python: Path, service: Path, url: str, name: str, tmp: Path
             assert status == 401, body
             assert headers["content-type"].startswith("application/problem+json")
             assert json.loads(body)["type"] == f"urn:{api.name}:problem:authentication-required"
-            credentials = _credentials(port, api.auth)
+            credentials = _credentials(port, name, api.auth)
         else:
             credentials = {}
         status, headers, body = _request(port, "GET", target.path, headers=credentials)
@@ -192,6 +211,7 @@ def _serve_and_probe(python: Path, service: Path, url: str, name: str, tmp: Path
         pytest.param("reserved", id="reserved-words+api-key"),
         pytest.param("sessions", id="sessions+self-reference"),
         pytest.param("open", id="auth-none"),
+        pytest.param("collisions", id="name-collisions+defaults+user-links"),
     ],
 )
 def test_generated_service_installs_migrates_passes_its_suite_and_serves(

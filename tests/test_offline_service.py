@@ -17,7 +17,7 @@ from backend_agent.core.brief import parse_brief
 from backend_agent.core.errors import BadInput
 from backend_agent.engine import BuildSession
 from backend_agent.providers.offline.plan import build_plan
-from backend_agent.providers.offline.service.api import build_api
+from backend_agent.providers.offline.service.api import build_api, endpoints
 from backend_agent.providers.offline.service.problems import CATALOGUE
 
 from .offline_service_support import ALL, Branch, brief, build, commit, propose, write
@@ -53,7 +53,7 @@ def test_every_phase_proposes_and_a_build_holds_the_whole_service(built):
         for r in api.resources:
             for layer in ("models", "repositories", "services", "routers"):
                 assert f"app/{layer}/{r.module}.py" in files, (name, layer, r.module)
-            assert f"tests/test_{r.table.name}.py" in files
+            assert r.test_file in files
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -70,6 +70,20 @@ def test_generated_python_compiles_and_passes_its_own_ruff_config(built, tmp_pat
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+ROUTE = re.compile(r'@router\.(get|post|put|patch|delete)\(\s*"([^"]*)"')
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_documented_endpoints_are_exactly_the_routes_in_the_code(built, name):
+    api = build_api(build_plan(brief(name)))
+    routes = set()
+    for path, code in built[name].items():
+        if path.startswith("app/routers/") and path != "app/routers/__init__.py":
+            prefix = re.search(r'APIRouter\(prefix="([^"]*)"', code).group(1)
+            routes |= {(m.upper(), prefix + p) for m, p in ROUTE.findall(code)}
+    assert routes == {(e.method, e.path) for e in endpoints(api)}
 
 
 def test_reserved_words_are_quoted_in_sql_and_aliased_in_python(built):
@@ -97,6 +111,32 @@ def test_reserved_words_are_quoted_in_sql_and_aliased_in_python(built):
     assert '"order"' in files["app/repositories/user.py"]
     # Query parameters named like the routes' own (limit) are not offered as filters.
     assert 'Query(alias="limit"' not in files["app/routers/class_.py"]
+
+
+def test_names_that_would_clash_with_the_generators_own_get_a_suffix(built):
+    files = built["collisions"]
+    # Entity Accounts would be app/routers/accounts.py, the sign-up routes: it gets a suffix.
+    assert "from .routers import accounts_ as accounts__routes" in files["app/main.py"]
+    assert 'APIRouter(prefix="/auth"' in files["app/routers/accounts.py"]
+    # Entity Migration's tests would overwrite the migration runner's.
+    assert "def test_refuses_a_migration_edited_after_it_ran(" in files["tests/test_migrations.py"]
+    assert 'client.post("/migrations"' in files["tests/test_migrations_resource.py"]
+    # Entities Metric and Doc take /metrics and /docs: the operational routes move aside.
+    assert '"/_metrics"' in files["app/hardening/__init__.py"]
+    assert 'docs_url="/_docs"' in files["app/main.py"]
+    # Filters named like the list's own parameters: renamed, or left out (limit, cursor).
+    assert 'conn_filter: Annotated[str | None, Query(alias="conn"' in files["app/routers/metric.py"]
+    # Links from User are made from the other side.
+    assert '@router.put("/{doc_id}/users/{user_id}"' in files["app/routers/doc.py"]
+    # Defaults of every type, in Python as in SQL.
+    migration = files["app/models/migration.py"]
+    for default in (
+        'note: Annotated[str, Field(max_length=40)] = "none yet"',
+        'ran_on: date = date.fromisoformat("2024-05-01")',
+        'extra: JsonValue = {"retries": 3, "tags": ["a"]}',
+        'cost: Annotated[Decimal, Field(max_digits=4, decimal_places=2)] = Decimal("1.50")',
+    ):
+        assert default in migration, default
 
 
 def test_each_on_delete_rule_and_relation_gets_a_test(built):

@@ -132,7 +132,7 @@ def files(api: Api) -> list[FileChange]:
     for r in api.resources:
         out.append(
             _code(
-                f"tests/test_{r.table.name}.py",
+                r.test_file,
                 tests_resources.resource_tests(api, r),
                 f"every endpoint of {r.path}",
             )

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from ..naming import kebab, py_ident
 from ..plan import Column, Link, Plan, Table
 
+# Module and test-file names the generator uses itself; a resource whose name would clash
+# gets a suffix instead.
+OWN_MODULES = frozenset({"accounts", "user"})
+OWN_TESTS = frozenset({"auth", "errors", "migrations"})
 FILTER_KINDS = frozenset({"string", "enum", "bool", "int", "uuid", "date", "email", "url"})
 # Names the generated route functions use for their own parameters.
 LOCAL_NAMES = frozenset({"conn", "user", "limit", "cursor", "response", "request", "service"})
@@ -54,6 +58,12 @@ class LinkEnd:
     def far_is_users(self) -> bool:
         return self.far.name == "users"
 
+    @property
+    def writes(self) -> bool:
+        """Links are made from the relation's `from` side, or from the other side when
+        `from` is User (accounts have no routes of their own)."""
+        return self.near.name == self.link.left.name or self.link.left.name == "users"
+
 
 @dataclass
 class Resource:
@@ -70,6 +80,11 @@ class Resource:
     @property
     def name(self) -> str:
         return self.table.class_name
+
+    @property
+    def test_file(self) -> str:
+        stem = self.table.name + ("_resource" if self.table.name in OWN_TESTS else "")
+        return f"tests/test_{stem}.py"
 
     @property
     def label(self) -> str:
@@ -120,9 +135,10 @@ class Api:
 def build_api(plan: Plan) -> Api:
     resources: list[Resource] = []
     for table in plan.tables:
+        module = py_ident(table.singular)
         resource = Resource(
             table=table,
-            module=py_ident(table.singular),
+            module=module + "_" if module in OWN_MODULES else module,
             path="/" + kebab(table.name),
             id_param=f"{table.singular}_id",
         )
@@ -226,7 +242,7 @@ def endpoints(api: Api) -> list[Endpoint]:
         for end in r.links:
             far_item = end.far.singular.replace("_", " ")
             listing = f"{one}{end.segment}"
-            if end.near.name == end.link.left.name:
+            if end.writes:
                 target = f"{listing}/{{{end.far.singular}_id}}"
                 rule = who("signed-in, allowed to change both rows")
                 out += [

@@ -256,6 +256,16 @@ def operations(api: Api, settings: list[Setting]) -> str:
         "| liveness | `/healthz` | the process answers; restart it if not |",
         "| readiness | `/readyz` | PostgreSQL answers within READINESS_TIMEOUT_SECONDS; no traffic if not |",
         "",
+        *(
+            [
+                f"Two instances open up to {2 * facts.pool_size(brief)} connections: more than "
+                "PostgreSQL's default `max_connections` (100). Raise it, or put PgBouncer in "
+                "transaction mode between the service and the database.",
+                "",
+            ]
+            if 2 * facts.pool_size(brief) >= 100
+            else []
+        ),
         "On SIGTERM the process stops accepting connections, finishes requests in flight for up to "
         "SHUTDOWN_DEADLINE_SECONDS (20), then closes the pool: give the orchestrator a grace "
         "period of at least 30 s.",

@@ -91,7 +91,7 @@ def _related_test(api: Api) -> list[str]:
     """A cross-resource invalidation test for the first edge the brief has, if any."""
     for r in api.resources:
         for end in r.links:
-            if end.near.name != end.link.left.name or end.far_is_users:
+            if not end.writes or end.far_is_users:
                 continue
             far = api.resource(end.far)
             return [

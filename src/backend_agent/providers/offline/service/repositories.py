@@ -69,7 +69,7 @@ def _link_functions(end: LinkEnd) -> list[str]:
     link, far = end.link, end.far
     single = far.singular
     out: list[str] = []
-    if end.near.name == link.left.name:
+    if end.writes:
         insert = (
             f"INSERT INTO {link.sql} ({end.near_column}, {end.far_column}) VALUES (%s, %s) "
             "ON CONFLICT DO NOTHING"

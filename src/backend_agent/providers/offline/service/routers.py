@@ -48,7 +48,7 @@ def _link_routes(api: Api, resource: Resource, end: LinkEnd) -> list[str]:
     reader = resource.table.owned and not resource.table.public_flag
     who, arg = _who(api, need=reader)
     out: list[str] = []
-    if end.near.name == end.link.left.name:
+    if end.writes:
         w_who, w_arg = _who(api, need=True)
         out += [
             "",

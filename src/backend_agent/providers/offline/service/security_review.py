@@ -36,7 +36,7 @@ def _bola(api: Api) -> Item:
             where += [
                 f"`app/repositories/{r.module}.py::{fn}`" for fn in ("get", "update", "delete")
             ]
-            tests.append(f"`tests/test_{r.table.name}.py::test_rows_of_others_are_not_found`")
+            tests.append(f"`{r.test_file}::test_rows_of_others_are_not_found`")
     public = [r for r in owned if r.public]
     for r in public:
         does.append(
@@ -45,7 +45,7 @@ def _bola(api: Api) -> Item:
         )
         where.append(f"`app/repositories/{r.module}.py::get_visible`")
         tests.append(
-            f"`tests/test_{r.table.name}.py::"
+            f"`{r.test_file}::"
             "test_public_rows_are_readable_by_anyone_but_changed_only_by_their_owner`"
         )
     refs = [(r, ref) for r in api.resources for ref in r.references if ref.target.owned]
@@ -58,7 +58,7 @@ def _bola(api: Api) -> Item:
         where += sorted(
             {f"`app/services/{r.module}.py::{r.name}Service._check_references`" for r, _ in refs}
         )
-    links = [(r, e) for r in api.resources for e in r.links if e.near.name == e.link.left.name]
+    links = [(r, e) for r in api.resources for e in r.links if e.writes]
     if links and api.auth != "none":
         does.append(
             "Linking requires the right to change both rows: "
@@ -151,9 +151,7 @@ def _properties(api: Api) -> Item:
         ],
         [f"`app/models/{api.resources[0].module}.py::{api.resources[0].name}Create`"]
         + (["`app/models/user.py::UserOut`"] if api.plan.users else []),
-        [
-            f"`tests/test_{api.resources[0].table.name}.py::test_fields_the_client_may_not_set_are_refused`"
-        ],
+        [f"`{api.resources[0].test_file}::test_fields_the_client_may_not_set_are_refused`"],
         [],
     )
 
@@ -204,7 +202,7 @@ def _functions(api: Api) -> Item:
         ],
         [f"`app/routers/{api.resources[0].module}.py::create_{api.resources[0].table.singular}`"],
         [
-            f"`tests/test_{r.table.name}.py::test_"
+            f"`{r.test_file}::test_"
             + (
                 "writes_and_private_reads_need_authentication"
                 if r.table.owned

@@ -34,7 +34,7 @@ def _link_methods(resource: Resource, end: LinkEnd) -> list[str]:
     single = far.singular
     owner_arg = ", self.user_id" if far.owned else ""
     out: list[str] = []
-    if end.near.name == end.link.left.name:
+    if end.writes:
         out += [
             "",
             f"    async def link_{single}(self, row_id: UUID, {single}_id: UUID) -> None:",
@@ -76,7 +76,7 @@ def service_module(api: Api, resource: Resource) -> str:
         {r.target.name: r.target for r in _owned_refs(resource)}.values(), key=lambda t: t.name
     )
     link_targets = sorted(
-        {e.far.name: e.far for e in resource.links if e.near.name == e.link.left.name}.values(),
+        {e.far.name: e.far for e in resource.links if e.writes}.values(),
         key=lambda t: t.name,
     )
     modules = {t.name: t for t in [*others, *link_targets] if t.name != table.name}
@@ -205,7 +205,7 @@ def service_module(api: Api, resource: Resource) -> str:
                 f'{{value}}", fields=["{col}"]',
                 "            )",
             ]
-    if any(e.near.name == e.link.left.name for e in resource.links):
+    if any(e.writes for e in resource.links):
         lines += [
             "",
             "    async def _writable(self, row_id: UUID) -> None:",

@@ -60,17 +60,26 @@ class Setting:
         return MEANING.get(self.name, "added on the branch: describe it here")
 
 
+def _shown(value: ast.expr) -> str:
+    """A default as an environment variable would spell it: strings without quotes."""
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return value.value
+    if isinstance(value, ast.Constant) and value.value is None:
+        return "(unset)"
+    return ast.unparse(value)
+
+
 def _default(value: ast.expr | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, ast.Call) and getattr(value.func, "id", "") == "Field":
         for keyword in value.keywords:
             if keyword.arg == "default":
-                return ast.unparse(keyword.value)
+                return _shown(keyword.value)
             if keyword.arg == "default_factory":
                 return {"list": "[]", "dict": "{}"}.get(ast.unparse(keyword.value), "(computed)")
         return None
-    return ast.unparse(value)
+    return _shown(value)
 
 
 def settings_of(source: str) -> list[Setting]:

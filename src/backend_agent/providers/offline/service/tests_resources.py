@@ -305,7 +305,7 @@ def _on_delete(api: Api, suite: Suite, r: Resource, ref: Reference, target: Reso
 
 def _links(api: Api, suite: Suite, r: Resource) -> None:
     for end in r.links:
-        if end.near.name != end.link.left.name:
+        if not end.writes:
             continue
         _link_tests(api, suite, r, end)
 
