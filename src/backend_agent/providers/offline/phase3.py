@@ -332,7 +332,7 @@ def summary(api: Api) -> str:
         "",
         f"A FastAPI service over the phase-2 schema: {len(eps)} endpoints for "
         f"{len(api.resources)} resources, "
-        + (f"{api.auth} authentication" if api.auth != "none" else "no authentication")
+        + api.auth_words
         + ", RFC 9457 errors, keyset pagination, and a migration runner. Its own pytest suite "
         "runs against a real PostgreSQL (`TEST_DATABASE_URL`) and covers each endpoint's happy "
         "path, validation, authentication and ownership rules.",

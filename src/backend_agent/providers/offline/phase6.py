@@ -128,7 +128,7 @@ def propose(
             f"# Documentation for {api.name}",
             "",
             f"* `README.md`: run, configure, use ({len(api.resources)} resources, "
-            f"{api.auth if api.auth != 'none' else 'no'} authentication), test, migrate.",
+            f"{api.auth_words}), test, migrate.",
             f"* `docs/operations.md`: {len(settings)} settings read from `app/settings.py`, metrics, "
             f"logs, alerts from the targets, limits ({rate}/s per client, bursts of {burst}).",
             "* `docs/runbooks/`: deploy, rollback, database migration, high error rate, database down.",

@@ -117,6 +117,15 @@ class Api:
         return self.plan.brief.stack.auth
 
     @property
+    def auth_words(self) -> str:
+        return {
+            "jwt": "JWT authentication",
+            "api-key": "API-key authentication",
+            "session": "session authentication",
+            "none": "no authentication",
+        }[self.auth]
+
+    @property
     def name(self) -> str:
         return self.plan.brief.project.name
 

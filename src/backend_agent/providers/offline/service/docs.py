@@ -68,7 +68,7 @@ def readme(api: Api, previous: str | None) -> str:
         f"# {name}",
         "",
         f"{brief.project.summary or name}. A FastAPI service over PostgreSQL with "
-        + (f"{api.auth} authentication" if api.auth != "none" else "no authentication")
+        + api.auth_words
         + f"; resources: {', '.join(f'{r.name} (`{r.path}`)' for r in api.resources)}.",
         "",
         "## Run it",
@@ -79,7 +79,8 @@ def readme(api: Api, previous: str | None) -> str:
         "python -m venv .venv && . .venv/bin/activate",
         "pip install -e '.[test]'",
         f"createdb {name.replace('-', '_')}",
-        "cp .env.example .env          # then edit it",
+        "cp .env.example .env          # then edit it"
+        + ("; it says how to make JWT_SECRET" if api.auth == "jwt" else ""),
         "python -m app.migrate         # applies migrations/*.sql",
         "python -m app.serve           # http://127.0.0.1:8000, docs at " + api.docs_path,
         "```",

@@ -107,7 +107,7 @@ def settings_module(plan: Plan) -> str:
     ]
     if auth == "jwt":
         lines += [
-            '    jwt_secret: SecretStr = Field(description="HMAC key that signs access tokens")',
+            '    jwt_secret: SecretStr = Field(min_length=1, description="HMAC key for access tokens")',
             f'    jwt_issuer: str = "{brief.project.name}"',
             "    jwt_ttl_minutes: int = Field(default=30, ge=1, le=1440)",
         ]

@@ -336,6 +336,11 @@ def _link_tests(api: Api, suite: Suite, r: Resource, end: LinkEnd) -> None:
             f"back = client.get({far_list}, headers=alice.headers)",
             'assert [item["id"] for item in back.json()["items"]] == [row["id"]]',
         ]
+    if api.auth != "none":
+        body += [
+            'assert_problem(client.put(link), 401, "authentication-required")',
+            'assert_problem(client.delete(link), 401, "authentication-required")',
+        ]
     body += [
         "assert client.delete(link, headers=alice.headers).status_code == 204",
         'assert_problem(client.delete(link, headers=alice.headers), 404, "not-found")',
