@@ -232,5 +232,12 @@ def test_demo_headless_builds_a_scratch_repo(tmp_path, capsys):
     assert code == 0, err
     assert git(target, "log", "--format=%s", "main").strip() == "Start with the example brief"
     subjects = git(target, "log", "--format=%s", "backend-agent/bookmarks").splitlines()
-    assert subjects[0].startswith("data-model:") and subjects[1].startswith("architecture:")
+    assert [s.split(":")[0] for s in subjects[:6]] == [
+        "documentation",
+        "hardening",
+        "infrastructure",
+        "service-layer",
+        "data-model",
+        "architecture",
+    ]
     assert f"git -C {target} log --stat backend-agent/bookmarks" in err

@@ -22,7 +22,7 @@ def test_nothing_outside_ui_imports_textual():
     code = (
         "import sys\n"
         + "".join(f"import {name}\n" for name in MODULES)
-        + "from backend_agent.cli import _parser\n_parser()\n"
+        + "from backend_agent.cli.parser import build_parser\nbuild_parser()\n"
         + "loaded = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
         + "print(','.join(loaded))\n"
     )
