@@ -11,6 +11,11 @@ from .adr import Adr, Option, next_number
 from .plan import Plan
 
 
+def _sentence(text: str) -> str:
+    """Upper-case the first letter only: `str.capitalize` would also lower "JWT"."""
+    return text[:1].upper() + text[1:]
+
+
 def requirements_md(brief: Brief, plan: Plan) -> str:
     p = brief.project
     lines = [
@@ -28,7 +33,7 @@ def requirements_md(brief: Brief, plan: Plan) -> str:
     number = 1
     if plan.users:
         lines.append(
-            f"{number}. **Accounts.** {facts.AUTH_LABEL[brief.stack.auth].capitalize()}."
+            f"{number}. **Accounts.** {_sentence(facts.AUTH_LABEL[brief.stack.auth])}."
             " Emails are unique regardless of case."
         )
         number += 1
@@ -100,7 +105,7 @@ def architecture_md(brief: Brief, plan: Plan) -> str:
         "",
         "## The shape",
         "",
-        f"**{arch.title.capitalize()}**: one FastAPI service over one PostgreSQL database"
+        f"**{_sentence(arch.title)}**: one FastAPI service over one PostgreSQL database"
         + (
             ", organised as one module per business area."
             if arch.choice != "monolith"
