@@ -7,6 +7,7 @@ database is touched; `OptionalUser` lets anonymous callers through to public rea
 from __future__ import annotations
 
 from .. import facts
+from ..naming import article
 from .api import Api, LinkEnd, Resource
 from .models import Imports, base_type
 
@@ -103,6 +104,7 @@ def router_module(api: Api, resource: Resource) -> str:
     name = resource.name
     single = table.singular
     words = single.replace("_", " ")
+    a = article(words)
     plural_words = resource.label
     imports = Imports()
     filter_params, filters = _filter_params(resource, imports)
@@ -150,7 +152,7 @@ def router_module(api: Api, resource: Resource) -> str:
         f'router = APIRouter(prefix="{resource.path}", tags=["{table.name}"])',
         "",
         "",
-        f'@router.post("", status_code=201, response_model={name}Out, summary="Create a {words}")',
+        f'@router.post("", status_code=201, response_model={name}Out, summary="Create {a} {words}")',
         f"async def create_{single}(",
         f"    body: {name}Create, {write_who}conn: Connection, response: Response",
         ") -> dict[str, Any]:",
@@ -186,19 +188,19 @@ def router_module(api: Api, resource: Resource) -> str:
     lines += [
         "",
         "",
-        f'@router.get("/{{{id_param}}}", response_model={name}Out, summary="Get a {words}")',
+        f'@router.get("/{{{id_param}}}", response_model={name}Out, summary="Get {a} {words}")',
         f"async def get_{single}({id_param}: UUID, {read_who}conn: Connection) -> dict[str, Any]:",
         f"    return await {name}Service(conn{read_arg}).get({id_param})",
         "",
         "",
-        f'@router.patch("/{{{id_param}}}", response_model={name}Out, summary="Change a {words}")',
+        f'@router.patch("/{{{id_param}}}", response_model={name}Out, summary="Change {a} {words}")',
         f"async def update_{single}(",
         f"    {id_param}: UUID, body: {name}Update, {write_who}conn: Connection",
         ") -> dict[str, Any]:",
         f"    return await {name}Service(conn{write_arg}).update({id_param}, body)",
         "",
         "",
-        f'@router.delete("/{{{id_param}}}", status_code=204, summary="Delete a {words}")',
+        f'@router.delete("/{{{id_param}}}", status_code=204, summary="Delete {a} {words}")',
         f"async def delete_{single}({id_param}: UUID, {write_who}conn: Connection) -> None:",
         f"    await {name}Service(conn{write_arg}).delete({id_param})",
     ]
