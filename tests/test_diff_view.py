@@ -41,8 +41,14 @@ async def test_unified_rows_have_numbers_markers_hunk_headers_and_folds():
         assert "  ⋯ 13 unchanged lines (z shows the whole file)" in text
         await pilot.press("z")
         await pilot.pause()
+        # The whole file, the hunk headers kept and the hunk under the cursor kept in view.
+        assert view._hunk_rows[0] == 6  # six unchanged lines above the first hunk now
+        assert view.scroll_y == min(6, view.max_scroll_y) > 0
+        view.scroll_home(animate=False, immediate=True)
+        await pilot.pause()
         assert not any("unchanged" in r for r in rows(view))
-        assert rows(view)[1] == "  1   1   line 1"
+        assert rows(view)[:2] == ["  1   1   line 1", "  2   2   line 2"]
+        assert sum(r.startswith(("▶ @@", "  @@")) for r in rows(view)) == 2
     finally:
         await context.__aexit__(None, None, None)
 

@@ -8,6 +8,7 @@ engine is imported only once the first screen is painted, so the wizard opens fa
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from .edits import EditBuffer
 if TYPE_CHECKING:
     from ..engine.session import BuildSession
     from ..providers.base import Provider
+    from ..workspace.paths import Limits
 
 BUG_STEPS = [
     "this is a bug in backend-agent; the build state is saved after every action, so you "
@@ -49,6 +51,7 @@ class WizardApp(App[int]):
         sentence: str | None = None,
         config: UiConfig | None = None,
         provider: Provider | None = None,
+        limits: Limits | None = None,
     ) -> None:
         super().__init__()
         self.repo = Path(repo)
@@ -58,10 +61,14 @@ class WizardApp(App[int]):
         self.config = config if config is not None else load_ui_config()
         self.provider_override = provider
         """A provider to use instead of the build's own (tests, benchmarks)."""
+        self.limits = limits
+        """What a proposal may hold (None: the defaults)."""
         self.session: BuildSession | None = None
         self.edits = EditBuffer()
         self._work_done: list[threading.Event] = []
         self._cancels: list[threading.Event] = []
+        self._steps: deque[tuple] = deque()
+        self._stepping = self._draining = False
 
     # ------------------------------------------------------------------ start
     def on_mount(self) -> None:
@@ -114,7 +121,9 @@ class WizardApp(App[int]):
         def work() -> BuildSession:
             from ..engine import BuildSession
 
-            return BuildSession.open(self.repo, name, provider=self.provider_override)
+            return BuildSession.open(
+                self.repo, name, provider=self.provider_override, limits=self.limits
+            )
 
         self.run_engine(work, doing=f"open build {name}", done=self.session_ready)
 
@@ -156,6 +165,10 @@ class WizardApp(App[int]):
             cancel.set()
         for done in list(self._work_done):
             done.wait(timeout=15)
+        self._draining = True  # what is still queued (the last edit, say) runs here
+        while self._steps:
+            work, doing, *_ = self._steps.popleft()
+            self.guard(work, doing)
         self.close_session()
 
     # ------------------------------------------------------ engine and errors
@@ -188,6 +201,62 @@ class WizardApp(App[int]):
                 self._from_thread(self._forget, finished, cancel)
 
         self.run_worker(body, thread=True, group="engine", exit_on_error=False, name=doing)
+
+    def run_step(
+        self,
+        work: Callable[[], Any],
+        *,
+        doing: str,
+        done: Callable[[Any], None] | None = None,
+        failed: Callable[[], None] | None = None,
+        next_steps: list[str] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        """`run_engine` for the calls that change the build: one at a time, in the order
+        asked, so a decision never overtakes the one before it. Each saves the build state,
+        which for a big proposal takes longer than a frame: never on this thread."""
+        step = (work, doing, done, failed, next_steps, cancel)
+        if self._draining:
+            self.guard(work, doing)
+            return
+        self._steps.append(step)
+        if not self._stepping:
+            self._next_step()
+
+    def _next_step(self) -> None:
+        if not self._steps:
+            self._stepping = False
+            return
+        self._stepping = True
+        work, doing, done, failed, next_steps, cancel = self._steps.popleft()
+
+        def succeeded(result: Any) -> None:
+            try:
+                if done is not None:
+                    done(result)
+            finally:
+                self._next_step()
+
+        def went_wrong() -> None:
+            try:
+                if failed is not None:
+                    failed()
+            finally:
+                self._next_step()
+
+        self.run_engine(
+            work,
+            doing=doing,
+            done=succeeded,
+            failed=went_wrong,
+            next_steps=next_steps,
+            cancel=cancel,
+        )
+
+    @property
+    def idle(self) -> bool:
+        """No change to the build is waiting or running."""
+        return not self._stepping
 
     def _deliver(self, done: Callable[[Any], None], result: Any, doing: str) -> None:
         """Hand a result to the screen; a failure there is shown like the engine's."""

@@ -237,6 +237,7 @@ class BriefScreen(Screen):
                 app.repo,
                 brief,
                 provider=provider,
+                limits=app.limits,
                 sentence=draft.sentence if draft else None,
                 usage=draft.usage if draft else None,
             )

@@ -25,8 +25,11 @@ from ..widgets.diff_view import DiffView
 from ..widgets.file_editor import FileEditor
 from ..widgets.file_list import RATIONALE, FileList
 from ..widgets.stepper import Stepper
-from .phase_checks import CheckRuns, check_mark
+from .phase_checks import CheckRuns
+from .phase_commits import CommitActions
 from .phase_edits import EditActions
+from .phase_hunks import BINDINGS as HUNK_BINDINGS
+from .phase_hunks import HUNK_ACTIONS, HunkActions, file_row, hunk_line
 from .phase_runs import ProviderRuns
 from .phase_text import file_bar, rationale_markdown, review_counts
 
@@ -36,13 +39,14 @@ if TYPE_CHECKING:
 REVIEW_ACTIONS = {"approve", "reject", "approve_all", "edit", "edit_external", "reset"}
 
 
-class PhaseScreen(EditActions, ProviderRuns, CheckRuns, Screen):
+class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRuns, Screen):
     app: WizardApp
     BINDINGS = [
         Binding("a", "approve", "Approve", id="phase.approve", tooltip="Approve the selected file"),
         Binding(
             "x", "reject", "Reject", id="phase.reject", tooltip="Reject the file, with a reason"
         ),
+        *HUNK_BINDINGS,
         Binding(
             "A",
             "approve_all",
@@ -179,7 +183,7 @@ class PhaseScreen(EditActions, ProviderRuns, CheckRuns, Screen):
     def on_mount(self) -> None:
         session = self.session
         if session.state.current != self.phase.id:
-            self.app.guard(lambda: session.goto(self.phase.id), "change phase")
+            self.app.run_step(lambda: session.goto(self.phase.id), doing="change phase")
         self.refresh_all()
         self.query_one(FileList).focus()
         record = self.record
@@ -217,7 +221,7 @@ class PhaseScreen(EditActions, ProviderRuns, CheckRuns, Screen):
     def load_files(self) -> None:
         record = self.record
         files = [
-            (c.path, c.action, record.review(c.path).state(c), check_mark(record, c))
+            file_row(record, c, self._bases.get(c.path))
             for c in (record.proposal.changes if record.proposal else [])
         ]
         self.query_one(FileList).load("≡ Rationale and questions", files)
@@ -235,6 +239,10 @@ class PhaseScreen(EditActions, ProviderRuns, CheckRuns, Screen):
         return None if chosen in (None, RATIONALE) else chosen
 
     def show_selected(self) -> None:
+        self._show_selected()
+        self.refresh_bindings()  # the hunk keys come and go with the file shown
+
+    def _show_selected(self) -> None:
         if self.editing is not None:
             self._close_editor()
         switcher = self.query_one("#view", ContentSwitcher)
@@ -252,11 +260,23 @@ class PhaseScreen(EditActions, ProviderRuns, CheckRuns, Screen):
             return
         change = record.proposal.change(path)
         review = record.review(path)
+        state = review.state(change)
         old = self._bases.get(path)
-        new = None if change.action == "delete" else review.target(change)
         diff = self.query_one(DiffView)
-        diff.show(path, old, new)
-        bar.update(file_bar(change, review.state(change), review.comment, diff.diff))
+        if self.result_view:
+            new = None if change.action == "delete" else review.content(change)
+            diff.show(path, old, new)
+            extra = "showing what will be committed (t shows the proposal)"
+        else:
+            new = None if change.action == "delete" else review.target(change)
+            reviewing = change.action == "modify" and old is not None
+            if reviewing and record.status != "committed":
+                fallback = state if state in ("approved", "rejected") else "pending"
+                diff.show(path, old, new, review.hunks, fallback)
+            else:
+                diff.show(path, old, new)
+            extra = hunk_line(review, change, diff)
+        bar.update(file_bar(change, state, review.comment, diff.diff, extra))
         if self.rendered and path.endswith(".md") and new is not None:
             self.query_one("#preview", Markdown).update(new)
             switcher.current = "preview-scroll"
@@ -265,14 +285,13 @@ class PhaseScreen(EditActions, ProviderRuns, CheckRuns, Screen):
 
     def _mark(self, path: str) -> None:
         change = self.record.proposal.change(path)
-        self.query_one(FileList).set_state(
-            path,
-            change.action,
-            self.record.review(path).state(change),
-            check_mark(self.record, change),
-        )
+        self.query_one(FileList).set_state(*self.file_row(change))
         self._update_counts()
         self.show_selected()
+        self.refresh_bindings()
+
+    def file_row(self, change) -> tuple:
+        return file_row(self.record, change, self._bases.get(change.path))
 
     def _next_undecided(self) -> None:
         files = self.query_one(FileList)
@@ -295,7 +314,13 @@ class PhaseScreen(EditActions, ProviderRuns, CheckRuns, Screen):
             return record.proposal is None and record.status != "committed"
         if action == "undo":
             return any(r.status == "committed" for r in self.session.state.phases.values())
-        if action in REVIEW_ACTIONS | {"revise", "commit"}:
+        if action in HUNK_ACTIONS:
+            if not self.hunks_shown() or record.status == "committed":
+                return False
+            return None if self.busy else True
+        if action == "rework_hunks" and not self.rework_ready():
+            return False
+        if action in REVIEW_ACTIONS | {"revise", "commit", "rework_hunks", "toggle_result"}:
             if record.proposal is None or record.status == "committed":
                 return False
             return None if self.busy else True
@@ -316,8 +341,14 @@ class PhaseScreen(EditActions, ProviderRuns, CheckRuns, Screen):
 
     def action_approve(self) -> None:
         path = self._reviewable("approve")
-        if path and self.app.guard(lambda: self.session.approve(path), f"approve {path}"):
-            self._mark(path)
+        if path:
+            self._decide(lambda: self.session.approve(path), f"approve {path}", path)
+
+    def _decide(self, call, doing: str, path: str, *, advance: bool = True) -> None:
+        """Make a decision in a worker (it saves the state) and draw it once made; the
+        cursor moves on at once, so the next key acts on the next file."""
+        self.app.run_step(call, doing=doing, done=lambda _: self._mark(path))
+        if advance:
             self._next_undecided()
 
     def action_reject(self) -> None:
@@ -327,11 +358,8 @@ class PhaseScreen(EditActions, ProviderRuns, CheckRuns, Screen):
         from ..modals import PromptModal
 
         def rejected(comment: str | None) -> None:
-            if comment is not None and self.app.guard(
-                lambda: self.session.reject(path, comment), f"reject {path}"
-            ):
-                self._mark(path)
-                self._next_undecided()
+            if comment is not None:
+                self._decide(lambda: self.session.reject(path, comment), f"reject {path}", path)
 
         self.app.push_screen(
             PromptModal(
@@ -346,9 +374,17 @@ class PhaseScreen(EditActions, ProviderRuns, CheckRuns, Screen):
     def action_approve_all(self) -> None:
         if not self._reviewable_phase():
             return
-        held = self.app.guard(self.session.held_back, "approve all") or {}
-        if self.app.guard(self.session.approve_all, "approve all") is not None:
-            self.refresh_all()
+        session = self.session
+
+        def work() -> dict[str, str]:
+            held = session.held_back()
+            session.approve_all()
+            return held
+
+        self.app.run_step(work, doing="approve all", done=self._approved_all)
+
+    def _approved_all(self, held: dict[str, str]) -> None:
+        self.refresh_all()
         for path, why in held.items():
             self.notify(
                 f"{path}: {why}. Review it and approve it on its own (a).",
@@ -364,8 +400,8 @@ class PhaseScreen(EditActions, ProviderRuns, CheckRuns, Screen):
 
     def action_reset(self) -> None:
         path = self._reviewable("reset")
-        if path and self.app.guard(lambda: self.session.reset(path), f"reset {path}"):
-            self._mark(path)
+        if path:
+            self._decide(lambda: self.session.reset(path), f"reset {path}", path, advance=False)
 
     def action_toggle_split(self) -> None:
         diff = self.query_one(DiffView)
@@ -374,80 +410,6 @@ class PhaseScreen(EditActions, ProviderRuns, CheckRuns, Screen):
     def action_toggle_rendered(self) -> None:
         self.rendered = not self.rendered
         self.show_selected()
-
-    # -------------------------------------------------------------- committing
-    def action_commit(self) -> None:
-        if not self._reviewable_phase():
-            return
-        self.app.edits.flush()
-        session, record = self.session, self.record
-        approved = record.approved()
-        if not approved:
-            self.notify(
-                "nothing is approved yet: approve files with a (or all with A) first",
-                severity="warning",
-            )
-            return
-        from ..modals import CommitModal
-
-        files = [f"{c.action:<6} {c.path}" for c in approved]
-        left = len(record.proposal.changes) - len(approved)
-        title = f"Commit phase {self.phase.number}: {self.phase.title}"
-        if left:
-            title += f" ({left} file{'s stay' if left != 1 else ' stays'} out: not approved)"
-
-        def commit(message: str | None) -> None:
-            if message is None:
-                return
-            self._set_busy(True, "committing…")
-            self.app.run_engine(
-                lambda: session.commit(message),
-                doing=f"commit phase {self.phase.number}",
-                done=self._committed,
-                failed=lambda: self._set_busy(False),
-            )
-
-        self.app.push_screen(
-            CommitModal(title, session.commit_message(), files, session.commit_trailers()), commit
-        )
-
-    def _committed(self, sha: str) -> None:
-        self._set_busy(False)
-        self.notify(f"committed {sha[:10]} on {self.session.state.branch}", title=self.phase.title)
-        if self.phase.number == len(PHASES):
-            self.action_summary()
-            self.refresh_all()
-        else:
-            self.app.switch_screen(PhaseScreen(PHASES[self.phase.number].id, generate=True))
-
-    def action_undo(self) -> None:
-        if self.busy:
-            return
-        from ..modals import ConfirmModal
-
-        committed = [p for p in PHASES if self.session.record(p.id).status == "committed"]
-        if not committed:
-            return
-        last = committed[-1]
-        sha = (self.session.record(last.id).commit or "")[:10]
-
-        def undo(yes: bool | None) -> None:
-            if yes:
-                self.app.run_engine(
-                    self.session.undo,
-                    doing="undo the last commit",
-                    done=lambda undone: self.app.switch_screen(PhaseScreen(undone.id)),
-                )
-
-        self.app.push_screen(
-            ConfirmModal(
-                f"Undo phase {last.number} ({last.title})?",
-                f"Commit {sha} leaves {self.session.state.branch}; the proposal and your "
-                "decisions are kept, so you can change them and commit again.",
-                yes="Undo",
-            ),
-            undo,
-        )
 
     # ------------------------------------------------------------- navigation
     def action_next_phase(self) -> None:

@@ -206,8 +206,7 @@ class CheckRuns:
         for path in paths:
             change = record.proposal.change(path) if record.proposal else None
             if change is not None:
-                state = record.review(path).state(change)
-                files.set_state(path, change.action, state, check_mark(record, change))
+                files.set_state(*self.file_row(change))
         self.show_checks()
         self.refresh_bindings()
 

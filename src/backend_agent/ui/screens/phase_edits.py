@@ -1,5 +1,5 @@
 """The Phase screen's editing: in place (saved through the engine as you type, a moment
-after the last keystroke) and in the person's own editor."""
+after the last keystroke, in a worker) and in the person's own editor."""
 
 from __future__ import annotations
 
@@ -45,24 +45,25 @@ class EditActions:
         self.app.edits.hold(path, text, self._save_edit)
         if self._edit_timer is not None:
             self._edit_timer.stop()
-        self._edit_timer = self.set_timer(EDIT_DELAY, self._flush_edit)
+        self._edit_timer = self.set_timer(EDIT_DELAY, self.flush_edit)
 
-    def _flush_edit(self) -> None:
+    def flush_edit(self) -> None:
+        """Hand the edit in progress to the engine (after any decision before it)."""
         self.app.guard(self.app.edits.flush, "save your edit")
 
     def _save_edit(self, path: str, text: str) -> None:
-        from .phase_checks import check_mark
+        session = self.session
 
-        self.session.edit(path, text)
-        change = self.record.proposal.change(path)
-        self.query_one(FileList).set_state(
-            path,
-            change.action,
-            self.record.review(path).state(change),
-            check_mark(self.record, change),
+        def saved(_review) -> None:
+            if self.is_attached:
+                change = self.record.proposal.change(path)
+                self.query_one(FileList).set_state(*self.file_row(change))
+                self._update_counts()
+                self.recheck(path)
+
+        self.app.run_step(
+            lambda: session.edit(path, text), doing=f"save your edit of {path}", done=saved
         )
-        self._update_counts()
-        self.recheck(path)
 
     def on_file_editor_closed(self) -> None:
         self._close_editor()
@@ -72,7 +73,7 @@ class EditActions:
     def _close_editor(self) -> None:
         if self._edit_timer is not None:
             self._edit_timer.stop()
-        self._flush_edit()
+        self.flush_edit()
         self.editing = None
 
     def action_edit_external(self) -> None:
@@ -103,8 +104,12 @@ class EditActions:
                 ['set the editor in config.toml, e.g. editor = "nano", or set $EDITOR'],
             )
             return
-        if after != before and self.app.guard(
-            lambda: self.session.edit(path, after), f"edit {path}"
-        ):
-            self._mark(path)
-            self.recheck(path)
+        if after != before:
+
+            def edited(_review) -> None:
+                self._mark(path)
+                self.recheck(path)
+
+            self.app.run_step(
+                lambda: self.session.edit(path, after), doing=f"edit {path}", done=edited
+            )

@@ -1,5 +1,5 @@
-"""The Phase screen's provider runs: generate and revise in a worker thread, the rationale
-streaming in, a progress line, and escape to cancel."""
+"""The Phase screen's provider runs: generate, revise and rework in a worker thread, the
+rationale streaming in, a progress line, and escape to cancel."""
 
 from __future__ import annotations
 
@@ -34,7 +34,10 @@ class ProviderRuns:
     def action_generate(self) -> None:
         if self.busy or self.record.proposal is not None:
             return
-        self._run_provider(None)
+        if self.beyond_scope(self.phase):
+            self.ask_scope(self.phase, lambda: self._run_provider(None))
+        else:
+            self._run_provider(None)
 
     def action_revise(self) -> None:
         if not self._reviewable_phase():
@@ -56,13 +59,20 @@ class ProviderRuns:
             revise,
         )
 
-    def _run_provider(self, feedback: str | None) -> None:
-        self.app.edits.flush()
+    def _run_provider(self, feedback: str | None, *, rework: bool = False) -> None:
+        """Generate the phase, or revise it with `feedback`, or rework its rejected hunks."""
+        self.flush_edit()
         session, phase_id = self.session, self.phase.id
         cancel = self._cancel = threading.Event()
-        self._set_busy(
-            True, f"{'revising' if feedback else 'generating'} with {session.provider_label}…"
+        doing = (
+            "reworking the rejected hunks" if rework else "revising" if feedback else "generating"
         )
+        self._doing = (
+            "rework the rejected hunks"
+            if rework
+            else f"generate phase {self.phase.number} ({self.phase.id})"
+        )
+        self._set_busy(True, f"{doing} with {session.provider_label}…")
         markdown = self.query_one("#rationale", Markdown)
         markdown.update("")
         self.query_one("#view", ContentSwitcher).current = "rationale-scroll"
@@ -72,7 +82,9 @@ class ProviderRuns:
         def work() -> None:
             try:
                 events = (
-                    session.revise(feedback, cancel=cancel)
+                    session.rework_hunks(cancel=cancel)
+                    if rework
+                    else session.revise(feedback, cancel=cancel)
                     if feedback
                     else session.generate(phase_id, cancel=cancel)
                 )
@@ -83,7 +95,7 @@ class ProviderRuns:
             else:
                 self.post_message(EngineFinished(None))
 
-        self.app.run_engine(work, doing="generate", cancel=cancel)
+        self.app.run_step(work, doing=self._doing, cancel=cancel)
 
     async def on_engine_event(self, message: EngineEvent) -> None:
         from ...core.events import Progress, TextDelta, UsageReport
@@ -113,10 +125,12 @@ class ProviderRuns:
             else:
                 self.app.show_error(
                     error,
-                    f"generate phase {self.phase.number} ({self.phase.id})",
+                    self._doing,
                     [
                         "the phase is as it was before; press g to try again"
                         if self.record.proposal is None
+                        else "your proposal and decisions are as they were"
+                        if self._doing.startswith("rework")
                         else "your proposal and decisions are as they were; press r to try again"
                     ],
                 )
@@ -141,3 +155,5 @@ class ProviderRuns:
             pass
         elif self.rendered:
             self.action_toggle_rendered()
+        elif self.result_view:
+            self.action_toggle_result()

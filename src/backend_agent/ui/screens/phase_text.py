@@ -46,8 +46,11 @@ def rationale_markdown(phase: Phase, record: PhaseRecord) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def file_bar(change: FileChange, state: str, comment: str, diff: FileDiff) -> Content:
-    """One line over the diff: the path, what happens to it, the decision, the size."""
+def file_bar(
+    change: FileChange, state: str, comment: str, diff: FileDiff, extra: str = ""
+) -> Content:
+    """One line over the diff: the path, what happens to it, the decision, the size, and
+    `extra` (how far its hunks are decided)."""
     word, style = STATE_WORDS[state]
     text = Content.assemble(
         (change.path, "bold"),
@@ -58,6 +61,8 @@ def file_bar(change: FileChange, state: str, comment: str, diff: FileDiff) -> Co
         "  ",
         (word, style),
     )
+    if extra:
+        text += Content.styled(f"  · {extra}", "$text-accent")
     if comment:
         text += Content.styled(f"  “{comment}”", "$text-error italic")
     if change.why:

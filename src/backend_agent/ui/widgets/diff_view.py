@@ -2,12 +2,16 @@
 
 Built on the Line API: only the rows on screen are ever turned into segments, and syntax
 colours are lexed as far as the eye has reached, so a 20,000-line file opens at once. The
-rows are laid out from the hunks of `core.diff`, which is what per-hunk review acts on.
+rows are laid out from the engine's own hunks (`core.hunks`, through `core.diff`), so the
+hunk under the cursor is the hunk per-hunk review decides; given the decisions, each hunk
+header shows its state and buttons to approve, reject or reset it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import zip_longest
+from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from rich.style import Style
@@ -16,47 +20,45 @@ from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.events import Click
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...core.diff import WHOLE_FILE, DiffHunk, diff_texts, intraline
+from ...core.diff import diff_texts, intraline
+from .diff_text import cut, display, line, width_of
 from .syntax import TokenStyles, syntax_for, warm_up
 
+if TYPE_CHECKING:
+    from ...core.hunks import Hunk
+    from ...core.review import HunkReview
+
 CONTEXT = 3
-TAB = 4
 HUNK, FOLD, LINE, PAIR, NOTE = range(5)
 # Row shapes: (HUNK, hunk index) · (FOLD, hidden count) · (LINE, mark, old i, new i)
 # · (PAIR, old i, new i, changed) · (NOTE, text); a missing side is -1.
-
-_CONTROL = {c: 0x2400 + c for c in range(32) if c != 9} | {127: 0x2421}
-"""Control characters drawn as their Unicode pictures: a proposal cannot drive the terminal."""
-
-
-def _display(text: str, column: int) -> tuple[str, int]:
-    """`text` as drawn from `column`: tabs expanded, control characters made visible."""
-    if "\t" in text:
-        out = []
-        for char in text:
-            if char == "\t":
-                pad = TAB - (column % TAB)
-                out.append(" " * pad)
-                column += pad
-            else:
-                out.append(char)
-                column += 1
-        text = "".join(out)
-    else:
-        column += len(text)
-    return text.translate(_CONTROL), column
-
-
-def _width(line: str) -> int:
-    return len(line.expandtabs(TAB)) if "\t" in line else len(line)
+BUTTONS = (("approve", " ✓ approve "), ("reject", " ✗ reject "), ("reset", " ↺ reset "))
+"""The click targets at the right end of a hunk header, in review."""
+HUNK_STATES = {
+    "pending": ("·", "undecided", "diff--hunk"),
+    "approved": ("✓", "approved", "diff--hunk-approved"),
+    "rejected": ("✗", "rejected", "diff--hunk-rejected"),
+}
 
 
 class DiffView(ScrollView, can_focus=True):
     """The diff of one file; `]` and `[` move between hunks, `z` shows the whole file."""
+
+    class HunkClicked(Message):
+        """A button of a hunk header was clicked: `action` is approve, reject or reset."""
+
+        def __init__(self, view: DiffView, index: int, action: str) -> None:
+            super().__init__()
+            self.view, self.index, self.action = view, index, action
+
+        @property
+        def control(self) -> DiffView:
+            return self.view
 
     COMPONENT_CLASSES = {
         "diff--gutter",
@@ -68,6 +70,9 @@ class DiffView(ScrollView, can_focus=True):
         "diff--removed-mark",
         "diff--hunk",
         "diff--hunk-current",
+        "diff--hunk-approved",
+        "diff--hunk-rejected",
+        "diff--button",
         "diff--fold",
         "diff--empty",
         "diff--note",
@@ -85,6 +90,9 @@ class DiffView(ScrollView, can_focus=True):
         & > .diff--removed-mark { color: $text-error; background: $error 14%; text-style: bold; }
         & > .diff--hunk { color: $text-accent; background: $accent 10%; }
         & > .diff--hunk-current { color: $text-accent; background: $accent 30%; text-style: bold; }
+        & > .diff--hunk-approved { color: $text-success; background: $success 12%; }
+        & > .diff--hunk-rejected { color: $text-error; background: $error 12%; }
+        & > .diff--button { color: $foreground; background: $panel-lighten-2; text-style: bold; }
         & > .diff--fold { color: $text-muted; background: $panel; text-style: italic; }
         & > .diff--empty { background: $panel; }
         & > .diff--note { color: $text-muted; text-style: italic; }
@@ -104,7 +112,11 @@ class DiffView(ScrollView, can_focus=True):
         super().__init__(name=name, id=id)
         self.path = ""
         self.diff = diff_texts("", "")
-        self.hunks: list[DiffHunk] = []
+        self.hunks: list[Hunk] = []
+        self.decisions: Mapping[str, HunkReview] | None = None
+        """Per hunk id, when the hunks are being reviewed (None: plain headers)."""
+        self.fallback = "pending"
+        self._shown: tuple[str, str | None, str | None] = ("", None, None)
         self._rows: list[tuple] = []
         self._hunk_rows: list[int] = []
         self._partner: dict[int, int] = {}
@@ -119,8 +131,23 @@ class DiffView(ScrollView, can_focus=True):
         self._lexing = False
 
     # ------------------------------------------------------------------ content
-    def show(self, path: str, old: str | None, new: str | None) -> None:
-        """Show `old` (None: a new file) against `new` (None: a deleted file)."""
+    def show(
+        self,
+        path: str,
+        old: str | None,
+        new: str | None,
+        decisions: Mapping[str, HunkReview] | None = None,
+        fallback: str = "pending",
+    ) -> None:
+        """Show `old` (None: a new file) against `new` (None: a deleted file); with
+        `decisions` (by hunk id; `fallback` for a hunk without one), each hunk header shows
+        its state and buttons. Showing the same texts again keeps the hunk under the cursor
+        and the scroll position."""
+        if (path, old, new) == self._shown and not self._note:
+            self.mark(decisions, fallback)
+            return
+        self._shown = (path, old, new)
+        self.decisions, self.fallback = decisions, fallback
         self.path = path
         self.diff = diff_texts(old, new)
         self._old = syntax_for(old or "", path)
@@ -132,45 +159,73 @@ class DiffView(ScrollView, can_focus=True):
             for k in range(min(i2 - i1, j2 - j1))
         }
         self._partner_of_new = {new: old for old, new in self._partner.items()}
-        self._width = max(map(_width, self.diff.old + self.diff.new), default=0)
+        self._width = max(map(width_of, self.diff.old + self.diff.new), default=0)
         self._words.clear()
         self._note = ""
         self.set_reactive(DiffView.current_hunk, 0)
         self._layout()
         self.scroll_to(0, 0, animate=False, immediate=True)
+        if decisions is not None:  # the cursor starts on the first undecided hunk
+            pending = [i for i in range(len(self.hunks)) if self.decision(i) == "pending"]
+            if pending and pending[0]:
+                self.set_reactive(DiffView.current_hunk, pending[0])
+                self.call_after_refresh(self.watch_current_hunk)
 
     def show_note(self, text: str) -> None:
         """No file: one line saying why (e.g. the proposal is still being written)."""
         self.path, self.diff, self._note = "", diff_texts("", ""), text
+        self._shown, self.decisions = ("", None, None), None
         self._layout()
 
+    def mark(self, decisions: Mapping[str, HunkReview] | None, fallback: str = "pending") -> None:
+        """New decisions for the hunks shown: only their headers change."""
+        self.decisions, self.fallback = decisions, fallback
+        self._cache.clear()
+        self.refresh()
+
+    def decision(self, index: int) -> str:
+        """The decision on hunk `index`: its own, else the fallback (the file's)."""
+        found = self.decisions.get(self.hunks[index].id) if self.decisions else None
+        return found.decision if found is not None else self.fallback
+
     def _layout(self) -> None:
-        context = WHOLE_FILE if self.whole_file else CONTEXT
-        self.hunks = self.diff.hunks(context)
+        self.hunks = self.diff.hunks(CONTEXT)
         rows: list[tuple] = []
         hunk_rows: list[int] = []
         if self._note:
             rows.append((NOTE, self._note))
         elif not self.hunks:
             rows.append((NOTE, "no changes against the branch"))
-        old_done = 0
+        old_done = new_done = 0
         for hunk in self.hunks:
-            if hunk.old_start > old_done:
-                rows.append((FOLD, hunk.old_start - old_done))
+            _, old_start, _, new_start, _ = hunk.span[0]
+            self._unchanged(rows, old_done, old_start, new_done, new_start)
             hunk_rows.append(len(rows))
             rows.append((HUNK, hunk.index))
-            for tag, i1, i2, j1, j2 in hunk.opcodes:
-                if self.side_by_side:
-                    self._pairs(rows, tag, i1, i2, j1, j2)
-                else:
-                    self._lines(rows, tag, i1, i2, j1, j2)
-            old_done = hunk.old_end
-        if self.hunks and old_done < len(self.diff.old):
-            rows.append((FOLD, len(self.diff.old) - old_done))
+            for tag, i1, i2, j1, j2 in hunk.span:
+                self._opcode(rows, tag, i1, i2, j1, j2)
+            old_done, new_done = hunk.span[-1][2], hunk.span[-1][4]
+        if self.hunks or self.whole_file:
+            self._unchanged(rows, old_done, len(self.diff.old), new_done, len(self.diff.new))
         self._rows, self._hunk_rows = rows, hunk_rows
         self._cache.clear()
         self._resize_virtual()
         self.refresh()
+
+    def _unchanged(self, rows: list[tuple], i1: int, i2: int, j1: int, j2: int) -> None:
+        """Unchanged lines between hunks: folded, or shown in the whole-file view."""
+        if i2 <= i1:
+            return
+        if self.whole_file:
+            self._opcode(rows, "equal", i1, i2, j1, j2)
+        else:
+            rows.append((FOLD, i2 - i1))
+
+    def _opcode(self, rows: list[tuple], tag: str, i1: int, i2: int, j1: int, j2: int) -> None:
+        if self.side_by_side:
+            self._pairs(rows, tag, i1, i2, j1, j2)
+        else:
+            self._lines(rows, tag, i1, i2, j1, j2)
 
     @staticmethod
     def _lines(rows: list[tuple], tag: str, i1: int, i2: int, j1: int, j2: int) -> None:
@@ -212,9 +267,8 @@ class DiffView(ScrollView, can_focus=True):
 
     def watch_whole_file(self) -> None:
         if self.is_mounted:
-            top = self.current_hunk
             self._layout()
-            self.current_hunk = min(top, max(0, len(self.hunks) - 1))
+            self.call_after_refresh(self.watch_current_hunk)  # once the new size is known
 
     def watch_current_hunk(self) -> None:
         self._cache.clear()
@@ -260,6 +314,26 @@ class DiffView(ScrollView, can_focus=True):
             self.whole_file = True
         elif row[0] == HUNK:
             self.current_hunk = row[1]
+            action = self._button_at(event.x)
+            if action is not None:
+                self.post_message(self.HunkClicked(self, row[1], action))
+
+    def _buttons(self, width: int) -> list[tuple[str, str, int]]:
+        """(action, label, first column) of each header button, right-aligned."""
+        column = width - sum(len(label) + 1 for _, label in BUTTONS)
+        if self.decisions is None or column < 30:
+            return []
+        placed = []
+        for action, label in BUTTONS:
+            placed.append((action, label, column))
+            column += len(label) + 1
+        return placed
+
+    def _button_at(self, x: int) -> str | None:
+        for action, label, column in self._buttons(self.size.width):
+            if column <= x < column + len(label):
+                return action
+        return None
 
     def _row(self, index: int) -> tuple | None:
         return self._rows[index] if 0 <= index < len(self._rows) else None
@@ -296,19 +370,40 @@ class DiffView(ScrollView, can_focus=True):
     def _banner(self, row: tuple, width: int) -> Strip:
         kind = row[0]
         if kind == HUNK:
-            hunk = self.hunks[row[1]]
-            current = row[1] == self.current_hunk
-            style = self._style("diff--hunk-current" if current else "diff--hunk")
-            text = f"{'▶' if current else ' '} {hunk.header}  +{hunk.added} −{hunk.removed}"
-            if len(self.hunks) > 1:
-                text += f"  (hunk {hunk.index + 1} of {len(self.hunks)})"
-        elif kind == FOLD:
+            return self._hunk_banner(self.hunks[row[1]], width)
+        if kind == FOLD:
             style = self._style("diff--fold")
             plural = "line" if row[1] == 1 else "lines"
             text = f"  ⋯ {row[1]} unchanged {plural} (z shows the whole file)"
         else:
             style, text = self._style("diff--note"), f"  {row[1]}"
         return Strip([Segment(text, style)]).crop_extend(0, width, style)
+
+    def _hunk_banner(self, hunk: Hunk, width: int) -> Strip:
+        """`▶ ✓ @@ -7,7 +7,7 @@  +1 −1  (hunk 1 of 2)  approved  “comment”   buttons`."""
+        current = hunk.index == self.current_hunk
+        text = f"{'▶' if current else ' '} "
+        style = self._style("diff--hunk-current" if current else "diff--hunk")
+        found = self.decisions.get(hunk.id) if self.decisions is not None else None
+        if self.decisions is not None:
+            glyph, word, name = HUNK_STATES[self.decision(hunk.index)]
+            text += f"{glyph} "
+            if not current:
+                style = self._style(name)
+        text += f"{hunk.header}  +{hunk.added} −{hunk.removed}"
+        if len(self.hunks) > 1:
+            text += f"  (hunk {hunk.index + 1} of {len(self.hunks)})"
+        if self.decisions is not None:
+            text += f"  {word}"
+            if found is not None and found.comment:
+                text += f"  “{found.comment}”"
+        buttons = self._buttons(width)
+        room = buttons[0][2] - 1 if buttons else width
+        segments = [Segment(text[:room].ljust(room), style)]
+        button_style = self._style("diff--button")
+        for _, label, _ in buttons:
+            segments += [Segment(" ", style), Segment(label, button_style)]
+        return Strip(segments).crop_extend(0, width, style)
 
     def _unified(self, row: tuple, scroll_x: int, width: int) -> Strip:
         _, mark, old_i, new_i = row
@@ -321,7 +416,7 @@ class DiffView(ScrollView, can_focus=True):
         else:
             words = new_i if mark == "+" else -1
             code = self._code(self.diff.new[new_i], self._new, new_i, line_style, "added", words)
-        return _line(
+        return line(
             Segment(numbers, self._style("diff--gutter")),
             Segment(f"{mark} ", mark_style),
             code.crop_extend(scroll_x, scroll_x + code_width, line_style),
@@ -350,7 +445,7 @@ class DiffView(ScrollView, can_focus=True):
             else (self.diff.new[index], self._new)
         )
         code = self._code(text, syntax, index, line_style, side, index if changed else -1)
-        return _line(
+        return line(
             numbers,
             Segment(f"{mark} ", mark_style),
             code.crop_extend(scroll_x, scroll_x + code_width, line_style),
@@ -378,8 +473,8 @@ class DiffView(ScrollView, can_focus=True):
             style = base + self._tokens.get(kind) if kind is not None else base
             start = offset
             offset += len(value)
-            for piece_start, piece_end, in_word in _cut(start, offset, ranges):
-                piece, column = _display(value[piece_start - start : piece_end - start], column)
+            for piece_start, piece_end, in_word in cut(start, offset, ranges):
+                piece, column = display(value[piece_start - start : piece_end - start], column)
                 segments.append(Segment(piece, style + word_style if in_word else style))
         return Strip(segments)
 
@@ -409,27 +504,3 @@ class DiffView(ScrollView, can_focus=True):
         self._lexing = False
         self._cache.clear()
         self.refresh()
-
-
-def _line(numbers: Segment, mark: Segment, code: Strip) -> Strip:
-    """Gutter, marker and code as one strip (one object per row, not four)."""
-    return Strip([numbers, mark, *code], len(numbers.text) + len(mark.text) + code.cell_length)
-
-
-def _cut(start: int, end: int, ranges: list[tuple[int, int]]):
-    """Split [start, end) at the edges of `ranges`, saying which pieces fall inside one."""
-    if not ranges:
-        yield start, end, False
-        return
-    position = start
-    for low, high in ranges:
-        if high <= position or low >= end:
-            continue
-        if low > position:
-            yield position, low, False
-            position = low
-        stop = min(high, end)
-        yield position, stop, True
-        position = stop
-    if position < end:
-        yield position, end, False

@@ -24,9 +24,14 @@ ACTIONS = {
 
 
 def file_prompt(
-    path: str, action: str, state: str, checks: tuple[str, str] | None = None
+    path: str,
+    action: str,
+    state: str,
+    checks: tuple[str, str] | None = None,
+    hunks: tuple[int, int] | None = None,
 ) -> Content:
-    """`checks`: the mark of the file's check results (text, style), if it has any."""
+    """`checks`: the mark of the file's check results (text, style), if it has any;
+    `hunks`: (approved, all) when the file is decided hunk by hunk."""
     glyph, glyph_style = STATES[state]
     tag, tag_style = ACTIONS[action]
     return Content.assemble(
@@ -34,6 +39,7 @@ def file_prompt(
         " ",
         (tag, tag_style),
         " ",
+        *(((f"{hunks[0]}/{hunks[1]} ", "$text-accent"),) if hunks else ()),
         (path, "$text" if state != "rejected" else "$text-muted strike"),
         *((" ", checks) if checks else ()),
     )
@@ -41,8 +47,8 @@ def file_prompt(
 
 class FileList(OptionList):
     def load(self, rationale: str, files: list[tuple]) -> None:
-        """Show `files` as (path, action, review state[, check mark]), keeping the highlight
-        if it can."""
+        """Show `files` as `file_prompt` arguments (path, action, review state[, check
+        mark[, hunks]]), keeping the highlight if it can."""
         keep = self.highlighted_id
         self.clear_options()
         options = [Option(Content.styled(rationale, "bold"), id=RATIONALE)]
@@ -51,10 +57,9 @@ class FileList(OptionList):
         ids = [option.id for option in options]
         self.highlighted = ids.index(keep) if keep in ids else 0
 
-    def set_state(
-        self, path: str, action: str, state: str, checks: tuple[str, str] | None = None
-    ) -> None:
-        self.replace_option_prompt(path, file_prompt(path, action, state, checks))
+    def set_state(self, path: str, *row) -> None:
+        """Redraw one file: `row` as `load` takes it, after the path."""
+        self.replace_option_prompt(path, file_prompt(path, *row))
 
     @property
     def highlighted_id(self) -> str | None:

@@ -1,0 +1,231 @@
+"""The Phase screen's per-hunk review: approve, reject (with a comment) or reset the hunk
+under the cursor of a modified file, see what will be committed, and ask the provider to
+rework the rejected hunks.
+
+The hunks are the engine's (`core.hunks`): the diff widget draws them from the same
+matcher, so the index under the cursor is the index the engine decides. New and deleted
+files stay whole-file decisions.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding
+
+from ...core.hunks import split
+from ...engine.hunk_review import summary
+from ..widgets.diff_view import DiffView
+from .phase_checks import check_mark
+
+if TYPE_CHECKING:
+    from ...core.proposal import FileChange
+    from ...core.review import Review
+    from ...engine.state import PhaseRecord
+
+HUNK_ACTIONS = {"approve_hunk", "reject_hunk", "reset_hunk", "next_hunk", "previous_hunk"}
+BINDINGS = [
+    Binding(
+        "h",
+        "approve_hunk",
+        "Approve hunk",
+        id="phase.approve-hunk",
+        tooltip="Approve the hunk under the cursor (] and [ move between hunks)",
+    ),
+    Binding(
+        "H",
+        "reject_hunk",
+        "Reject hunk",
+        id="phase.reject-hunk",
+        tooltip="Reject the hunk under the cursor, with a comment for a rework",
+    ),
+    Binding(
+        "u",
+        "reset_hunk",
+        "Reset hunk",
+        id="phase.reset-hunk",
+        show=False,
+        tooltip="Make the hunk under the cursor undecided again",
+    ),
+    Binding(
+        "right_square_bracket",
+        "next_hunk",
+        "Next hunk",
+        id="phase.next-hunk",
+        show=False,
+        tooltip="Move the cursor to the next hunk",
+    ),
+    Binding(
+        "left_square_bracket",
+        "previous_hunk",
+        "Prev hunk",
+        id="phase.previous-hunk",
+        show=False,
+        tooltip="Move the cursor to the previous hunk",
+    ),
+    Binding(
+        "t",
+        "toggle_result",
+        "To commit",
+        id="phase.result",
+        show=False,
+        tooltip="Show what will be committed: the branch file with the approved hunks",
+    ),
+    Binding(
+        "w",
+        "rework_hunks",
+        "Rework hunks",
+        id="phase.rework",
+        tooltip="Ask the provider to redo only the rejected hunks, with your comments",
+    ),
+]
+
+
+def hunk_counts(review: Review, change: FileChange, base: str | None) -> tuple[int, int] | None:
+    """(approved, all) hunks of a file decided hunk by hunk; None for any other file."""
+    if not review.hunks or change.action != "modify" or base is None:
+        return None
+    hunks = split(base, review.target(change))
+    approved = sum(
+        1 for h in hunks if h.id in review.hunks and review.hunks[h.id].decision == "approved"
+    )
+    return approved, len(hunks)
+
+
+def file_row(record: PhaseRecord, change: FileChange, base: str | None) -> tuple:
+    """What the file list shows for one file (see `file_prompt`)."""
+    review = record.review(change.path)
+    return (
+        change.path,
+        change.action,
+        review.state(change),
+        check_mark(record, change),
+        hunk_counts(review, change, base),
+    )
+
+
+def hunk_line(review: Review, change: FileChange, diff: DiffView) -> str:
+    """Under the file bar: how far the hunk review of this file has got."""
+    if diff.decisions is None or not diff.hunks:
+        return ""
+    said = summary(review, diff.hunks)
+    if said:
+        return said
+    count = len(diff.hunks)
+    return f"{count} hunk{'s' if count != 1 else ''}: h approves, H rejects the one at ▶ (] [ move)"
+
+
+class HunkActions:
+    """Mixed into PhaseScreen: needs its session, record, `_reviewable`, `_mark` and
+    `_run_provider`."""
+
+    result_view = False
+    """Showing what will be committed instead of the proposal (t)."""
+
+    def hunks_shown(self) -> bool:
+        """The selected file is shown hunk by hunk, ready for decisions."""
+        diff = self.query_one(DiffView)
+        return (
+            not self.result_view
+            and self.selected_path() is not None
+            and diff.decisions is not None
+            and bool(diff.hunks)
+        )
+
+    def _hunk_target(self, what: str) -> tuple[str, int] | None:
+        """The selected file and the hunk under the cursor, when a decision makes sense
+        (the keys are off otherwise: new and deleted files are decided whole)."""
+        path = self._reviewable(what)
+        if path is None or not self.hunks_shown():
+            return None
+        return path, self.query_one(DiffView).current_hunk
+
+    def action_approve_hunk(self) -> None:
+        target = self._hunk_target("approve")
+        if target:
+            self._decide_hunk(*target, "approve")
+
+    def action_reject_hunk(self) -> None:
+        target = self._hunk_target("reject")
+        if target is None:
+            return
+        from ..modals import PromptModal
+
+        path, index = target
+
+        def rejected(comment: str | None) -> None:
+            if comment is not None:
+                self._decide_hunk(path, index, "reject", comment)
+
+        self.app.push_screen(
+            PromptModal(
+                f"Reject hunk {index + 1} of {path}",
+                "What should change? (optional; a rework sends it with the hunk). Enter rejects.",
+                multiline=False,
+                placeholder="e.g. keep the old timeout here",
+            ),
+            rejected,
+        )
+
+    def action_reset_hunk(self) -> None:
+        target = self._hunk_target("reset")
+        if target:
+            self._decide_hunk(*target, "reset")
+
+    def on_diff_view_hunk_clicked(self, message: DiffView.HunkClicked) -> None:
+        if message.action == "reject":
+            self.action_reject_hunk()
+        elif message.action == "approve":
+            self.action_approve_hunk()
+        else:
+            self.action_reset_hunk()
+
+    def _decide_hunk(self, path: str, index: int, how: str, comment: str = "") -> None:
+        session = self.session
+        calls = {
+            "approve": lambda: session.approve_hunk(path, index),
+            "reject": lambda: session.reject_hunk(path, index, comment),
+            "reset": lambda: session.reset_hunk(path, index),
+        }
+
+        def decided(_review) -> None:
+            self._mark(path)
+            self.recheck(path)  # what would be committed has changed
+
+        self.app.run_step(calls[how], doing=f"{how} hunk {index + 1} of {path}", done=decided)
+        if how != "reset":
+            self._next_pending_hunk(index)
+
+    def _next_pending_hunk(self, after: int) -> None:
+        """Move the cursor on at once (the decision is still being saved), so the next
+        key acts on the next undecided hunk."""
+        diff = self.query_one(DiffView)
+        count = len(diff.hunks)
+        for offset in range(1, count):
+            index = (after + offset) % count
+            if diff.decision(index) == "pending":
+                diff.current_hunk = index
+                return
+
+    def action_next_hunk(self) -> None:
+        self.query_one(DiffView).action_next_hunk()
+
+    def action_previous_hunk(self) -> None:
+        self.query_one(DiffView).action_previous_hunk()
+
+    def action_toggle_result(self) -> None:
+        self.result_view = not self.result_view
+        self.show_selected()
+        self.refresh_bindings()
+
+    def rework_ready(self) -> bool:
+        record = self.record
+        return record.proposal is not None and any(
+            r.decision == "rejected"
+            for review in record.reviews.values()
+            for r in review.hunks.values()
+        )
+
+    def action_rework_hunks(self) -> None:
+        if self._reviewable_phase() and self.rework_ready():
+            self._run_provider(None, rework=True)
