@@ -150,6 +150,7 @@ def offline_draft(intent: Intent) -> BriefDraft:
     return BriefDraft(
         brief=brief,
         sentence=intent.sentence,
-        note="The offline generator cannot draft entities: add [[entities]] (and [[relations]])"
-        "\nbelow, or set ANTHROPIC_API_KEY so Claude drafts the whole brief.",
+        note="Drafting entities needs the Anthropic provider: the offline generator cannot draft "
+        "entities.\nAdd [[entities]] (and [[relations]]) below, or set ANTHROPIC_API_KEY so "
+        "Claude drafts the whole brief.",
     )
