@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from ...core.proposal import FileChange
+
 ADR_DIR = "docs/adr"
 _NUMBERED = re.compile(r"^docs/adr/(\d{4})-[a-z0-9-]+\.md$")
 
@@ -83,3 +85,18 @@ class Adr:
         if self.more:
             lines += ["## More Information", "", self.more.strip(), ""]
         return "\n".join(lines)
+
+
+def adr_files(records: list[Adr], existing: Iterable[str], day: date) -> list[FileChange]:
+    """The records as new files, numbered on from the ADRs already on the branch."""
+    first = next_number(existing)
+    return [
+        FileChange(
+            path=record.path(first + offset),
+            action="create",
+            kind="adr",
+            content=record.render(first + offset, day),
+            why=record.title,
+        )
+        for offset, record in enumerate(records)
+    ]

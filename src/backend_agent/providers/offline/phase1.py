@@ -7,7 +7,7 @@ from datetime import date
 from ...core.brief import Brief
 from ...core.proposal import FileChange, Proposal
 from . import facts
-from .adr import Adr, Option, next_number
+from .adr import Adr, Option, adr_files
 from .plan import Plan
 
 
@@ -407,7 +407,6 @@ def adrs(brief: Brief, plan: Plan) -> list[Adr]:
 
 
 def propose(brief: Brief, plan: Plan, existing: list[str], day: date) -> Proposal:
-    first = next_number(existing)
     changes = [
         FileChange(
             path="docs/requirements.md",
@@ -424,17 +423,7 @@ def propose(brief: Brief, plan: Plan, existing: list[str], day: date) -> Proposa
             why="the map of the service: layers, modules, request flow, capacity",
         ),
     ]
-    for offset, adr in enumerate(adrs(brief, plan)):
-        number = first + offset
-        changes.append(
-            FileChange(
-                path=adr.path(number),
-                action="create",
-                kind="adr",
-                content=adr.render(number, day),
-                why=adr.title,
-            )
-        )
+    changes += adr_files(adrs(brief, plan), existing, day)
     arch = facts.architecture(brief)
     summary = "\n".join(
         [

@@ -6,7 +6,7 @@ from datetime import date
 
 from ...core.brief import Brief
 from ...core.proposal import FileChange, Proposal
-from .adr import Adr, Option, next_number
+from .adr import Adr, Option, adr_files
 from .plan import Column, Index, Link, Plan, Table
 
 MIGRATION = "migrations/0001_init.sql"
@@ -399,7 +399,6 @@ def adrs(plan: Plan) -> list[Adr]:
 
 
 def propose(brief: Brief, plan: Plan, existing: list[str], day: date) -> Proposal:
-    first = next_number(existing)
     changes = [
         FileChange(
             path=MIGRATION,
@@ -416,16 +415,7 @@ def propose(brief: Brief, plan: Plan, existing: list[str], day: date) -> Proposa
             why="the schema explained: ER diagram, columns, rules, indexes and why",
         ),
     ]
-    for offset, adr in enumerate(adrs(plan)):
-        changes.append(
-            FileChange(
-                path=adr.path(first + offset),
-                action="create",
-                kind="adr",
-                content=adr.render(first + offset, day),
-                why=adr.title,
-            )
-        )
+    changes += adr_files(adrs(plan), existing, day)
     index_count = sum(len(t.indexes) for t in plan.all_tables) + len(plan.links)
     summary = "\n".join(
         [

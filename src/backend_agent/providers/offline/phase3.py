@@ -7,7 +7,7 @@ from datetime import date
 from ...core.brief import Brief
 from ...core.proposal import FileChange, Proposal
 from . import facts
-from .adr import Adr, Option, next_number
+from .adr import Adr, Option, adr_files
 from .plan import Plan
 from .service import (
     accounts,
@@ -347,17 +347,7 @@ def summary(api: Api) -> str:
 def propose(brief: Brief, plan: Plan, existing: list[str], day: date) -> Proposal:
     api = build_api(plan)
     changes = files(api)
-    first = next_number(existing)
-    for offset, adr in enumerate(adrs(api)):
-        changes.append(
-            FileChange(
-                path=adr.path(first + offset),
-                action="create",
-                kind="adr",
-                content=adr.render(first + offset, day),
-                why=adr.title,
-            )
-        )
+    changes += adr_files(adrs(api), existing, day)
     questions = []
     if "pyproject.toml" in existing:
         questions.append(

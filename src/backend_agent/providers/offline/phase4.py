@@ -13,7 +13,7 @@ from ...core.brief import Brief
 from ...core.proposal import FileChange, Proposal
 from ..base import BranchReader
 from . import facts
-from .adr import Adr, Option, next_number
+from .adr import Adr, Option, adr_files
 from .branch_edit import modification
 from .plan import Plan
 from .service import infra
@@ -264,17 +264,7 @@ def propose(
     api = build_api(plan)
     texts = branch.read_many([p for p in EDITED if p in existing])
     files, notes = changes(api, texts)
-    first = next_number(existing)
-    for offset, adr in enumerate(adrs(api)):
-        files.append(
-            FileChange(
-                path=adr.path(first + offset),
-                action="create",
-                kind="adr",
-                content=adr.render(first + offset, day),
-                why=adr.title,
-            )
-        )
+    files += adr_files(adrs(api), existing, day)
     return Proposal(
         phase="infrastructure", summary=summary(api, notes), changes=files, questions=notes
     )

@@ -13,7 +13,7 @@ from ...core.brief import Brief
 from ...core.proposal import FileChange, Proposal
 from ..base import BranchReader
 from . import facts, phase4
-from .adr import Adr, Option, next_number
+from .adr import Adr, Option, adr_files
 from .branch_edit import derive, modification
 from .plan import Plan
 from .service import hardening
@@ -232,15 +232,5 @@ def propose(
             "imports its request-id and rate-limit middleware, so add them or adapt "
             "app/hardening/__init__.py."
         )
-    first = next_number(existing)
-    for offset, adr in enumerate(adrs(api)):
-        files.append(
-            FileChange(
-                path=adr.path(first + offset),
-                action="create",
-                kind="adr",
-                content=adr.render(first + offset, day),
-                why=adr.title,
-            )
-        )
+    files += adr_files(adrs(api), existing, day)
     return Proposal(phase="hardening", summary=summary(api, notes), changes=files, questions=notes)

@@ -9,7 +9,7 @@ from ...core.brief import Brief
 from ...core.proposal import FileChange, Proposal
 from ..base import BranchReader
 from . import facts, phase5
-from .adr import Adr, Option, next_number
+from .adr import Adr, Option, adr_files
 from .branch_edit import derive
 from .plan import Plan
 from .service import docs, hardening
@@ -106,17 +106,7 @@ def propose(
                 + path.removeprefix("docs/runbooks/").removesuffix(".md").replace("-", " "),
             )
         )
-    number = next_number(existing)
-    record = adr(api)
-    files.append(
-        FileChange(
-            path=record.path(number),
-            action="create",
-            kind="adr",
-            content=record.render(number, day),
-            why=record.title,
-        )
-    )
+    files += adr_files([adr(api)], existing, day)
     notes = []
     if previous and "## From the earlier README" in files[0].content:
         notes.append(
