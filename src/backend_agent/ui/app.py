@@ -40,6 +40,13 @@ class WizardApp(App[int]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
         Binding("ctrl+t", "change_theme", "Theme", id="app.theme", show=False),
+        Binding(
+            "f2",
+            "skills",
+            "Skills",
+            id="app.skills",
+            tooltip="The skills the prompts carry; turn one off for this build",
+        ),
     ]
 
     def __init__(
@@ -283,6 +290,12 @@ class WizardApp(App[int]):
         if failed is not None:
             failed()
         self.show_error(error, doing, next_steps)
+
+    def action_skills(self) -> None:
+        from .screens.skills import SkillsScreen
+
+        if not isinstance(self.screen, SkillsScreen):
+            self.push_screen(SkillsScreen())
 
     def get_default_screen(self):
         """Welcome is the bottom of the stack: every other screen returns to it."""

@@ -1,4 +1,5 @@
-"""The wizard's screens: Welcome → Brief → Phase (one class for all six) → Summary."""
+"""The wizard's screens: Welcome → Brief → Phase (one class for all six) → Summary, and
+Skills over any of them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ def binding_ids() -> set[str]:
     from ..widgets.diff_view import DiffView
     from .brief import BriefScreen
     from .phase import PhaseScreen
+    from .skills import SkillsScreen
     from .summary import SummaryScreen
     from .welcome import WelcomeScreen
 
@@ -19,6 +21,7 @@ def binding_ids() -> set[str]:
         BriefScreen,
         PhaseScreen,
         SummaryScreen,
+        SkillsScreen,
         DiffView,
         ErrorModal,
         ConfirmModal,
