@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -21,6 +22,7 @@ from textual.widgets import ContentSwitcher, Footer, Header, Log, Markdown, Opti
 from textual.widgets.markdown import MarkdownStream
 
 from ...core.phases import PHASES, phase
+from ...engine.checking import phase_results
 from ..widgets.diff_view import DiffView
 from ..widgets.file_editor import FileEditor
 from ..widgets.file_list import RATIONALE, FileList
@@ -29,9 +31,9 @@ from .phase_checks import CheckRuns
 from .phase_commits import CommitActions
 from .phase_edits import EditActions
 from .phase_hunks import BINDINGS as HUNK_BINDINGS
-from .phase_hunks import HUNK_ACTIONS, HunkActions, file_row, hunk_line
+from .phase_hunks import HUNK_ACTIONS, HunkActions, hunk_line
 from .phase_runs import ProviderRuns
-from .phase_text import file_bar, rationale_markdown, review_counts
+from .phase_text import file_bar, file_row, rationale_markdown, review_counts
 
 if TYPE_CHECKING:
     from ..app import WizardApp
@@ -149,6 +151,12 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
         self._cancel: threading.Event | None = None
         self._stream: MarkdownStream | None = None
         self._edit_timer: Timer | None = None
+        self._states: dict[str, str] = {}
+        """Each file's review state as the list shows it."""
+        self._phase_results: list = []
+        self._view_lock = threading.Lock()
+        self._view_then: list = []
+        self._view_queued = self._view_bases = False
 
     @property
     def session(self):
@@ -184,50 +192,65 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
         session = self.session
         if session.state.current != self.phase.id:
             self.app.run_step(lambda: session.goto(self.phase.id), doing="change phase")
-        self.refresh_all()
         self.query_one(FileList).focus()
         record = self.record
         if record.proposal is None and record.status != "committed":
+            self.refresh_all()
             if self.auto_generate:
                 self.action_generate()
         else:
-            self.checks_on_open()
+            self.refresh_all(self.checks_on_open)
 
-    def refresh_all(self) -> None:
-        """Draw the phase from the session's record."""
-        state, record = self.session.state, self.record
+    def refresh_all(self, then: Callable[[], object] | None = None) -> None:
+        """Draw the phase from the session's record, then call `then`."""
+        state = self.session.state
         self.sub_title = f"{state.build} · {state.branch} · {self.session.provider_label}"
         self.title = f"Phase {self.phase.number} of {len(PHASES)}: {self.phase.title}"
         self.query_one(Stepper).show({p: r.status for p, r in state.phases.items()}, self.phase.id)
-        proposal = record.proposal
-        if proposal is not None:
-            self._bases = (
-                self.app.guard(
-                    lambda: self.session.base_contents(
-                        [c.path for c in proposal.changes if c.action != "create"]
-                    ),
-                    "read the branch",
-                )
-                or {}
-            )
-        self.load_files()
-        self._update_counts()
         self.show_selected()
-        self.refresh_bindings()
+        self.load_files(then, bases=True)
+
+    def load_files(self, then: Callable[[], object] | None = None, *, bases: bool = False) -> None:
+        """List the files again. What that needs — every file's review state and check
+        mark, the counts and the phase-wide check results, which hash every file, and
+        with `bases` the branch's versions — is worked out in a worker: a proposal of
+        thousands of files must not stall a frame. Requests made before it starts are
+        served by one run."""
+        with self._view_lock:
+            self._view_then.append(then)
+            self._view_bases = self._view_bases or bases
+            if self._view_queued:
+                return
+            self._view_queued = True
+        session, record = self.session, self.record
+
+        def work() -> tuple:
+            with self._view_lock:
+                self._view_queued = False
+                thens, self._view_then = self._view_then, []
+                read, self._view_bases = self._view_bases, False
+            proposal = record.proposal
+            changes = proposal.changes if proposal else []
+            found = self._bases
+            if read and proposal is not None:
+                found = session.base_contents([c.path for c in changes if c.action != "create"])
+            rows = [file_row(record, c, found.get(c.path)) for c in changes]
+            return thens, found, rows, review_counts(record), phase_results(record)
+
+        self.app.run_step(work, doing="read the phase", done=self._view_ready)
+
+    def _view_ready(self, view: tuple) -> None:
+        thens, self._bases, rows, counts, self._phase_results = view
+        self._states = {row[0]: row[2] for row in rows}
+        self.query_one(FileList).load("≡ Rationale and questions", rows)
+        self.query_one("#counts", Static).update(counts)
+        self.show_selected()
         # The build state lives as long as the screen; kept out of full garbage collections,
         # which otherwise stall a keystroke for ~100 ms every dozen moves on a big proposal.
         gc.freeze()
-
-    def load_files(self) -> None:
-        record = self.record
-        files = [
-            file_row(record, c, self._bases.get(c.path))
-            for c in (record.proposal.changes if record.proposal else [])
-        ]
-        self.query_one(FileList).load("≡ Rationale and questions", files)
-
-    def _update_counts(self) -> None:
-        self.query_one("#counts", Static).update(review_counts(self.record))
+        for then in thens:
+            if then is not None:
+                then()
 
     # -------------------------------------------------------------- selection
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -283,25 +306,36 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
         else:
             switcher.current = "diff"
 
-    def _mark(self, path: str) -> None:
-        change = self.record.proposal.change(path)
-        self.query_one(FileList).set_state(*self.file_row(change))
-        self._update_counts()
-        self.show_selected()
-        self.refresh_bindings()
+    def decide(self, call: Callable[[], object], doing: str, path: str, then=None) -> None:
+        """Change one file's review in a worker (the engine saves the state) and draw it
+        from what the worker read back: its row and the counts, which hash every file."""
+        record, bases = self.record, self._bases
 
-    def file_row(self, change) -> tuple:
-        return file_row(self.record, change, self._bases.get(change.path))
+        def work() -> tuple:
+            call()
+            change = record.proposal.change(path)
+            return file_row(record, change, bases.get(path)), review_counts(record)
+
+        def done(view: tuple) -> None:
+            row, counts = view
+            self._states[path] = row[2]
+            self.query_one(FileList).set_state(*row)
+            self.query_one("#counts", Static).update(counts)
+            if self.editing is None:  # an edit saved as you type leaves the editor open
+                self.show_selected()
+            if then is not None:
+                then()
+
+        self.app.run_step(work, doing=doing, done=done)
 
     def _next_undecided(self) -> None:
+        """Highlight the next file left to decide, as the list last showed them."""
         files = self.query_one(FileList)
-        record = self.record
-        changes = record.proposal.changes if record.proposal else []
+        changes = self.record.proposal.changes if self.record.proposal else []
         start = files.highlighted or 0
         for offset in range(1, len(changes) + 1):
             index = (start - 1 + offset) % len(changes)
-            change = changes[index]
-            if record.review(change.path).state(change) in ("pending", "edited"):
+            if self._states.get(changes[index].path) in ("pending", "edited"):
                 files.highlighted = index + 1
                 return
 
@@ -345,9 +379,9 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
             self._decide(lambda: self.session.approve(path), f"approve {path}", path)
 
     def _decide(self, call, doing: str, path: str, *, advance: bool = True) -> None:
-        """Make a decision in a worker (it saves the state) and draw it once made; the
-        cursor moves on at once, so the next key acts on the next file."""
-        self.app.run_step(call, doing=doing, done=lambda _: self._mark(path))
+        """Decide a file; the cursor moves on at once (the decision is still being saved),
+        so the next key acts on the next file."""
+        self.decide(call, doing, path)
         if advance:
             self._next_undecided()
 

@@ -13,10 +13,10 @@ from textual.timer import Timer
 from textual.widgets import Log, Static
 
 from ..widgets.file_list import FileList
+from .phase_text import file_row
 
 if TYPE_CHECKING:
     from ...core.checks import CheckEvent, CheckResult
-    from ...core.proposal import FileChange
     from ...engine.state import PhaseRecord
 
 BULK = 8
@@ -43,23 +43,6 @@ class ChecksFinished(Message):
         self.error = error
 
 
-def check_mark(record: PhaseRecord, change: FileChange) -> tuple[str, str] | None:
-    """What the file list shows after the path: failures, warnings, passed or stale."""
-    from ...engine.checking import STALE, file_results
-
-    results = file_results(record, change)
-    if not results:
-        return None
-    if any(r.message == STALE for r in results):
-        return ("○", "$text-muted")
-    failed = sum(1 for r in results if r.status == "fail")
-    if failed:
-        return (f"✗{failed}", "$text-error")
-    if any(r.status == "warn" for r in results):
-        return ("●", "$text-warning")
-    return ("●", "$text-success")
-
-
 def result_line(result: CheckResult, path: str | None) -> Content:
     glyph, style = GLYPHS[result.status]
     where = result.where(path) if result.line else ""
@@ -73,10 +56,12 @@ def result_line(result: CheckResult, path: str | None) -> Content:
     )
 
 
-def check_panel(record: PhaseRecord, path: str | None, status: str) -> Content:
+def check_panel(
+    record: PhaseRecord, path: str | None, status: str, phase: list[CheckResult]
+) -> Content:
     """The panel beside the diff: the run's state, then the selected file's results (or,
-    on the rationale, the results about the whole proposal)."""
-    from ...engine.checking import file_results, phase_results
+    on the rationale, `phase`: the results about the whole proposal)."""
+    from ...engine.checking import file_results
 
     lines = [Content.styled(f"Checks: {status}", "bold")]
     if path is not None and record.proposal is not None:
@@ -89,7 +74,7 @@ def check_panel(record: PhaseRecord, path: str | None, status: str) -> Content:
             ranked = sorted(results, key=lambda r: order[r.status])
             lines += [result_line(r, path) for r in ranked]
     else:
-        lines += [result_line(r, None) for r in phase_results(record)]
+        lines += [result_line(r, None) for r in phase]
     return Content("\n").join(lines)
 
 
@@ -141,12 +126,10 @@ class CheckRuns:
 
     def checks_on_open(self) -> None:
         """A proposal nobody checked (or checked before an edit) is checked on sight."""
-        from ...engine.checking import phase_results
-
         record = self.record
         if record.proposal is None or record.status == "committed":
             return
-        if record.checks is None or any(r.check == "checks" for r in phase_results(record)):
+        if record.checks is None or any(r.check == "checks" for r in self._phase_results):
             self.start_checks()
         else:
             self.show_checks()
@@ -206,7 +189,9 @@ class CheckRuns:
         for path in paths:
             change = record.proposal.change(path) if record.proposal else None
             if change is not None:
-                files.set_state(*self.file_row(change))
+                row = file_row(record, change, self._bases.get(path))
+                self._states[path] = row[2]
+                files.set_state(*row)
         self.show_checks()
         self.refresh_bindings()
 
@@ -220,7 +205,7 @@ class CheckRuns:
             return
         status = self._check_status or ("not run yet · k runs them")
         self.query_one("#checks", Static).update(
-            check_panel(self.record, self.selected_path(), status)
+            check_panel(self.record, self.selected_path(), status, self._phase_results)
         )
 
     def cancel_checks(self) -> bool:

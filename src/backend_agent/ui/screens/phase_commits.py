@@ -5,7 +5,7 @@ architecture, the question whether to go on — and undo."""
 from __future__ import annotations
 
 from ...core.phases import PHASES, Phase
-from .phase_hunks import hunk_counts
+from .phase_text import hunk_counts
 
 
 class CommitActions:

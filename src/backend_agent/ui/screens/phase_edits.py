@@ -53,16 +53,11 @@ class EditActions:
 
     def _save_edit(self, path: str, text: str) -> None:
         session = self.session
-
-        def saved(_review) -> None:
-            if self.is_attached:
-                change = self.record.proposal.change(path)
-                self.query_one(FileList).set_state(*self.file_row(change))
-                self._update_counts()
-                self.recheck(path)
-
-        self.app.run_step(
-            lambda: session.edit(path, text), doing=f"save your edit of {path}", done=saved
+        self.decide(
+            lambda: session.edit(path, text),
+            f"save your edit of {path}",
+            path,
+            lambda: self.recheck(path),
         )
 
     def on_file_editor_closed(self) -> None:
@@ -105,11 +100,7 @@ class EditActions:
             )
             return
         if after != before:
-
-            def edited(_review) -> None:
-                self._mark(path)
-                self.recheck(path)
-
-            self.app.run_step(
-                lambda: self.session.edit(path, after), doing=f"edit {path}", done=edited
+            session = self.session
+            self.decide(
+                lambda: session.edit(path, after), f"edit {path}", path, lambda: self.recheck(path)
             )

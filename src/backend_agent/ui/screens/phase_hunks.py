@@ -13,15 +13,12 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 
-from ...core.hunks import split
 from ...engine.hunk_review import summary
 from ..widgets.diff_view import DiffView
-from .phase_checks import check_mark
 
 if TYPE_CHECKING:
     from ...core.proposal import FileChange
     from ...core.review import Review
-    from ...engine.state import PhaseRecord
 
 HUNK_ACTIONS = {"approve_hunk", "reject_hunk", "reset_hunk", "next_hunk", "previous_hunk"}
 BINDINGS = [
@@ -79,29 +76,6 @@ BINDINGS = [
         tooltip="Ask the provider to redo only the rejected hunks, with your comments",
     ),
 ]
-
-
-def hunk_counts(review: Review, change: FileChange, base: str | None) -> tuple[int, int] | None:
-    """(approved, all) hunks of a file decided hunk by hunk; None for any other file."""
-    if not review.hunks or change.action != "modify" or base is None:
-        return None
-    hunks = split(base, review.target(change))
-    approved = sum(
-        1 for h in hunks if h.id in review.hunks and review.hunks[h.id].decision == "approved"
-    )
-    return approved, len(hunks)
-
-
-def file_row(record: PhaseRecord, change: FileChange, base: str | None) -> tuple:
-    """What the file list shows for one file (see `file_prompt`)."""
-    review = record.review(change.path)
-    return (
-        change.path,
-        change.action,
-        review.state(change),
-        check_mark(record, change),
-        hunk_counts(review, change, base),
-    )
 
 
 def hunk_line(review: Review, change: FileChange, diff: DiffView) -> str:
@@ -188,11 +162,10 @@ class HunkActions:
             "reset": lambda: session.reset_hunk(path, index),
         }
 
-        def decided(_review) -> None:
-            self._mark(path)
-            self.recheck(path)  # what would be committed has changed
-
-        self.app.run_step(calls[how], doing=f"{how} hunk {index + 1} of {path}", done=decided)
+        # What would be committed changes: check the file again once decided.
+        self.decide(
+            calls[how], f"{how} hunk {index + 1} of {path}", path, lambda: self.recheck(path)
+        )
         if how != "reset":
             self._next_pending_hunk(index)
 

@@ -7,10 +7,13 @@ from typing import TYPE_CHECKING
 
 from textual.content import Content
 
+from ...core.hunks import split
+
 if TYPE_CHECKING:
     from ...core.diff import FileDiff
     from ...core.phases import Phase
     from ...core.proposal import FileChange
+    from ...core.review import Review
     from ...engine.state import PhaseRecord
 
 STATE_WORDS = {
@@ -85,3 +88,43 @@ def review_counts(record: PhaseRecord) -> Content:
     if record.status == "committed":
         parts.append(f"committed {record.commit[:10] if record.commit else ''}")
     return Content(" · ".join(parts))
+
+
+def check_mark(record: PhaseRecord, change: FileChange) -> tuple[str, str] | None:
+    """What the file list shows after the path: failures, warnings, passed or stale."""
+    from ...engine.checking import STALE, file_results
+
+    results = file_results(record, change)
+    if not results:
+        return None
+    if any(r.message == STALE for r in results):
+        return ("○", "$text-muted")
+    failed = sum(1 for r in results if r.status == "fail")
+    if failed:
+        return (f"✗{failed}", "$text-error")
+    if any(r.status == "warn" for r in results):
+        return ("●", "$text-warning")
+    return ("●", "$text-success")
+
+
+def hunk_counts(review: Review, change: FileChange, base: str | None) -> tuple[int, int] | None:
+    """(approved, all) hunks of a file decided hunk by hunk; None for any other file."""
+    if not review.hunks or change.action != "modify" or base is None:
+        return None
+    hunks = split(base, review.target(change))
+    approved = sum(
+        1 for h in hunks if h.id in review.hunks and review.hunks[h.id].decision == "approved"
+    )
+    return approved, len(hunks)
+
+
+def file_row(record: PhaseRecord, change: FileChange, base: str | None) -> tuple:
+    """What the file list shows for one file (see `file_prompt`)."""
+    review = record.review(change.path)
+    return (
+        change.path,
+        change.action,
+        review.state(change),
+        check_mark(record, change),
+        hunk_counts(review, change, base),
+    )
