@@ -1,8 +1,10 @@
-"""Wizard figures: time to the first screen, moving between files of a huge proposal, and
-the first paint of a 20,000-line diff.
+"""Wizard figures: time to the first screen, moving between files of a huge proposal, the
+first paint of a 20,000-line diff, and the first streamed character of a proposal.
 
 Start-up is measured on a real terminal (a pty) from process start to the first bytes of
-the screen, against a minimal Textual app started the same way in the same run.
+the screen, against a minimal Textual app started the same way in the same run. The
+streamed text too: from the fake Anthropic API sending the first text_delta to that text
+reaching the wizard's terminal, against the engine alone yielding it in the same run.
 """
 
 from __future__ import annotations
@@ -53,27 +55,49 @@ FILES, LINES_PER_FILE = 300, 167  # 50,100 lines
 
 
 # ------------------------------------------------------------------- start-up
-def _first_paint(argv: list[str], marker: bytes, env: dict[str, str]) -> float:
-    """Seconds from spawning `argv` on a 120x40 pty until `marker` is on the screen."""
-    master, slave = pty.openpty()
-    ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
-    )
-    os.close(slave)
-    seen = b""
-    try:
-        while marker not in seen:
-            ready, _, _ = select.select([master], [], [], 20)
+class _Terminal:
+    """`argv` running on a 120x40 pty, killed on exit."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.argv = argv
+        self.master, slave = pty.openpty()
+        ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        self.process = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+        )
+        os.close(slave)
+        self.seen = b""
+
+    def wait_for(self, marker: bytes, timeout: float = 20) -> float:
+        """perf_counter() when `marker` has reached the terminal."""
+        while marker not in self.seen:
+            ready, _, _ = select.select([self.master], [], [], timeout)
             if not ready:
-                raise RuntimeError(f"{argv} painted nothing in 20 s: {seen[-300:]!r}")
-            seen += os.read(master, 65536)
-        return time.perf_counter() - start
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        os.close(master)
+                raise RuntimeError(
+                    f"{self.argv}: no {marker!r} in {timeout} s: {self.seen[-300:]!r}"
+                )
+            self.seen += os.read(self.master, 65536)
+        return time.perf_counter()
+
+    def press(self, key: bytes) -> None:
+        self.seen = b""
+        os.write(self.master, key)
+
+    def __enter__(self) -> _Terminal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        os.close(self.master)
+
+
+def _first_paint(argv: list[str], marker: bytes, env: dict[str, str]) -> float:
+    """Seconds from spawning `argv` on a pty until `marker` is on the screen."""
+    start = time.perf_counter()
+    with _Terminal(argv, env) as terminal:
+        return terminal.wait_for(marker) - start
 
 
 def _startup(root: Path) -> Figure:
@@ -296,11 +320,59 @@ def _repo(root: Path, name: str) -> Path:
     return repo
 
 
+# ------------------------------------------------- first streamed text on screen
+STREAM_RUNS = 5
+
+
+def _text_to_screen(root: Path) -> Figure:
+    """The wizard generating phase 1 against the fake API: from the first text_delta
+    leaving the server to the text on the wizard's terminal (a pty), against the engine
+    alone yielding that TextDelta, headless, in the same run."""
+    from tests.fakes.anthropic_server import FakeAnthropic
+    from tests.fakes.builds import build_handler
+
+    from backend_agent.providers import create_provider
+
+    from .bench_anthropic import KEY, _engine_latency, _environment
+
+    brief = load_brief(EXAMPLES / "bookmarks.toml")
+    ours = []
+    with FakeAnthropic(build_handler(scale=1), expected_key=KEY) as fake:
+        with _environment(root, fake.url):
+            env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+            for run in range(STREAM_RUNS):
+                repo = _repo(root, f"stream{run}")
+                provider = create_provider("anthropic", None, max_retries=0)
+                with BuildSession.start(repo, brief, provider=provider) as session:
+                    build = session.state.build
+                argv = [sys.executable, "-m", "backend_agent.cli", "resume", build]
+                with _Terminal([*argv, "--repo", str(repo)], env) as terminal:
+                    terminal.wait_for(b"Generate")  # the phase screen, ready for keys
+                    sent = len(fake.first_text_sent)
+                    terminal.press(b"g")
+                    shown = terminal.wait_for(b"Proposing architecture")
+                    ours.append(shown - fake.first_text_sent[sent])
+                    terminal.wait_for(b"0 of ")  # the proposal is in: quit cleanly
+                    terminal.press(b"\x11")
+                    terminal.process.wait(timeout=20)
+            engine = [_engine_latency(root, fake) for _ in range(STREAM_RUNS)]
+    value, base = statistics.median(ours), statistics.median(engine)
+    return Figure(
+        f"first text_delta sent -> on the wizard's screen (median of {STREAM_RUNS})",
+        value * 1000,
+        "ms",
+        "the engine yielding it, headless",
+        base * 1000,
+        target="< 50 ms",
+        ok=value < 0.050,
+    )
+
+
 def run() -> list[Figure]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         with _config_elsewhere(root):
-            return [_startup(root), *_moves(root), _first_diff_paint()]
+            return [_startup(root), *_moves(root), _first_diff_paint(), _text_to_screen(root)]
 
 
 class _config_elsewhere:
