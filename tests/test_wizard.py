@@ -51,7 +51,7 @@ async def test_welcome_lists_builds_and_the_offline_provider(repo):
         assert "offline" in text and "ANTHROPIC_API_KEY" in text
         choices = app.screen.query_one("#welcome-choices")
         ids = [choices.get_option_at_index(i).id for i in range(choices.option_count)]
-        assert ids == ["@new", "build:bookmarks", "@demo"]
+        assert ids == ["@new", "build:bookmarks", "@demo", "@skills"]
         await pilot.press("enter")  # the build is highlighted: resume it
         await settle(pilot)
         assert isinstance(app.screen, PhaseScreen)

@@ -80,7 +80,7 @@ async def test_keyboard_review_of_hunks_commits_exactly_the_approved_one(notes_b
         assert "3 hunks: h approves" in file_bar(app)
         titles = {title for title, _, _ in BindingCommands(app.screen)._commands()}
         assert {"Approve hunk", "Reject hunk", "Reset hunk", "Next hunk"} <= titles
-        assert "Rework hunks" not in titles  # nothing is rejected yet
+        assert "Rework" not in titles  # nothing is rejected yet
 
         await pilot.press("h")  # approve hunk 1: the cursor moves to hunk 2
         await settle(pilot)
@@ -100,8 +100,9 @@ async def test_keyboard_review_of_hunks_commits_exactly_the_approved_one(notes_b
         ]
         assert "1 of 3 hunks approved" in file_bar(app)
         headers = [diff._hunk_banner(h, 120).text for h in diff.hunks]
-        assert "✓ @@ -1,5 +1,5 @@" in headers[0] and "approved" in headers[0]
-        assert "“keep twenty as a number”" in headers[1] and "rejected" in headers[1]
+        assert headers[0].startswith("  ✓ hunk 1/3 approved  @@ -1,5 +1,5 @@  +1 −1")
+        assert headers[1].startswith("  ✗ hunk 2/3 rejected “keep twenty as a number”  @@")
+        assert headers[2].startswith("▶ ✗ hunk 3/3 rejected  @@ -36,5 +36,6 @@")
         row = str(app.screen.query_one(FileList).get_option("notes.txt").prompt)
         assert "✓ mod 1/3 notes.txt" in row  # decided: the file is approved as one result
 
@@ -185,7 +186,7 @@ async def test_rework_with_the_offline_provider_is_refused_in_a_dialog(notes_bui
         before = hunk_states(app)
         assert before[1] == ("rejected", "shorter")
         titles = {title for title, _, _ in BindingCommands(app.screen)._commands()}
-        assert "Rework hunks" in titles
+        assert "Rework" in titles
         await pilot.press("w")
         await settle(pilot, rounds=8)
         dialog = app.screen

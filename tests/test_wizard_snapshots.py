@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import fcntl
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from backend_agent.core.events import Event, ProposalReady
-from backend_agent.core.proposal import FileChange, Proposal
-from backend_agent.providers.base import ProposalRequest, Provider
 from backend_agent.ui import showcase
 from backend_agent.ui.app import WizardApp
 
@@ -38,27 +34,12 @@ def still(request):
             shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.mark.parametrize("scene", ["welcome", "brief", "review", "commit", "summary"])
+@pytest.mark.parametrize(
+    "scene", ["welcome", "brief", "review", "commit", "hunks", "skills", "summary"]
+)
 def test_scene(scene, still, snap_compare):
     make_app, drive = showcase.scenes(still)[scene]
     assert snap_compare(make_app(), terminal_size=showcase.SIZE, run_before=drive)
-
-
-class ChangingProvider(Provider):
-    """Proposes a modification of the architecture document phase 1 committed."""
-
-    name = "changing"
-
-    def propose(self, request: ProposalRequest) -> Iterator[Event]:
-        path = "docs/architecture.md"
-        old = request.branch.read_many([path])[path]
-        new = (
-            old.replace("## Layers", "## Layers and their rules")
-            .replace("one PostgreSQL database", "one PostgreSQL 16 database")
-            .replace("## Modules\n", "## Modules\n\nEach module owns its tables.\n")
-        )
-        change = FileChange(path=path, action="modify", content=new, kind="doc", why="sharper")
-        yield ProposalReady(Proposal(summary="Sharpen the architecture.", changes=[change]))
 
 
 def test_split_view_of_a_changed_file(still, snap_compare):
@@ -73,7 +54,7 @@ def test_split_view_of_a_changed_file(still, snap_compare):
         await pilot.press("v")
         await showcase.settle(pilot)
 
-    app = WizardApp(repo, build=name, provider=ChangingProvider())
+    app = WizardApp(repo, build=name, provider=showcase.SharperArchitecture())
     assert snap_compare(app, terminal_size=showcase.SIZE, run_before=drive)
 
 

@@ -45,6 +45,7 @@ class WizardApp(App[int]):
             "skills",
             "Skills",
             id="app.skills",
+            show=False,
             tooltip="The skills the prompts carry; turn one off for this build",
         ),
     ]
@@ -290,6 +291,13 @@ class WizardApp(App[int]):
         if failed is not None:
             failed()
         self.show_error(error, doing, next_steps)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "skills":
+            from .screens.skills import SkillsScreen
+
+            return not isinstance(self.screen, SkillsScreen)
+        return True
 
     def action_skills(self) -> None:
         from .screens.skills import SkillsScreen

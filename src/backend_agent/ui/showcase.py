@@ -16,6 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from unittest import mock
 
+from ..core.events import Event, ProposalReady
+from ..core.proposal import FileChange, Proposal
+from ..providers.base import ProposalRequest, Provider
 from .app import WizardApp
 
 SIZE = (130, 38)
@@ -122,6 +125,50 @@ async def commit(pilot) -> None:
     await settle(pilot)
 
 
+class SharperArchitecture(Provider):
+    """A scripted proposal that modifies the architecture document phase 1 committed, in
+    three places: three hunks to review."""
+
+    name = "scripted"
+
+    def propose(self, request: ProposalRequest) -> Iterator[Event]:
+        path = "docs/architecture.md"
+        old = request.branch.read_many([path])[path]
+        new = (
+            old.replace("## Layers", "## Layers and their rules")
+            .replace("one PostgreSQL database", "one PostgreSQL 16 database")
+            .replace("## Modules\n", "## Modules\n\nEach module owns its tables.\n")
+        )
+        change = FileChange(path=path, action="modify", content=new, kind="doc", why="sharper")
+        yield ProposalReady(Proposal(summary="Sharpen the architecture.", changes=[change]))
+
+
+async def hunks(pilot) -> None:
+    """A modified document reviewed hunk by hunk: the first approved, the second rejected
+    with a comment, the cursor on the third; the file checked again as it would go in."""
+    await settle(pilot)
+    await pilot.press("g")
+    await settle(pilot, rounds=8)
+    pilot.app.screen.query_one("#files").highlighted = 1
+    await settle(pilot)
+    await pilot.press("h")
+    await settle(pilot)
+    await pilot.press("H")
+    await settle(pilot)
+    await pilot.press(*"keep the version out of the prose", "enter")
+    await settle(pilot)
+    await pilot.pause(1.2)  # the file is checked again a moment after a decision
+    await settle(pilot)
+
+
+async def skills(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("f2")
+    await settle(pilot)
+    await pilot.press("down", "down")
+    await settle(pilot)
+
+
 async def summary(pilot) -> None:
     await settle(pilot)
     await pilot.press("s")
@@ -147,11 +194,18 @@ def scenes(root: Path) -> dict[str, tuple[Callable[[], WizardApp], Scene]]:
         repo = demo_repo(root)
         return WizardApp(repo, build=build(repo, committed=2, generate=False))
 
+    def at_a_change() -> WizardApp:
+        repo = demo_repo(root)
+        name = build(repo, committed=1, generate=False)
+        return WizardApp(repo, build=name, provider=SharperArchitecture())
+
     return {
         "welcome": (at_welcome, welcome),
         "brief": (at_brief, brief),
         "review": (at_phase_two, review),
         "commit": (at_phase_two, commit),
+        "hunks": (at_a_change, hunks),
+        "skills": (at_phase_two, skills),
         "summary": (at_summary, summary),
     }
 

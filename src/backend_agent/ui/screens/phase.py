@@ -38,6 +38,8 @@ from .phase_text import file_bar, file_row, rationale_markdown, review_counts
 if TYPE_CHECKING:
     from ..app import WizardApp
 
+PHASES_GROUP = Binding.Group("Phase")
+"""One place in the footer for n and p: there are many keys to show."""
 REVIEW_ACTIONS = {"approve", "reject", "approve_all", "edit", "edit_external", "reset"}
 
 
@@ -66,7 +68,12 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
             tooltip="Edit the file in your editor",
         ),
         Binding(
-            "v", "toggle_split", "Split", id="phase.split", tooltip="Unified or side-by-side diff"
+            "v",
+            "toggle_split",
+            "Split",
+            id="phase.split",
+            show=False,
+            tooltip="Unified or side-by-side diff",
         ),
         Binding(
             "m",
@@ -123,9 +130,21 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
             show=False,
             tooltip="Drop the last phase commit",
         ),
-        Binding("n", "next_phase", "Next", id="phase.next", tooltip="Go to the next phase"),
         Binding(
-            "p", "previous_phase", "Prev", id="phase.previous", tooltip="Go to the previous phase"
+            "n",
+            "next_phase",
+            "Next",
+            id="phase.next",
+            tooltip="Go to the next phase",
+            group=PHASES_GROUP,
+        ),
+        Binding(
+            "p",
+            "previous_phase",
+            "Prev",
+            id="phase.previous",
+            tooltip="Go to the previous phase",
+            group=PHASES_GROUP,
         ),
         Binding(
             "s",
@@ -240,8 +259,13 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
         self.app.run_step(work, doing="read the phase", done=self._view_ready)
 
     def _view_ready(self, view: tuple) -> None:
+        if not self.is_attached:  # the person has moved on to another phase
+            return
         thens, self._bases, rows, counts, self._phase_results = view
         self._states = {row[0]: row[2] for row in rows}
+        self.has_failures = any(r.status == "fail" for r in self._phase_results) or any(
+            row[3] is not None and row[3][0].startswith("✗") for row in rows
+        )
         self.query_one(FileList).load("≡ Rationale and questions", rows)
         self.query_one("#counts", Static).update(counts)
         self.show_selected()
@@ -317,6 +341,8 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
             return file_row(record, change, bases.get(path)), review_counts(record)
 
         def done(view: tuple) -> None:
+            if not self.is_attached:
+                return
             row, counts = view
             self._states[path] = row[2]
             self.query_one(FileList).set_state(*row)
@@ -358,6 +384,8 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
             if record.proposal is None or record.status == "committed":
                 return False
             return None if self.busy else True
+        if action == "fix" and not self.has_failures:
+            return False  # shown when the checks found something to fix
         if action in ("run_checks", "fix"):
             return record.proposal is not None and record.status != "committed"
         if action in ("next_phase", "previous_phase", "summary"):

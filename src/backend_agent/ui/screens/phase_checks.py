@@ -88,6 +88,8 @@ class CheckRuns:
     _recheck: set[str]
     _recheck_timer: Timer | None = None
     _after_revision = None
+    has_failures = False
+    """The checks found something the provider could be asked to fix."""
 
     def after_proposal(self, error: BaseException | None) -> None:
         """A provider run ended: say what a fix changed, and check the new proposal."""
@@ -161,6 +163,7 @@ class CheckRuns:
             self._mark_checked(event.paths)
         elif isinstance(event, ChecksDone):
             failed = len(event.failures)
+            self.has_failures = bool(failed)
             if event.checks.cancelled:
                 status = "cancelled; k runs them again"
             else:

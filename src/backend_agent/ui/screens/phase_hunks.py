@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from ...core.review import Review
 
 HUNK_ACTIONS = {"approve_hunk", "reject_hunk", "reset_hunk", "next_hunk", "previous_hunk"}
+DECIDE = Binding.Group("Hunk ✓ ✗")
+"""h and H share one place in the footer."""
 BINDINGS = [
     Binding(
         "h",
@@ -28,6 +30,7 @@ BINDINGS = [
         "Approve hunk",
         id="phase.approve-hunk",
         tooltip="Approve the hunk under the cursor (] and [ move between hunks)",
+        group=DECIDE,
     ),
     Binding(
         "H",
@@ -35,6 +38,7 @@ BINDINGS = [
         "Reject hunk",
         id="phase.reject-hunk",
         tooltip="Reject the hunk under the cursor, with a comment for a rework",
+        group=DECIDE,
     ),
     Binding(
         "u",
@@ -71,7 +75,7 @@ BINDINGS = [
     Binding(
         "w",
         "rework_hunks",
-        "Rework hunks",
+        "Rework",
         id="phase.rework",
         tooltip="Ask the provider to redo only the rejected hunks, with your comments",
     ),

@@ -60,7 +60,7 @@ def skill_head(skill: Skill, enabled: bool | None) -> Content:
         (skill.name, "bold"),
         "  ",
         state,
-        f"\nSource: {skill.source} ({skill.path})",
+        f"\nSource: {skill.source}" + ("" if skill.source == "built-in" else f" ({skill.path})"),
         f"\nUsed in full by: {phases_text(skill)}; the other phases see its description",
         (f"\n{skill.description}", "$text-muted"),
     )

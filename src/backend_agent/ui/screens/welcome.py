@@ -21,7 +21,7 @@ from ... import __version__
 if TYPE_CHECKING:
     from ..app import WizardApp
 
-NEW, DEMO = "@new", "@demo"
+NEW, DEMO, SKILLS = "@new", "@demo", "@skills"
 
 
 class WelcomeScreen(Screen):
@@ -119,6 +119,15 @@ class WelcomeScreen(Screen):
                 id=DEMO,
             )
         )
+        options.append(
+            Option(
+                Content.from_markup(
+                    "[b]Skills[/b]  [dim]the expertise the prompts carry; f2 opens them from "
+                    "any screen[/]"
+                ),
+                id=SKILLS,
+            )
+        )
         return options
 
     # -------------------------------------------------------------- provider
@@ -164,6 +173,8 @@ class WelcomeScreen(Screen):
             self.action_new_build()
         elif choice == DEMO:
             self.action_demo()
+        elif choice == SKILLS:
+            self.app.action_skills()
         elif choice and choice.startswith("build:"):
             self.app.open_build(choice.removeprefix("build:"))
 

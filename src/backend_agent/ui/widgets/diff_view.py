@@ -380,25 +380,25 @@ class DiffView(ScrollView, can_focus=True):
         return Strip([Segment(text, style)]).crop_extend(0, width, style)
 
     def _hunk_banner(self, hunk: Hunk, width: int) -> Strip:
-        """`▶ ✓ @@ -7,7 +7,7 @@  +1 −1  (hunk 1 of 2)  approved  “comment”   buttons`."""
+        """`▶ @@ -7,7 +7,7 @@  +1 −1  (hunk 1 of 2)`; in review the decision comes first,
+        `▶ ✗ hunk 1/2 rejected “comment”  @@ …`, and the buttons sit at the right."""
         current = hunk.index == self.current_hunk
-        text = f"{'▶' if current else ' '} "
         style = self._style("diff--hunk-current" if current else "diff--hunk")
-        found = self.decisions.get(hunk.id) if self.decisions is not None else None
-        if self.decisions is not None:
+        text = f"{'▶' if current else ' '} "
+        where = f"{hunk.header}  +{hunk.added} −{hunk.removed}"
+        if self.decisions is None:
+            text += where
+            if len(self.hunks) > 1:
+                text += f"  (hunk {hunk.index + 1} of {len(self.hunks)})"
+        else:
             glyph, word, name = HUNK_STATES[self.decision(hunk.index)]
-            text += f"{glyph} "
             if not current:
                 style = self._style(name)
-        text += f"{hunk.header}  +{hunk.added} −{hunk.removed}"
-        if len(self.hunks) > 1:
-            text += f"  (hunk {hunk.index + 1} of {len(self.hunks)})"
-        if self.decisions is not None:
-            text += f"  {word}"
-            if found is not None and found.comment:
-                text += f"  “{found.comment}”"
+            found = self.decisions.get(hunk.id)
+            comment = f" “{found.comment}”" if found is not None and found.comment else ""
+            text += f"{glyph} hunk {hunk.index + 1}/{len(self.hunks)} {word}{comment}  {where}"
         buttons = self._buttons(width)
-        room = buttons[0][2] - 1 if buttons else width
+        room = max(0, buttons[0][2] - 1) if buttons else width
         segments = [Segment(text[:room].ljust(room), style)]
         button_style = self._style("diff--button")
         for _, label, _ in buttons:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.content import Content
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 RATIONALE = "@rationale"
 """The id of the first entry: the provider's reasons, open questions and refused files."""
@@ -58,8 +58,12 @@ class FileList(OptionList):
         self.highlighted = ids.index(keep) if keep in ids else 0
 
     def set_state(self, path: str, *row) -> None:
-        """Redraw one file: `row` as `load` takes it, after the path."""
-        self.replace_option_prompt(path, file_prompt(path, *row))
+        """Redraw one file: `row` as `load` takes it, after the path. A file not listed
+        yet is left to the `load` on its way."""
+        try:
+            self.replace_option_prompt(path, file_prompt(path, *row))
+        except OptionDoesNotExist:
+            pass
 
     @property
     def highlighted_id(self) -> str | None:
