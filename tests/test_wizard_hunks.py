@@ -127,6 +127,26 @@ async def test_keyboard_review_of_hunks_commits_exactly_the_approved_one(notes_b
     assert "Backend-Agent-Approved: 1" in git(notes_build, "log", "-1", "backend-agent/bookmarks")
 
 
+async def test_an_edit_starts_from_the_approved_hunks(notes_build):
+    app = wizard(notes_build, build="bookmarks", provider=Modifies())
+    async with app.run_test(size=SIZE) as pilot:
+        diff = await open_notes(pilot)
+        await pilot.press("h", "H", "enter", "H", "enter")  # only the first hunk goes in
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        editor = app.screen.query_one("#editor")
+        assert editor.text == ONLY_FIRST
+        editor.insert("line zero\n", (0, 0))
+        await pilot.press("escape")
+        await settle(pilot)
+        # The edit is the new side under review: its one hunk, undecided, against the branch.
+        assert [h.header for h in diff.hunks] == ["@@ -1,5 +1,6 @@"]
+        assert [d for d, _ in hunk_states(app)] == ["pending"]
+    with reopen(notes_build) as session:
+        assert session.content("notes.txt") == "line zero\n" + ONLY_FIRST
+
+
 async def test_hunk_header_buttons_decide_with_the_mouse(notes_build):
     app = wizard(notes_build, build="bookmarks", provider=Modifies())
     async with app.run_test(size=SIZE) as pilot:

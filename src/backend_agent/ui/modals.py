@@ -44,9 +44,9 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("y", "answer(True)", "Yes", id="dialog.yes"),
     ]
 
-    def __init__(self, question: str, detail: str = "", yes: str = "Yes") -> None:
+    def __init__(self, question: str, detail: str = "", yes: str = "Yes", no: str = "Cancel"):
         super().__init__(classes="dialog")
-        self.question, self.detail, self.yes = question, detail, yes
+        self.question, self.detail, self.yes, self.no = question, detail, yes, no
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -55,7 +55,7 @@ class ConfirmModal(ModalScreen[bool]):
                 yield Static(Content(self.detail))
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", variant="warning", id="yes")
-                yield Button("Cancel (n)", id="no")
+                yield Button(f"{self.no} (n)", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -106,6 +106,7 @@ class CommitActions:
                 f"phase {end.number} ({end.title}) only, and that is done. Continue builds "
                 "the rest of the backend, phase by phase.",
                 yes="Continue",
+                no="Not now",
             ),
             answer,
         )
