@@ -19,6 +19,7 @@ from backend_agent.ui.widgets.diff_view import BUTTONS, DiffView
 from backend_agent.ui.widgets.file_list import FileList
 
 from .conftest import git
+from .fakes.builds import build_handler
 from .helpers import start
 from .wizard_support import SIZE, reopen, settle, wizard
 
@@ -219,3 +220,26 @@ async def test_rework_with_the_offline_provider_is_refused_in_a_dialog(notes_bui
         assert hunk_states(app) == before
     with reopen(notes_build) as session:
         assert session.record().rounds == 1 and session.record().status == "proposed"
+
+
+async def test_rework_with_claude_redoes_only_the_rejected_hunk(notes_build, fake_anthropic):
+    fake_anthropic.handler = build_handler()
+    provider = create_provider("anthropic", None, max_retries=0)
+    app = wizard(notes_build, build="bookmarks", provider=provider)
+    async with app.run_test(size=SIZE) as pilot:
+        diff = await open_notes(pilot)
+        await pilot.press("h", "H", *"say twenty in words", "enter", "h")
+        await settle(pilot)
+        assert [d for d, _ in hunk_states(app)] == ["approved", "rejected", "approved"]
+        await pilot.press("w")
+        await settle(pilot, rounds=10)
+        assert isinstance(app.screen, PhaseScreen) and not app.screen.busy
+        assert "Reworked the rejected hunks" in app.screen.query_one("#rationale").source
+        files = app.screen.query_one(FileList)
+        files.highlighted = 1
+        await settle(pilot)
+        # The reworked hunk arrives undecided; the approved ones stay approved.
+        assert [d for d, _ in hunk_states(app)] == ["approved", "pending", "approved"]
+        assert "line 20 (reworked)" in diff.diff.new
+    [ask] = [r for r in fake_anthropic.requests if "say twenty in words" in str(r.body)]
+    assert "line twenty" in str(ask.body)  # the rejected hunk went with its comment
