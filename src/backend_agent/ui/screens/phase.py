@@ -170,6 +170,7 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
         self._cancel: threading.Event | None = None
         self._stream: MarkdownStream | None = None
         self._edit_timer: Timer | None = None
+        self._keys_shown: tuple = ()
         self._states: dict[str, str] = {}
         """Each file's review state as the list shows it."""
         self._phase_results: list = []
@@ -287,7 +288,12 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
 
     def show_selected(self) -> None:
         self._show_selected()
-        self.refresh_bindings()  # the hunk keys come and go with the file shown
+        # The hunk keys come and go with the file shown. Only a change redraws the footer:
+        # it is rebuilt from new widgets, too slow for every move in a long list.
+        keys = (self.hunks_shown(), self.result_view, self.rework_ready(), self.has_failures)
+        if keys != self._keys_shown:
+            self._keys_shown = keys
+            self.refresh_bindings()
 
     def _show_selected(self) -> None:
         if self.editing is not None:
