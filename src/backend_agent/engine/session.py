@@ -15,22 +15,22 @@ from ..core.brief import Brief
 from ..core.checks import CheckEvent, CheckOptions, CheckResult
 from ..core.errors import BadInput, Conflict, ProviderFailure
 from ..core.events import Event, ProposalReady, UsageReport
-from ..core.hunks import Hunk
-from ..core.phases import PHASES, Phase, phase
+from ..core.phases import Phase, phase
 from ..core.proposal import FileChange, Proposal, content_hash
-from ..core.review import Decision, HunkReview, Review
+from ..core.review import Review
 from ..core.usage import Usage
 from ..providers import create_provider
 from ..providers.base import ProposalRequest, Provider, Revision
 from ..workspace.git import BRANCH_PREFIX, Author, Repository, Worktree
 from ..workspace.paths import Limits
 from . import hunk_review, rework, scope
+from .committing import TRAILER_PREFIX, Committing
 from .guard import vet
+from .reviewing import Reviewing
 from .state import BuildState, BuildSummary, PhaseRecord, now
 from .store import BuildLock, atomic_write, read_json, remove_stale_temps
 
 BUILD_NAME = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
-TRAILER_PREFIX = "Backend-Agent-"
 
 
 def _check_build_name(name: str) -> str:
@@ -42,8 +42,11 @@ def _check_build_name(name: str) -> str:
     return name
 
 
-class BuildSession:
-    """One build of one repository, held by this process until `close()`."""
+class BuildSession(Reviewing, Committing):
+    """One build of one repository, held by this process until `close()`.
+
+    Opening, generating and checks live here; the review decisions and the commits are
+    in the `Reviewing` and `Committing` parts it is made of."""
 
     def __init__(
         self,
@@ -414,116 +417,6 @@ class BuildSession:
             return Review(decision="approved", approved_hash=review.approved_hash)
         return Review()
 
-    # --------------------------------------------------------------- reviewing
-    # Each decision is a change to one Review; the public methods save once per call, so a
-    # bulk action over a large proposal writes the state once, not once per file.
-    def _approve(self, change: FileChange, review: Review) -> None:
-        if review.hunks:
-            hunk_review.approve_pending(change, review, self.worktree.read(change.path) or "")
-            return
-        review.decision = "approved"
-        review.approved_hash = content_hash(review.content(change))
-
-    @staticmethod
-    def _reject(change: FileChange, review: Review, comment: str) -> None:
-        review.decision, review.approved_hash, review.comment = "rejected", None, comment
-        review.hunks, review.hunk_result = {}, None
-
-    def _decide(self, path: str, decide) -> Review:
-        change, review = self.change(path), self.review(path)
-        decide(change, review)
-        self.save()
-        return review
-
-    def approve(self, path: str) -> Review:
-        return self._decide(path, self._approve)
-
-    def reject(self, path: str, comment: str = "") -> Review:
-        return self._decide(path, lambda c, r: self._reject(c, r, comment))
-
-    def edit(self, path: str, content: str) -> Review:
-        """Replace the content to commit; a previous approval no longer holds."""
-        change, review = self.change(path), self.review(path)
-        if change.action == "delete":
-            raise BadInput(f"{path} is proposed for deletion; there is nothing to edit")
-        review.edited_content = None if content == change.content else content
-        review.hunks, review.hunk_result = {}, None  # the edit is the new side to review
-        if not review.is_approved(change):
-            review.decision, review.approved_hash = "pending", None
-        self.save()
-        return review
-
-    def reset(self, path: str) -> Review:
-        """Back to the proposal as the provider made it, undecided."""
-        self.change(path)
-        self.record().reviews[path] = review = Review()
-        self.save()
-        return review
-
-    def approve_all(self) -> list[str]:
-        """Approve every undecided file except those with a secret in them (`held_back`):
-        those need a one-by-one approval."""
-        held = self.held_back()
-        return self._each(
-            self._approve, lambda r, c: r.state(c) in ("pending", "edited") and c.path not in held
-        )
-
-    def reject_all(self, comment: str = "") -> list[str]:
-        return self._each(
-            lambda c, r: self._reject(c, r, comment), lambda r, c: r.state(c) != "rejected"
-        )
-
-    def reset_all(self) -> list[str]:
-        def reset(change: FileChange, review: Review) -> None:
-            self.record().reviews[change.path] = Review()
-
-        return self._each(reset, lambda r, c: True)
-
-    def _each(self, decide, wanted) -> list[str]:
-        proposal = self.proposal
-        if proposal is None:
-            raise BadInput("there is no proposal yet; generate the phase first")
-        record, done = self.record(), []
-        for change in proposal.changes:
-            review = record.review(change.path)
-            if wanted(review, change):
-                decide(change, review)
-                done.append(change.path)
-        self.save()
-        return done
-
-    def hunks(self, path: str, phase_id: str | None = None) -> list[tuple[Hunk, HunkReview]]:
-        """The hunks of a modified file with their decisions (empty for new or deleted files),
-        against the branch as the phase found it."""
-        change, review = self.change(path, phase_id), self.review(path, phase_id)
-        if change.action != "modify":
-            return []
-        record = self.record(phase_id)
-        rev = record.parent if record.status == "committed" and record.parent else "HEAD"
-        hunks = hunk_review.hunks_of(change, review, self.worktree.read(path, rev))
-        return [(h, review.hunks.get(h.id, HunkReview())) for h in hunks]
-
-    def approve_hunk(self, path: str, index: int) -> Review:
-        return self._decide_hunk(path, index, "approved", "")
-
-    def reject_hunk(self, path: str, index: int, comment: str = "") -> Review:
-        return self._decide_hunk(path, index, "rejected", comment)
-
-    def reset_hunk(self, path: str, index: int) -> Review:
-        return self._decide_hunk(path, index, "pending", "")
-
-    def _decide_hunk(self, path: str, index: int, decision: Decision, comment: str) -> Review:
-        change, review = self.change(path), self.review(path)
-        base = self.base_content(path)
-        if change.action != "modify" or base is None:
-            raise BadInput(f"{path} is {change.action}d whole: decide it as one file")
-        try:
-            hunk_review.decide(change, review, base, index, decision, comment)
-        except IndexError as error:
-            raise BadInput(str(error)) from None
-        self.save()
-        return review
-
     # ------------------------------------------------------------------ checks
     def check(
         self,
@@ -581,99 +474,7 @@ class BuildSession:
             raise BadInput("the checks found nothing to fix", hint="run the checks first")
         yield from self.revise(feedback, cancel=cancel)
 
-    # -------------------------------------------------------------- committing
-    def commit_message(self) -> str:
-        """The editable part of the commit message: subject and what goes in."""
-        record, target = self.record(), self.phase
-        summary = record.proposal.summary if record.proposal else ""
-        first = next((ln.strip("# ").strip() for ln in summary.splitlines() if ln.strip()), "")
-        subject = f"{target.id}: {first or target.title}"
-        if len(subject) > 72:
-            subject = subject[:71].rstrip() + "…"
-        lines = [subject, ""]
-        for change in record.approved():
-            lines.append(
-                f"- {change.action} {change.path}" + (f": {change.why}" if change.why else "")
-            )
-        return "\n".join(lines).rstrip() + "\n"
-
-    def commit_trailers(self) -> str:
-        record = self.record()
-        proposal = record.proposal
-        states = [record.review(c.path).state(c) for c in proposal.changes] if proposal else []
-        edited = sum(1 for c in record.approved() if record.review(c.path).edited_content)
-        rejected = (
-            [c.path for c in proposal.changes if record.review(c.path).state(c) == "rejected"]
-            if proposal
-            else []
-        )
-        trailers = [
-            ("Phase", self.state.current),
-            ("Build", self.state.build),
-            ("Model", self.provider_label),
-            ("Approved", str(states.count("approved"))),
-            ("Edited", str(edited)),
-            ("Rejected", str(len(rejected))),
-        ]
-        return "\n".join(f"{TRAILER_PREFIX}{key}: {value}" for key, value in trailers) + "\n"
-
-    def commit(self, message: str | None = None) -> str:
-        """Commit exactly the approved files of the current phase as one commit."""
-        record, target = self.record(), self.phase
-        if record.status == "committed":
-            raise BadInput(f"phase {target.id} is already committed")
-        approved = record.approved()
-        if not approved:
-            raise BadInput(
-                f"nothing is approved in phase {target.number} ({target.id})",
-                hint="approve at least one file (or all of them) before committing",
-            )
-        body = (message if message is not None else self.commit_message()).strip()
-        if not body:
-            raise BadInput("the commit message is empty")
-        text = f"{body}\n\n{self.commit_trailers()}"
-        writes: dict[str, bytes | None] = {}
-        for change in approved:
-            content = record.review(change.path).content(change)
-            writes[change.path] = None if change.action == "delete" else content.encode()
-        author = self._author or self.repo.author()
-        record.parent, record.status = self.worktree.head(), "committing"
-        self.save()
-        try:
-            sha = self.worktree.commit(writes, text, author)
-        except BaseException:
-            self._reconcile()
-            raise
-        record.commit, record.status = sha, "committed"
-        self._advance_from(target.id)
-        self.save()
-        return sha
-
-    def _advance_from(self, phase_id: str) -> None:
-        number = phase(phase_id).number
-        if number < len(PHASES) and self.state.current == phase_id:
-            self.state.current = PHASES[number].id
-
-    def undo(self) -> Phase:
-        """Drop the last phase commit: our branch moves back, reviews are kept for redoing."""
-        committed = [p for p in PHASES if self.record(p.id).status == "committed"]
-        if not committed:
-            raise BadInput("no phase of this build is committed; there is nothing to undo")
-        last = committed[-1]
-        record = self.record(last.id)
-        head = self.worktree.head()
-        if head != record.commit:
-            raise Conflict(
-                f"{self.state.branch} has moved since phase {last.id} was committed "
-                f"(now at {head[:10]}, expected {record.commit[:10] if record.commit else '?'})",
-                hint="backend-agent only undoes its own last commit; reset the branch by hand",
-            )
-        self.worktree.reset_to(record.parent or head + "^")
-        record.commit, record.parent, record.status = None, None, "proposed"
-        self.state.current = last.id
-        self.save()
-        return last
-
+    # ------------------------------------------------------------------ settings
     def set_skill_enabled(self, name: str, enabled: bool) -> None:
         """Turn a skill off (or back on) for this build's prompts; remembered in the state."""
         disabled = set(self.state.disabled_skills)

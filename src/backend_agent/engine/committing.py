@@ -1,0 +1,104 @@
+"""Committing a phase's approved files as one commit on our branch, and undoing it."""
+
+from __future__ import annotations
+
+from ..core.errors import BadInput, Conflict
+from ..core.phases import PHASES, Phase, phase
+
+TRAILER_PREFIX = "Backend-Agent-"
+
+
+class Committing:
+    """Part of `BuildSession`: the phase commit, its message and trailers, and undo."""
+
+    def commit_message(self) -> str:
+        """The editable part of the commit message: subject and what goes in."""
+        record, target = self.record(), self.phase
+        summary = record.proposal.summary if record.proposal else ""
+        first = next((ln.strip("# ").strip() for ln in summary.splitlines() if ln.strip()), "")
+        subject = f"{target.id}: {first or target.title}"
+        if len(subject) > 72:
+            subject = subject[:71].rstrip() + "…"
+        lines = [subject, ""]
+        for change in record.approved():
+            lines.append(
+                f"- {change.action} {change.path}" + (f": {change.why}" if change.why else "")
+            )
+        return "\n".join(lines).rstrip() + "\n"
+
+    def commit_trailers(self) -> str:
+        record = self.record()
+        proposal = record.proposal
+        states = [record.review(c.path).state(c) for c in proposal.changes] if proposal else []
+        edited = sum(1 for c in record.approved() if record.review(c.path).edited_content)
+        rejected = (
+            [c.path for c in proposal.changes if record.review(c.path).state(c) == "rejected"]
+            if proposal
+            else []
+        )
+        trailers = [
+            ("Phase", self.state.current),
+            ("Build", self.state.build),
+            ("Model", self.provider_label),
+            ("Approved", str(states.count("approved"))),
+            ("Edited", str(edited)),
+            ("Rejected", str(len(rejected))),
+        ]
+        return "\n".join(f"{TRAILER_PREFIX}{key}: {value}" for key, value in trailers) + "\n"
+
+    def commit(self, message: str | None = None) -> str:
+        """Commit exactly the approved files of the current phase as one commit."""
+        record, target = self.record(), self.phase
+        if record.status == "committed":
+            raise BadInput(f"phase {target.id} is already committed")
+        approved = record.approved()
+        if not approved:
+            raise BadInput(
+                f"nothing is approved in phase {target.number} ({target.id})",
+                hint="approve at least one file (or all of them) before committing",
+            )
+        body = (message if message is not None else self.commit_message()).strip()
+        if not body:
+            raise BadInput("the commit message is empty")
+        text = f"{body}\n\n{self.commit_trailers()}"
+        writes: dict[str, bytes | None] = {}
+        for change in approved:
+            content = record.review(change.path).content(change)
+            writes[change.path] = None if change.action == "delete" else content.encode()
+        author = self._author or self.repo.author()
+        record.parent, record.status = self.worktree.head(), "committing"
+        self.save()
+        try:
+            sha = self.worktree.commit(writes, text, author)
+        except BaseException:
+            self._reconcile()
+            raise
+        record.commit, record.status = sha, "committed"
+        self._advance_from(target.id)
+        self.save()
+        return sha
+
+    def _advance_from(self, phase_id: str) -> None:
+        number = phase(phase_id).number
+        if number < len(PHASES) and self.state.current == phase_id:
+            self.state.current = PHASES[number].id
+
+    def undo(self) -> Phase:
+        """Drop the last phase commit: our branch moves back, reviews are kept for redoing."""
+        committed = [p for p in PHASES if self.record(p.id).status == "committed"]
+        if not committed:
+            raise BadInput("no phase of this build is committed; there is nothing to undo")
+        last = committed[-1]
+        record = self.record(last.id)
+        head = self.worktree.head()
+        if head != record.commit:
+            raise Conflict(
+                f"{self.state.branch} has moved since phase {last.id} was committed "
+                f"(now at {head[:10]}, expected {record.commit[:10] if record.commit else '?'})",
+                hint="backend-agent only undoes its own last commit; reset the branch by hand",
+            )
+        self.worktree.reset_to(record.parent or head + "^")
+        record.commit, record.parent, record.status = None, None, "proposed"
+        self.state.current = last.id
+        self.save()
+        return last

@@ -1,0 +1,124 @@
+"""The review decisions of a build: per file, in bulk, and per hunk.
+
+Each decision is a change to one Review; the public methods save once per call, so a bulk
+action over a large proposal writes the state once, not once per file.
+"""
+
+from __future__ import annotations
+
+from ..core.errors import BadInput
+from ..core.hunks import Hunk
+from ..core.proposal import FileChange, content_hash
+from ..core.review import Decision, HunkReview, Review
+from . import hunk_review
+
+
+class Reviewing:
+    """Part of `BuildSession`: what a person decides about the proposed files."""
+
+    def _approve(self, change: FileChange, review: Review) -> None:
+        if review.hunks:
+            hunk_review.approve_pending(change, review, self.worktree.read(change.path) or "")
+            return
+        review.decision = "approved"
+        review.approved_hash = content_hash(review.content(change))
+
+    @staticmethod
+    def _reject(change: FileChange, review: Review, comment: str) -> None:
+        review.decision, review.approved_hash, review.comment = "rejected", None, comment
+        review.hunks, review.hunk_result = {}, None
+
+    def _decide(self, path: str, decide) -> Review:
+        change, review = self.change(path), self.review(path)
+        decide(change, review)
+        self.save()
+        return review
+
+    def approve(self, path: str) -> Review:
+        return self._decide(path, self._approve)
+
+    def reject(self, path: str, comment: str = "") -> Review:
+        return self._decide(path, lambda c, r: self._reject(c, r, comment))
+
+    def edit(self, path: str, content: str) -> Review:
+        """Replace the content to commit; a previous approval no longer holds."""
+        change, review = self.change(path), self.review(path)
+        if change.action == "delete":
+            raise BadInput(f"{path} is proposed for deletion; there is nothing to edit")
+        review.edited_content = None if content == change.content else content
+        review.hunks, review.hunk_result = {}, None  # the edit is the new side to review
+        if not review.is_approved(change):
+            review.decision, review.approved_hash = "pending", None
+        self.save()
+        return review
+
+    def reset(self, path: str) -> Review:
+        """Back to the proposal as the provider made it, undecided."""
+        self.change(path)
+        self.record().reviews[path] = review = Review()
+        self.save()
+        return review
+
+    def approve_all(self) -> list[str]:
+        """Approve every undecided file except those with a secret in them (`held_back`):
+        those need a one-by-one approval."""
+        held = self.held_back()
+        return self._each(
+            self._approve, lambda r, c: r.state(c) in ("pending", "edited") and c.path not in held
+        )
+
+    def reject_all(self, comment: str = "") -> list[str]:
+        return self._each(
+            lambda c, r: self._reject(c, r, comment), lambda r, c: r.state(c) != "rejected"
+        )
+
+    def reset_all(self) -> list[str]:
+        def reset(change: FileChange, review: Review) -> None:
+            self.record().reviews[change.path] = Review()
+
+        return self._each(reset, lambda r, c: True)
+
+    def _each(self, decide, wanted) -> list[str]:
+        proposal = self.proposal
+        if proposal is None:
+            raise BadInput("there is no proposal yet; generate the phase first")
+        record, done = self.record(), []
+        for change in proposal.changes:
+            review = record.review(change.path)
+            if wanted(review, change):
+                decide(change, review)
+                done.append(change.path)
+        self.save()
+        return done
+
+    def hunks(self, path: str, phase_id: str | None = None) -> list[tuple[Hunk, HunkReview]]:
+        """The hunks of a modified file with their decisions (empty for new or deleted files),
+        against the branch as the phase found it."""
+        change, review = self.change(path, phase_id), self.review(path, phase_id)
+        if change.action != "modify":
+            return []
+        record = self.record(phase_id)
+        rev = record.parent if record.status == "committed" and record.parent else "HEAD"
+        hunks = hunk_review.hunks_of(change, review, self.worktree.read(path, rev))
+        return [(h, review.hunks.get(h.id, HunkReview())) for h in hunks]
+
+    def approve_hunk(self, path: str, index: int) -> Review:
+        return self._decide_hunk(path, index, "approved", "")
+
+    def reject_hunk(self, path: str, index: int, comment: str = "") -> Review:
+        return self._decide_hunk(path, index, "rejected", comment)
+
+    def reset_hunk(self, path: str, index: int) -> Review:
+        return self._decide_hunk(path, index, "pending", "")
+
+    def _decide_hunk(self, path: str, index: int, decision: Decision, comment: str) -> Review:
+        change, review = self.change(path), self.review(path)
+        base = self.base_content(path)
+        if change.action != "modify" or base is None:
+            raise BadInput(f"{path} is {change.action}d whole: decide it as one file")
+        try:
+            hunk_review.decide(change, review, base, index, decision, comment)
+        except IndexError as error:
+            raise BadInput(str(error)) from None
+        self.save()
+        return review
