@@ -114,3 +114,22 @@ async def test_a_sentence_with_claude_shows_the_draft_its_assumptions_and_questi
         assert 'name = "Item"' in entities and 'name = "Tag"' in entities
         assert screen.brief is not None  # the draft is a valid brief as it stands
     assert [r.body["tools"][0]["name"] for r in fake_anthropic.requests] == ["submit_brief"]
+
+
+async def test_the_welcome_screen_takes_a_sentence(repo):
+    app = wizard(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await pilot.press(*"create a service for invoice reminders")
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BriefScreen)
+        assert screen.query_one("#project-name").value == "invoice-reminders"
+        assert (
+            "create a service for invoice reminders"
+            in screen.query_one("#project-requirements").text
+        )
+        note = str(screen.query_one("#brief-note").render())
+        assert "Drafting entities needs the Anthropic provider" in note

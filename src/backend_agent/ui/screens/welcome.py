@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ... import __version__
@@ -29,6 +29,13 @@ class WelcomeScreen(Screen):
     BINDINGS = [
         Binding("n", "new_build", "New build", id="welcome.new", tooltip="Start a build"),
         Binding("d", "demo", "Demo", id="welcome.demo", tooltip="A scratch repo, offline"),
+        Binding(
+            "s",
+            "sentence",
+            "From a sentence",
+            id="welcome.sentence",
+            tooltip="Describe the backend in one sentence; a brief is drafted from it",
+        ),
         Binding("enter", "open_selected", "Open", id="welcome.open", show=False),
     ]
 
@@ -47,6 +54,11 @@ class WelcomeScreen(Screen):
             )
             yield Static(id="welcome-repo")
             yield Static(Content.styled("Provider   …", "$text-muted"), id="welcome-provider")
+            yield Input(
+                placeholder='Start from a sentence, e.g. "build a backend for a dog-walking '
+                'marketplace", then enter',
+                id="welcome-sentence",
+            )
             yield OptionList(id="welcome-choices")
         yield Footer()
 
@@ -177,6 +189,14 @@ class WelcomeScreen(Screen):
             self.app.action_skills()
         elif choice and choice.startswith("build:"):
             self.app.open_build(choice.removeprefix("build:"))
+
+    def action_sentence(self) -> None:
+        self.query_one("#welcome-sentence", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """A sentence becomes a draft brief, opened on the Brief screen for review."""
+        if event.input.id == "welcome-sentence" and event.value.strip():
+            self.app.draft_brief(event.value)
 
     def action_new_build(self) -> None:
         from .brief import BriefScreen
