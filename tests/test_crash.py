@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -140,3 +141,26 @@ def test_sigterm_and_ctrl_c_exit_cleanly_after_saving(repo, sig):
     assert state["phases"]["architecture"]["error"] == "interrupted"
     with BuildSession.open(repo):  # the lock went with the process
         pass
+
+
+def test_a_throwaway_postgresql_does_not_outlive_a_killed_process(tmp_path):
+    started = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from backend_agent.checks.postgres import find_server;"
+            "s = find_server(); print(s.base_url.split('host=')[1], flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    sockets = started.stdout.readline().strip()
+    root = Path(sockets).parent
+    assert (root / "data" / "postmaster.pid").exists()
+    started.send_signal(signal.SIGKILL)
+    started.wait()
+    for _ in range(100):
+        if not root.exists():
+            break
+        time.sleep(0.1)
+    assert not root.exists(), "the cluster of a killed process is still there"

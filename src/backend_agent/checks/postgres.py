@@ -13,6 +13,7 @@ import pwd
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import uuid
@@ -147,6 +148,24 @@ def start_cluster(bin_dir: Path, timeout: float = 60) -> Server:
         "-t",
         str(int(timeout)),
         "start",
+    )
+
+    # Outlives us on purpose: stops the cluster if this process dies without stopping it.
+    subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "backend_agent.checks.pg_watchdog",
+            str(os.getpid()),
+            str(bin_dir / "pg_ctl"),
+            str(data),
+            str(root),
+            *([user] if user else []),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
 
     def stop() -> None:
