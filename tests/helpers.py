@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 from backend_agent.core.brief import load_brief
 from backend_agent.engine import BuildSession
 
 from .conftest import EXAMPLES, git
+
+SKILLS = [
+    "architecture-patterns",
+    "auth-patterns",
+    "caching",
+    "error-handling",
+    "logging-observability",
+    "nodejs-patterns",
+    "production-readiness",
+    "python-fastapi-patterns",
+    "rate-limiting",
+    "supabase-postgres",
+]
+"""The skills the product ships: the nine of the skills issue plus python-fastapi-patterns."""
 
 
 def user_view(repo: Path) -> dict[str, object]:
@@ -43,3 +59,13 @@ def start(repo: Path, example: str = "bookmarks", **kwargs) -> BuildSession:
 
 def generate(session: BuildSession, phase: str | None = None) -> list:
     return list(session.generate(phase))
+
+
+def run_cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    """The real command line in a process of its own, as a user or a script runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "backend_agent.cli", *args],
+        capture_output=True,
+        text=True,
+        **kwargs,
+    )

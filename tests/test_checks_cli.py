@@ -5,12 +5,11 @@ exit 1, and the flags refuse combinations that cannot work."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from backend_agent.cli import main
 
 from .conftest import EXAMPLES, git
+from .helpers import run_cli
 
 BOOKMARKS = str(EXAMPLES / "bookmarks.toml")
 LEGACY = "-- an older schema the user already has\nCREATE TABLE users (id bigint PRIMARY KEY);\n"
@@ -23,26 +22,19 @@ def test_approve_checks_leaves_a_migration_that_fails_on_postgres(repo):
     (repo / "migrations" / "0000_legacy.sql").write_text(LEGACY)
     git(repo, "add", "migrations")
     git(repo, "commit", "--quiet", "-m", "legacy schema")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "backend_agent.cli",
-            "build",
-            "--brief",
-            BOOKMARKS,
-            "--repo",
-            str(repo),
-            "--provider",
-            "offline",
-            "--phases",
-            "1-2",
-            "--approve",
-            "checks",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
+    result = run_cli(
+        "build",
+        "--brief",
+        BOOKMARKS,
+        "--repo",
+        str(repo),
+        "--provider",
+        "offline",
+        "--phases",
+        "1-2",
+        "--approve",
+        "checks",
+        "--json",
     )
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)

@@ -12,7 +12,7 @@ from backend_agent import __version__
 from backend_agent.cli import main
 
 from .conftest import EXAMPLES, git
-from .helpers import user_view
+from .helpers import run_cli, user_view
 
 BOOKMARKS = str(EXAMPLES / "bookmarks.toml")
 
@@ -26,26 +26,19 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 def test_build_done_when_command(repo, capsys):
     """The issue's acceptance command, through the real console script."""
     before = user_view(repo)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "backend_agent.cli",
-            "build",
-            "--brief",
-            BOOKMARKS,
-            "--repo",
-            str(repo),
-            "--provider",
-            "offline",
-            "--phases",
-            "1-2",
-            "--approve",
-            "all",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
+    result = run_cli(
+        "build",
+        "--brief",
+        BOOKMARKS,
+        "--repo",
+        str(repo),
+        "--provider",
+        "offline",
+        "--phases",
+        "1-2",
+        "--approve",
+        "all",
+        "--json",
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)

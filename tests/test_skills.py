@@ -9,20 +9,9 @@ from backend_agent.core.phases import PHASES
 from backend_agent.skills import load_skills, validate_folder
 
 from .conftest import ROOT
+from .helpers import SKILLS
 
 SHIPPED = sorted(p.name for p in (ROOT / "skills").iterdir() if p.is_dir())
-NINE_PLUS_ONE = [
-    "architecture-patterns",
-    "auth-patterns",
-    "caching",
-    "error-handling",
-    "logging-observability",
-    "nodejs-patterns",
-    "production-readiness",
-    "python-fastapi-patterns",
-    "rate-limiting",
-    "supabase-postgres",
-]
 
 
 def write_skill(folder, name, description="Use it for tests.", body="# Body\n", extra=""):
@@ -34,7 +23,7 @@ def write_skill(folder, name, description="Use it for tests.", body="# Body\n", 
 
 
 def test_the_ten_skills_ship_and_pass_validate(capsys):
-    assert SHIPPED == NINE_PLUS_ONE
+    assert SHIPPED == SKILLS
     assert main(["skills", "validate", str(ROOT / "skills")]) == 0
     assert "10 skill folder(s), 0 finding(s)" in capsys.readouterr().err
 

@@ -8,20 +8,10 @@ from backend_agent.ui.screens.phase import PhaseScreen
 from backend_agent.ui.screens.skills import SkillsScreen
 from backend_agent.ui.screens.welcome import WelcomeScreen
 
+from .helpers import SKILLS
 from .wizard_support import SIZE, prepared_build, reopen, settle, wizard
 
-SHIPPED = {
-    "architecture-patterns",
-    "auth-patterns",
-    "caching",
-    "error-handling",
-    "logging-observability",
-    "nodejs-patterns",
-    "production-readiness",
-    "python-fastapi-patterns",
-    "rate-limiting",
-    "supabase-postgres",
-}
+SHIPPED = set(SKILLS)
 
 
 def entries(screen: SkillsScreen) -> dict[str, str]:

@@ -49,84 +49,67 @@ def from_status(
     kind, text = _api_message(body)
     said = " " + ": ".join(filter(None, [kind, text])) if kind or text else ""
     tried = f" after {retries + 1} attempts" if retries else ""
+
+    def fail(
+        message: str, hint: str | None = None, cls: type[ApiFailure] = ApiFailure
+    ) -> ApiFailure:
+        return cls(message, hint=hint, status=status, kind=kind)
+
     if status == 401:
-        return ApiFailure(
+        return fail(
             f"the Anthropic API refused the key (401{said})",
             hint="check ANTHROPIC_API_KEY (keys are made at console.anthropic.com), "
             "or use --provider offline",
-            status=status,
-            kind=kind,
         )
     if status == 403:
-        return ApiFailure(
+        return fail(
             f"this API key may not do that (403{said})",
             hint="the key's workspace may lack access to the model; try another --model or key",
-            status=status,
-            kind=kind,
         )
     if status == 404:
-        return ApiFailure(
+        return fail(
             f"the model {model!r} was not found (404{said})",
             hint="pass --model with a model your key can use, e.g. claude-sonnet-5-5",
-            status=status,
-            kind=kind,
         )
     if status == 400 and "too long" in text.lower():
-        return PromptTooLong(
-            f"the prompt is too long for {model} (400{said})", status=status, kind=kind
-        )
+        return fail(f"the prompt is too long for {model} (400{said})", cls=PromptTooLong)
     if status == 400 and "max_tokens" in text:
-        return ApiFailure(
+        return fail(
             f"{model} does not accept that answer length (400{said})",
             hint="lower max_tokens under [anthropic] in config.toml to the model's limit",
-            status=status,
-            kind=kind,
         )
     if status == 413:
-        return PromptTooLong(
-            f"the request is larger than the API accepts (413{said})", status=status, kind=kind
-        )
+        return fail(f"the request is larger than the API accepts (413{said})", cls=PromptTooLong)
     if status == 429 or kind == "rate_limit_error":
         wait = f"; the API asks to wait {retry_after} s" if retry_after else ""
-        return ApiFailure(
+        return fail(
             f"rate limited by the Anthropic API{tried} (429{said}){wait}",
             hint=f"wait a minute, then {RETRY_LATER}",
-            status=status,
-            kind=kind,
         )
     if status == 529 or kind == "overloaded_error":
         where = " during the response" if status == 0 else tried
-        return ApiFailure(
+        return fail(
             f"the Anthropic API is overloaded{where} ({status or 'stream error'}{said})",
             hint=f"try again in a few minutes: {RETRY_LATER}",
-            status=status,
-            kind=kind,
         )
     if status == 402 or kind == "billing_error":
-        return ApiFailure(
+        return fail(
             f"the API refused the request for billing reasons ({status}{said})",
             hint="check the plan and credit of the key's organisation at console.anthropic.com",
-            status=status,
-            kind=kind,
         )
     if status == 0:
-        return ApiFailure(
+        return fail(
             f"the API sent an error in the middle of the response ({kind or 'error'}: {text})",
             hint=RETRY_LATER,
-            kind=kind,
         )
     if status >= 500:
-        return ApiFailure(
+        return fail(
             f"the Anthropic API failed{tried} ({status}{said})",
             hint=f"this is on Anthropic's side; {RETRY_LATER}",
-            status=status,
-            kind=kind,
         )
-    return ApiFailure(
+    return fail(
         f"the Anthropic API refused the request ({status}{said})",
         hint="this is likely a bug in backend-agent's request; please report it",
-        status=status,
-        kind=kind,
     )
 
 

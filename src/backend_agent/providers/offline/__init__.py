@@ -18,7 +18,8 @@ from ...core.events import Event, Progress, ProposalReady, TextDelta
 from ...core.proposal import Proposal
 from ..base import BranchReader, ProposalRequest, Provider
 from . import phase1, phase2, phase3, phase4, phase5, phase6
-from .plan import Plan, build_plan
+from .plan import build_plan
+from .schema import Plan
 
 Generator = Callable[[Brief, Plan, list[str], date, BranchReader], Proposal]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...core.brief import Brief
-from .plan import Plan, Table
+from .schema import Plan, Table
 
 AUTH_LABEL = {
     "jwt": "email + password sign-up and log-in, argon2id password hashes, short-lived JWT "

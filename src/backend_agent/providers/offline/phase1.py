@@ -8,7 +8,7 @@ from ...core.brief import Brief
 from ...core.proposal import FileChange, Proposal
 from . import facts
 from .adr import Adr, Option, adr_files
-from .plan import Plan
+from .schema import Plan
 
 
 def _sentence(text: str) -> str:

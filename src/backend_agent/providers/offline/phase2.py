@@ -7,7 +7,7 @@ from datetime import date
 from ...core.brief import Brief
 from ...core.proposal import FileChange, Proposal
 from .adr import Adr, Option, adr_files
-from .plan import Column, Index, Link, Plan, Table
+from .schema import Column, Index, Link, Plan, Table
 
 MIGRATION = "migrations/0001_init.sql"
 

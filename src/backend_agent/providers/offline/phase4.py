@@ -15,7 +15,7 @@ from ..base import BranchReader
 from . import facts
 from .adr import Adr, Option, adr_files
 from .branch_edit import modification
-from .plan import Plan
+from .schema import Plan
 from .service import infra
 from .service.api import Api, build_api
 from .service.project import main_module, pyproject, settings_module

@@ -15,7 +15,7 @@ from ..base import BranchReader
 from . import facts, phase4
 from .adr import Adr, Option, adr_files
 from .branch_edit import derive, modification
-from .plan import Plan
+from .schema import Plan
 from .service import hardening
 from .service.api import Api, build_api
 from .service.security_review import review

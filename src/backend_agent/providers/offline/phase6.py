@@ -11,7 +11,7 @@ from ..base import BranchReader
 from . import facts, phase5
 from .adr import Adr, Option, adr_files
 from .branch_edit import derive
-from .plan import Plan
+from .schema import Plan
 from .service import docs, hardening
 from .service.api import Api, build_api
 from .service.runbooks import runbooks

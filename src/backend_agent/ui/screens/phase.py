@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -27,10 +26,10 @@ from ..widgets.diff_view import DiffView
 from ..widgets.file_editor import FileEditor
 from ..widgets.file_list import RATIONALE, FileList
 from ..widgets.stepper import Stepper
+from .phase_bindings import BINDINGS as PHASE_BINDINGS
 from .phase_checks import CheckRuns
 from .phase_commits import CommitActions
 from .phase_edits import EditActions
-from .phase_hunks import BINDINGS as HUNK_BINDINGS
 from .phase_hunks import HUNK_ACTIONS, HunkActions, hunk_line
 from .phase_runs import ProviderRuns
 from .phase_text import file_bar, file_row, rationale_markdown, review_counts
@@ -38,126 +37,12 @@ from .phase_text import file_bar, file_row, rationale_markdown, review_counts
 if TYPE_CHECKING:
     from ..app import WizardApp
 
-PHASES_GROUP = Binding.Group("Phase")
-"""One place in the footer for n and p: there are many keys to show."""
 REVIEW_ACTIONS = {"approve", "reject", "approve_all", "edit", "edit_external", "reset"}
 
 
 class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRuns, Screen):
     app: WizardApp
-    BINDINGS = [
-        Binding("a", "approve", "Approve", id="phase.approve", tooltip="Approve the selected file"),
-        Binding(
-            "x", "reject", "Reject", id="phase.reject", tooltip="Reject the file, with a reason"
-        ),
-        *HUNK_BINDINGS,
-        Binding(
-            "A",
-            "approve_all",
-            "Approve all",
-            id="phase.approve-all",
-            tooltip="Approve every pending or edited file",
-        ),
-        Binding("e", "edit", "Edit", id="phase.edit", tooltip="Edit the file in place"),
-        Binding(
-            "E",
-            "edit_external",
-            "$EDITOR",
-            id="phase.edit-external",
-            show=False,
-            tooltip="Edit the file in your editor",
-        ),
-        Binding(
-            "v",
-            "toggle_split",
-            "Split",
-            id="phase.split",
-            show=False,
-            tooltip="Unified or side-by-side diff",
-        ),
-        Binding(
-            "m",
-            "toggle_rendered",
-            "Rendered",
-            id="phase.rendered",
-            show=False,
-            tooltip="Show a Markdown file rendered",
-        ),
-        Binding(
-            "R",
-            "reset",
-            "Reset file",
-            id="phase.reset",
-            show=False,
-            tooltip="Back to the proposal, undecided",
-        ),
-        Binding(
-            "r",
-            "revise",
-            "Revise",
-            id="phase.revise",
-            tooltip="Ask for a new proposal with your feedback",
-        ),
-        Binding("c", "commit", "Commit", id="phase.commit", tooltip="Commit the approved files"),
-        Binding("k", "run_checks", "Checks", id="phase.checks", tooltip="Check the proposal again"),
-        Binding(
-            "f",
-            "fix",
-            "Ask to fix",
-            id="phase.fix",
-            tooltip="Send the failed checks to the provider as feedback",
-        ),
-        Binding(
-            "o",
-            "toggle_output",
-            "Test output",
-            id="phase.test-output",
-            show=False,
-            tooltip="Show or hide the output of the project's tests",
-        ),
-        Binding(
-            "g",
-            "generate",
-            "Generate",
-            id="phase.generate",
-            tooltip="Ask the provider for this phase",
-        ),
-        Binding(
-            "U",
-            "undo",
-            "Undo commit",
-            id="phase.undo",
-            show=False,
-            tooltip="Drop the last phase commit",
-        ),
-        Binding(
-            "n",
-            "next_phase",
-            "Next",
-            id="phase.next",
-            tooltip="Go to the next phase",
-            group=PHASES_GROUP,
-        ),
-        Binding(
-            "p",
-            "previous_phase",
-            "Prev",
-            id="phase.previous",
-            tooltip="Go to the previous phase",
-            group=PHASES_GROUP,
-        ),
-        Binding(
-            "s",
-            "summary",
-            "Summary",
-            id="phase.summary",
-            show=False,
-            tooltip="Commits, usage and how to merge",
-        ),
-        Binding(
-            "escape", "escape", "Cancel", id="phase.cancel", show=False, tooltip="Stop the provider"
-        ),
-    ]
+    BINDINGS = PHASE_BINDINGS
 
     def __init__(self, phase_id: str, *, generate: bool = False) -> None:
         super().__init__()

@@ -10,7 +10,6 @@ header shows its state and buttons to approve, reject or reset it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from itertools import zip_longest
 from typing import TYPE_CHECKING
 
 from rich.segment import Segment
@@ -26,6 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.diff import diff_texts, intraline
+from .diff_rows import FOLD, HUNK, LINE, PAIR, layout
 from .diff_text import cut, display, line, width_of
 from .syntax import TokenStyles, syntax_for, warm_up
 
@@ -34,9 +34,6 @@ if TYPE_CHECKING:
     from ...core.review import HunkReview
 
 CONTEXT = 3
-HUNK, FOLD, LINE, PAIR, NOTE = range(5)
-# Row shapes: (HUNK, hunk index) · (FOLD, hidden count) · (LINE, mark, old i, new i)
-# · (PAIR, old i, new i, changed) · (NOTE, text); a missing side is -1.
 BUTTONS = (("approve", " ✓ approve "), ("reject", " ✗ reject "), ("reset", " ↺ reset "))
 """The click targets at the right end of a hunk header, in review."""
 HUNK_STATES = {
@@ -190,58 +187,16 @@ class DiffView(ScrollView, can_focus=True):
 
     def _layout(self) -> None:
         self.hunks = self.diff.hunks(CONTEXT)
-        rows: list[tuple] = []
-        hunk_rows: list[int] = []
-        if self._note:
-            rows.append((NOTE, self._note))
-        elif not self.hunks:
-            rows.append((NOTE, "no changes against the branch"))
-        old_done = new_done = 0
-        for hunk in self.hunks:
-            _, old_start, _, new_start, _ = hunk.span[0]
-            self._unchanged(rows, old_done, old_start, new_done, new_start)
-            hunk_rows.append(len(rows))
-            rows.append((HUNK, hunk.index))
-            for tag, i1, i2, j1, j2 in hunk.span:
-                self._opcode(rows, tag, i1, i2, j1, j2)
-            old_done, new_done = hunk.span[-1][2], hunk.span[-1][4]
-        if self.hunks or self.whole_file:
-            self._unchanged(rows, old_done, len(self.diff.old), new_done, len(self.diff.new))
-        self._rows, self._hunk_rows = rows, hunk_rows
+        self._rows, self._hunk_rows = layout(
+            self.diff,
+            self.hunks,
+            note=self._note,
+            whole_file=self.whole_file,
+            side_by_side=self.side_by_side,
+        )
         self._cache.clear()
         self._resize_virtual()
         self.refresh()
-
-    def _unchanged(self, rows: list[tuple], i1: int, i2: int, j1: int, j2: int) -> None:
-        """Unchanged lines between hunks: folded, or shown in the whole-file view."""
-        if i2 <= i1:
-            return
-        if self.whole_file:
-            self._opcode(rows, "equal", i1, i2, j1, j2)
-        else:
-            rows.append((FOLD, i2 - i1))
-
-    def _opcode(self, rows: list[tuple], tag: str, i1: int, i2: int, j1: int, j2: int) -> None:
-        if self.side_by_side:
-            self._pairs(rows, tag, i1, i2, j1, j2)
-        else:
-            self._lines(rows, tag, i1, i2, j1, j2)
-
-    @staticmethod
-    def _lines(rows: list[tuple], tag: str, i1: int, i2: int, j1: int, j2: int) -> None:
-        if tag == "equal":
-            rows.extend(
-                (LINE, " ", i, j) for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
-            )
-            return
-        rows.extend((LINE, "-", i, -1) for i in range(i1, i2))
-        rows.extend((LINE, "+", -1, j) for j in range(j1, j2))
-
-    @staticmethod
-    def _pairs(rows: list[tuple], tag: str, i1: int, i2: int, j1: int, j2: int) -> None:
-        changed = tag != "equal"
-        for i, j in zip_longest(range(i1, i2), range(j1, j2), fillvalue=-1):
-            rows.append((PAIR, i, j, changed))
 
     @property
     def side_by_side(self) -> bool:

@@ -6,7 +6,7 @@ what the mode needs: a JWT signed at log-in, hashed API keys, or server-side ses
 
 from __future__ import annotations
 
-from ..plan import Plan, Table
+from ..schema import Plan, Table
 from .models import Imports, create_field, out_columns, out_field, update_field
 from .render import render
 from .repositories import lit

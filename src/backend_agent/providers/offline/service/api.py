@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..naming import kebab, py_ident
-from ..plan import Column, Link, Plan, Table
+from ..schema import Column, Link, Plan, Table
 
 # Module and test-file names the generator uses itself; a resource whose name would clash
 # gets a suffix instead.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import facts
 from ..branch_edit import Edit, add_to_class, call_before_return, ensure_import
-from ..plan import Plan
+from ..schema import Plan
 from .api import Api
 from .render import render
 from .tests_support import test_settings

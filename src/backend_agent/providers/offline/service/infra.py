@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import facts
 from ..branch_edit import Edit, add_after, add_to_class, call_before_return, ensure_import
-from ..plan import Plan
+from ..schema import Plan
 from .accounts import cookie_name
 from .api import Api, Resource
 from .render import render

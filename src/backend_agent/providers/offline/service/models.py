@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from ..plan import EMAIL_MAX, EMAIL_PATTERN, URL_MAX, URL_PATTERN, Column, length_limits
+from ..plan import length_limits
+from ..schema import EMAIL_MAX, EMAIL_PATTERN, URL_MAX, URL_PATTERN, Column
 from .api import Api, Resource
 
 INT32 = (-(2**31), 2**31 - 1)

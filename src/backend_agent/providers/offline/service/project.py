@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from .. import facts
-from ..plan import Plan
+from ..schema import Plan
 from .api import Api
 
 SERVICE_DEPENDENCIES = [

@@ -6,7 +6,7 @@ the WHERE clause of a filtered list and the SET clause of a PATCH.
 
 from __future__ import annotations
 
-from ..plan import Table
+from ..schema import Table
 from .api import Api, LinkEnd, Resource
 from .models import out_columns
 

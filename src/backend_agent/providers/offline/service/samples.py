@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..plan import Column, length_limits
+from ..plan import length_limits
+from ..schema import Column
 from .models import INT32
 
 

@@ -7,7 +7,7 @@ a reference to one, is answered exactly like a row that does not exist.
 from __future__ import annotations
 
 from .. import facts
-from ..plan import Table
+from ..schema import Table
 from .api import Api, LinkEnd, Resource
 
 

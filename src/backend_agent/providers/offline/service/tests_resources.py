@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ..naming import article
-from ..plan import Column
+from ..schema import Column
 from .api import Api, LinkEnd, Reference, Resource
 from .samples import pick_invalid, two_values
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..plan import Column
+from ..schema import Column
 from .accounts import cookie_name, extra_fields
 from .api import Api, Resource
 from .render import render
