@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from .. import facts
 from .accounts import cookie_name
-from .api import Api, endpoints
-from .infra import invalidation
+from .api import Api, endpoints, invalidation
 from .problems import CATALOGUE
 from .settings_doc import Setting, table
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 from datetime import date
 
 from ....core.brief import Brief
-from ....core.proposal import Proposal
-from .. import phase3
+from ....core.proposal import FileChange, Proposal
+from ...base import BranchReader
+from .. import facts, phase3, phase4
 from ..adr import adr_files
+from ..branch_edit import Edit, modification
 from ..schema import Plan
-from ..service.api import build_api, endpoints
+from ..service.api import Api, build_api, endpoints, invalidation
 from ..target import TYPESCRIPT
-from . import layer
+from . import infra, layer
 from .names import module_dir
+from .project import app_module, config_module, package_json
 
 
 def propose_service_layer(brief: Brief, plan: Plan, existing: list[str], day: date) -> Proposal:
@@ -46,8 +49,104 @@ def propose_service_layer(brief: Brief, plan: Plan, existing: list[str], day: da
     return Proposal(phase="service-layer", summary=summary, changes=changes, questions=questions)
 
 
-def propose_infrastructure(*args):
+def _modify(
+    api: Api,
+    originals: dict[str, str],
+    plan_edits: dict[str, list[Edit]],
+    branch: dict[str, str],
+    why: dict[str, str],
+) -> tuple[list[FileChange], list[str]]:
+    out, notes = [], []
+    for path, original in originals.items():
+        kind = "config" if path.endswith(".json") or path == "src/config.ts" else "code"
+        change, note = modification(path, original, plan_edits[path], branch, why[path], kind)
+        out.append(change)
+        if note:
+            notes.append(note)
+    return out, notes
+
+
+def _new(files: dict[str, str], why: dict[str, str], prefix: str) -> list[FileChange]:
+    return [
+        FileChange(
+            path=path,
+            action="create",
+            kind="test" if path.startswith("test/") else "code",
+            content=content,
+            why=why.get(path)
+            or "tests of " + path.removeprefix(prefix).removesuffix(".test.ts").replace("-", " "),
+        )
+        for path, content in files.items()
+    ]
+
+
+def phase3_originals(api: Api) -> dict[str, str]:
+    """Phase 3's files as generated: where edits go when the branch's copy cannot take them."""
+    return {
+        "src/app.ts": app_module(api),
+        "src/config.ts": config_module(api),
+        "package.json": package_json(api),
+    }
+
+
+def phase4_edits(api: Api) -> dict[str, list[Edit]]:
+    return {
+        "src/app.ts": infra.app_edits(),
+        "src/config.ts": infra.config_edits(api.plan),
+        "package.json": infra.package_edits(),
+    }
+
+
+INFRA_WHY = {
+    "src/infra/index.ts": "wires logging, rate limit and cache in request order",
+    "src/infra/logging.ts": "JSON log lines stamped with the request id, X-Request-ID in and out",
+    "src/infra/clients.ts": "who a request is from, for the cache and the rate limiter",
+    "src/infra/cache.ts": "read cache with explicit invalidation (memory or Redis)",
+    "src/infra/rate-limit.ts": "token bucket per client, 429 with Retry-After (memory or Redis)",
+    "src/infra/health.ts": "/healthz and /readyz",
+    "src/app.ts": "installs the infrastructure in buildApp",
+    "src/config.ts": "settings for logs, cache, rate limits and readiness",
+    "package.json": "ioredis, for REDIS_URL",
+}
+
+
+def propose_infrastructure(
+    brief: Brief, plan: Plan, existing: list[str], day: date, branch: BranchReader
+) -> Proposal:
+    api = build_api(plan)
+    originals = phase3_originals(api)
+    texts = branch.read_many([p for p in originals if p in existing])
+    changes = _new(infra.files(api), INFRA_WHY, "test/infra-")
+    modified, notes = _modify(api, originals, phase4_edits(api), texts, INFRA_WHY)
+    changes += modified
+    changes += adr_files(phase4.adrs(api), existing, day)
+    rate, burst = facts.client_rate(brief)
+    inv = invalidation(plan)
+    summary = "\n".join(
+        [
+            f"# Infrastructure for {api.name}",
+            "",
+            "New code lives in `src/infra/`; phase-3 files get only the lines that wire it in "
+            "(`src/app.ts`, `src/config.ts`, `package.json`), applied to the branch's current "
+            "text so edits made there are kept.",
+            "",
+            "* **Logs**: pino JSON lines with `request_id`; `X-Request-ID` kept or made, and returned.",
+            f"* **Rate limits**: {rate} requests/s per client address, bursts of {burst}; 429 with "
+            "`Retry-After` and `RateLimit-*` headers; in Redis when `REDIS_URL` is set.",
+            "* **Read cache**: GET responses per credential, 5 s TTL, invalidated on writes:",
+            *[
+                f"  * a write to `{k}` invalidates {', '.join(f'`{n}`' for n in v)}"
+                for k, v in inv.items()
+            ],
+            "* **Probes**: `/healthz` (liveness), `/readyz` (PostgreSQL answers, not draining).",
+            *(["", "**Check before approving:**", "", *[f"* {n}" for n in notes]] if notes else []),
+        ]
+    )
+    return Proposal(phase="infrastructure", summary=summary, changes=changes, questions=notes)
+
+
+def propose_hardening(*args):
     raise NotImplementedError
 
 
-propose_hardening = propose_documentation = propose_infrastructure
+propose_documentation = propose_hardening

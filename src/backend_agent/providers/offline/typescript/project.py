@@ -91,7 +91,7 @@ def config_fields(api: Api) -> list[str]:
     if auth == "session":
         lines += [
             _int("SESSION_TTL_HOURS", 168, 1),
-            '  SESSION_COOKIE_SECURE: flag.default(true),',
+            "  SESSION_COOKIE_SECURE: flag.default(true),",
         ]
     if auth != "none":
         lines += [
@@ -144,9 +144,17 @@ def app_module(api: Api) -> str:
         'import { installOpenApi } from "./openapi.js";',
         'import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "./validation.js";',
     ]
-    info = json.dumps(
-        {"title": brief.project.name, "version": "0.1.0", "description": brief.project.summary or brief.project.name}
-    ).replace('{"', '{ "').replace('"}', '" }')
+    info = (
+        json.dumps(
+            {
+                "title": brief.project.name,
+                "version": "0.1.0",
+                "description": brief.project.summary or brief.project.name,
+            }
+        )
+        .replace('{"', '{ "')
+        .replace('"}', '" }')
+    )
     return "\n".join(
         [
             "/**",

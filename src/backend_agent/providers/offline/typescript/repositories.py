@@ -189,7 +189,7 @@ def repository_module(api: Api, resource: Resource) -> str:
         "  return rowCount === 1;",
         "}",
         "",
-        f"export type Filters = Omit<{name}Filters, \"limit\" | \"cursor\">;",
+        f'export type Filters = Omit<{name}Filters, "limit" | "cursor">;',
         "",
         "export async function selectPage(",
         f"  db: Db{owner_arg}, limit: number, after: Cursor | null, filters: Filters",
@@ -255,4 +255,3 @@ def repository_module(api: Api, resource: Resource) -> str:
 def _quoted(text: str) -> str:
     """A TypeScript string for SQL text: single quotes when the SQL quotes identifiers."""
     return f"'{text}'" if '"' in text else f'"{text}"'
-

@@ -71,8 +71,16 @@ def _link_routes(api: Api, resource: Resource, end: LinkEnd) -> list[str]:
     out: list[str] = []
     if end.writes:
         for method, verb, summary in (
-            ("put", "link", f"Link {article(far_words)} {far_words} to {article(near_words)} {near_words}"),
-            ("delete", "unlink", f"Unlink {article(far_words)} {far_words} from {article(near_words)} {near_words}"),
+            (
+                "put",
+                "link",
+                f"Link {article(far_words)} {far_words} to {article(near_words)} {near_words}",
+            ),
+            (
+                "delete",
+                "unlink",
+                f"Unlink {article(far_words)} {far_words} from {article(near_words)} {near_words}",
+            ),
         ):
             out += _route(
                 api,
@@ -92,7 +100,11 @@ def _link_routes(api: Api, resource: Resource, end: LinkEnd) -> list[str]:
         base,
         f"List the {far.name.replace('_', ' ')} of {article(near_words)} {near_words}",
         reader,
-        ["params: Params,", "querystring: PageQuery,", f"response: {{ 200: pageOf({out_schema}) }},"],
+        [
+            "params: Params,",
+            "querystring: PageQuery,",
+            f"response: {{ 200: pageOf({out_schema}) }},",
+        ],
         f"list{pascal(far.name)}({id_expr}, request.query)",
     )
     assert record
@@ -113,35 +125,67 @@ def routes_module(api: Api, resource: Resource, ownership: str) -> str:
         read = listing = None
     body: list[str] = []
     body += _route(
-        api, resource, "post", resource.path, f"Create {a} {words}", "required",
+        api,
+        resource,
+        "post",
+        resource.path,
+        f"Create {a} {words}",
+        "required",
         ["body: " + f"{name}Create,", f"response: {{ 201: {name}Out }},"],
-        "create(request.body)", status=201,
+        "create(request.body)",
+        status=201,
     )
     body += _route(
-        api, resource, "get", resource.path,
-        f"List {'your ' if owned else ''}{resource.label}, newest first", listing,
+        api,
+        resource,
+        "get",
+        resource.path,
+        f"List {'your ' if owned else ''}{resource.label}, newest first",
+        listing,
         [f"querystring: {name}Filters,", f"response: {{ 200: pageOf({name}Out) }},"],
         "list(request.query)",
     )
     if table.public_flag:
         body += _route(
-            api, resource, "get", f"{resource.path}/public",
-            f"List public {resource.label}; no sign-in needed", None,
+            api,
+            resource,
+            "get",
+            f"{resource.path}/public",
+            f"List public {resource.label}; no sign-in needed",
+            None,
             ["querystring: PublicFilters,", f"response: {{ 200: pageOf({name}Out) }},"],
             "listPublic(request.query)",
         )
     body += _route(
-        api, resource, "get", one, f"Get {a} {words}", read,
-        ["params: Params,", f"response: {{ 200: {name}Out }},"], f"get({id_expr})",
+        api,
+        resource,
+        "get",
+        one,
+        f"Get {a} {words}",
+        read,
+        ["params: Params,", f"response: {{ 200: {name}Out }},"],
+        f"get({id_expr})",
     )
     body += _route(
-        api, resource, "patch", one, f"Change {a} {words}", "required",
+        api,
+        resource,
+        "patch",
+        one,
+        f"Change {a} {words}",
+        "required",
         ["params: Params,", f"body: {name}Update,", f"response: {{ 200: {name}Out }},"],
         f"update({id_expr}, request.body)",
     )
     body += _route(
-        api, resource, "delete", one, f"Delete {a} {words}", "required",
-        ["params: Params,"], f"remove({id_expr})", status=204,
+        api,
+        resource,
+        "delete",
+        one,
+        f"Delete {a} {words}",
+        "required",
+        ["params: Params,"],
+        f"remove({id_expr})",
+        status=204,
     )
     for end in resource.links:
         body += _link_routes(api, resource, end)
@@ -191,5 +235,3 @@ def routes_module(api: Api, resource: Resource, ownership: str) -> str:
         "}",
     ]
     return "\n".join(lines) + "\n"
-
-

@@ -167,7 +167,7 @@ def resource_schemas(api: Api, resource: Resource) -> str:
             "/** A row as the repository reads it and the response shows it. */",
             f"export type {name}Record = z.input<typeof {name}Out>;",
             "",
-            f"/** The list's query: a page, and the indexed fields to filter by. */",
+            "/** The list's query: a page, and the indexed fields to filter by. */",
             f"export const {name}Filters = PageQuery.extend({{",
             *filters,
             "});",

@@ -12,7 +12,6 @@ from .names import camel, module_dir, pascal
 from .repositories import record_type
 
 
-
 def repo_alias(table: Table) -> str:
     return "userRepo" if table.name == "users" else camel(table.singular) + "Repo"
 
@@ -84,8 +83,10 @@ def service_module(api: Api, resource: Resource, ownership: str) -> str:
     link_targets = {e.far.name: e.far for e in resource.links if e.writes}
     modules = {k: t for k, t in {**others, **link_targets}.items() if k != table.name}
     needs_owner = owned or any(t.owned for t in [*others.values(), *link_targets.values()])
-    errors = ["NotFound"] + (["InvalidReference"] if refs else []) + (
-        ["Unauthorized"] if needs_owner else []
+    errors = (
+        ["NotFound"]
+        + (["InvalidReference"] if refs else [])
+        + (["Unauthorized"] if needs_owner else [])
     )
     record = f"{name}Record"
     far_records = {
@@ -187,7 +188,7 @@ def service_module(api: Api, resource: Resource, ownership: str) -> str:
             lines += [
                 f"    const {camel(col)} = data.{col};",
                 f"    if ({camel(col)} !== undefined && {camel(col)} !== null && !({_exists(ref.target, camel(col), table)})) {{",
-                f"      throw new InvalidReference(`{col}: there is no {words(ref.target)} ${{{camel(col)}}}`, [\"{col}\"]);",
+                f'      throw new InvalidReference(`{col}: there is no {words(ref.target)} ${{{camel(col)}}}`, ["{col}"]);',
                 "    }",
             ]
         lines.append("  }")

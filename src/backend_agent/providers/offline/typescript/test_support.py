@@ -19,7 +19,7 @@ SIGN_UP = {
         '  const login = await call(app, "POST", "/auth/login", { body: { email: address, password: PASSWORD } });',
         "  expect(login.statusCode, login.body).toBe(200);",
         "  const token: string = login.json().access_token;",
-        '  return { id: created.json().id, email: address, headers: { authorization: `Bearer ${token}` } };',
+        "  return { id: created.json().id, email: address, headers: { authorization: `Bearer ${token}` } };",
     ],
     "api-key": [
         '  return { id: created.json().user.id, email: address, headers: { "x-api-key": created.json().api_key.key } };',
@@ -40,9 +40,12 @@ BAD_CREDENTIALS = {
 
 
 def test_settings(api: Api) -> str:
-    lines = ['  ENVIRONMENT: "test",']
+    lines = [
+        '  ENVIRONMENT: "test",',
+        '  LOG_LEVEL: "ERROR", // requests log at INFO: keep test output to failures',
+    ]
     if api.auth == "jwt":
-        lines.append(f'  JWT_SECRET: {ts("test-secret-" + "x" * 40)},')
+        lines.append(f"  JWT_SECRET: {ts('test-secret-' + 'x' * 40)},")
     if api.auth == "session":
         lines.append('  SESSION_COOKIE_SECURE: "false",')
     if api.auth != "none":
@@ -117,13 +120,14 @@ def _payload(name: str, columns: list[Column]) -> list[str]:
 
 def _factory(api: Api, resource: Resource) -> list[str]:
     make = factory(resource, "new")
-    needs = [r for r in resource.references if not r.column.nullable]
+    refs = [r for r in resource.references if not r.column.nullable]
+    needs = [r for r in resource.references if not r.column.nullable and r.target.name != "users"]
     lines = [
         "",
         f"/** A valid body for a new {resource.table.singular.replace('_', ' ')}; required "
         "references are created first. */",
         f"export {'async ' if needs else ''}function {make}("
-        f"{'app' if needs else '_app'}: App, account: Account, overrides: Record<string, unknown> = {{}}"
+        f"{'app' if needs else '_app'}: App, {'account' if refs else '_account'}: Account, overrides: Record<string, unknown> = {{}}"
         "): Promise<Record<string, unknown>> {",
         f"  const body = {factory(resource, 'payload')}(next());",
     ]

@@ -97,7 +97,7 @@ def _validation(api: Api, suite: Suite, r: Resource) -> None:
                 'const problem = assertProblem(response, 422, "validation-error");',
                 f"expect({_fields_of('problem')}).toContain({ts(column.api)});",
                 f"const row = await {create}(app, alice);",
-                f"const patch = await call(app, \"PATCH\", `{path}/${{row.id}}`, {{ body: {{ {column.api}: {bad} }}, headers: alice.headers }});",
+                f'const patch = await call(app, "PATCH", `{path}/${{row.id}}`, {{ body: {{ {column.api}: {bad} }}, headers: alice.headers }});',
                 'assertProblem(patch, 422, "validation-error");',
             ],
         )
@@ -115,7 +115,9 @@ def _validation(api: Api, suite: Suite, r: Resource) -> None:
                 f"expect({_fields_of('problem')}).toContain({ts(column.api)});",
             ],
         )
-    forbidden = "owner_id: alice.id" if r.table.owned else 'id: "00000000-0000-0000-0000-000000000000"'
+    forbidden = (
+        "owner_id: alice.id" if r.table.owned else 'id: "00000000-0000-0000-0000-000000000000"'
+    )
     body = [
         f"const body = {{ ...(await {new}(app, alice)), {forbidden} }};",
         f'assertProblem(await call(app, "POST", {ts(path)}, {{ body, headers: alice.headers }}), 422, "validation-error");',
@@ -125,7 +127,7 @@ def _validation(api: Api, suite: Suite, r: Resource) -> None:
         column = not_null[0]
         body += [
             f"const row = await {create}(app, alice);",
-            f"const nulled = await call(app, \"PATCH\", `{path}/${{row.id}}`, {{ body: {{ {column.api}: null }}, headers: alice.headers }});",
+            f'const nulled = await call(app, "PATCH", `{path}/${{row.id}}`, {{ body: {{ {column.api}: null }}, headers: alice.headers }});',
             'assertProblem(nulled, 422, "validation-error");',
         ]
     suite.test("refuses fields the client may not set", ["alice"], body)
@@ -146,9 +148,13 @@ def _authentication(api: Api, suite: Suite, r: Resource) -> None:
         'assertProblem(await call(app, "DELETE", url), 401, "authentication-required");',
     ]
     if r.table.owned:
-        body.append(f'assertProblem(await call(app, "GET", {ts(path)}), 401, "authentication-required");')
+        body.append(
+            f'assertProblem(await call(app, "GET", {ts(path)}), 401, "authentication-required");'
+        )
         if not r.public:
-            body.append('assertProblem(await call(app, "GET", url), 401, "authentication-required");')
+            body.append(
+                'assertProblem(await call(app, "GET", url), 401, "authentication-required");'
+            )
         name = "writes and private reads need authentication"
     else:
         body += [
@@ -376,7 +382,10 @@ def _filters(api: Api, suite: Suite, r: Resource) -> None:
             pair = two_plain(column)
             if pair is None:
                 continue
-            values = [f"const firstValue = {literal(pair[0])};", f"const secondValue = {literal(pair[1])};"]
+            values = [
+                f"const firstValue = {literal(pair[0])};",
+                f"const secondValue = {literal(pair[1])};",
+            ]
         suite.test(
             f"lists filter by {column.api}",
             ["alice"],
