@@ -44,4 +44,3 @@ def test_every_declared_dependency_is_pinned_within_its_range():
         or not req.specifier.contains(pins[canonicalize_name(req.name)], prereleases=True)
     ]
     assert not stale, f"{LOCK.name} is stale, run `make lock`: {stale}"
-
