@@ -4,6 +4,7 @@ docs/operations.md — each built from the plan, the targets and the code's own 
 from __future__ import annotations
 
 from .. import facts
+from ..target import PYTHON, Target
 from .accounts import cookie_name
 from .api import Api, endpoints, invalidation
 from .problems import CATALOGUE
@@ -234,7 +235,31 @@ def alerts(api: Api) -> list[str]:
     return out
 
 
-def operations(api: Api, settings: list[Setting]) -> str:
+PROCESS = {
+    "python": "`python -m app.serve` (uvicorn)",
+    "typescript": "`npm start` (node dist/server.js)",
+}
+
+
+def access_line(api: Api, target: Target) -> str:
+    """One access line as the target's logger writes it."""
+    path = api.resources[0].path
+    common = (
+        f'"request_id": "4bf92f3577b34da6", "method": "GET", "path": "{path}", '
+        f'"route": "{path}", "status": 200, "duration_ms": 3.1'
+    )
+    if target.language == "typescript":
+        return (
+            f'{{"level": "INFO", "time": "2025-01-01T12:00:00.000Z", "service": "{api.name}", '
+            f'{common}, "message": "GET {path} 200"}}'
+        )
+    return (
+        '{"time": "2025-01-01T12:00:00.000+00:00", "level": "INFO", "logger": "app.access", '
+        f'"message": "GET {path} 200", {common}}}'
+    )
+
+
+def operations(api: Api, settings: list[Setting], target: Target = PYTHON) -> str:
     brief = api.plan.brief
     availability, budget, given = error_budget(api)
     rate, burst = facts.client_rate(brief)
@@ -245,7 +270,7 @@ def operations(api: Api, settings: list[Setting]) -> str:
         "",
         "## The process",
         "",
-        f"One stateless process per instance: `python -m app.serve` (uvicorn) on PORT, talking to "
+        f"One stateless process per instance: {PROCESS[target.language]} on PORT, talking to "
         f"PostgreSQL through a pool of up to {facts.pool_size(brief)} connections. Run at "
         "least two instances behind a load balancer"
         + (f" to meet {availability} availability" if given else "")
@@ -298,10 +323,7 @@ def operations(api: Api, settings: list[Setting]) -> str:
         "sends a sane one). One access line per request:",
         "",
         "```json",
-        '{"time": "2025-01-01T12:00:00.000+00:00", "level": "INFO", "logger": "app.access", '
-        f'"message": "GET {api.resources[0].path} 200", "request_id": "4bf92f3577b34da6", '
-        f'"method": "GET", "path": "{api.resources[0].path}", "route": "{api.resources[0].path}", '
-        '"status": 200, "duration_ms": 3.1}',
+        access_line(api, target),
         "```",
         "",
         "Request bodies, credentials and query strings are never logged.",

@@ -8,7 +8,90 @@ from dataclasses import dataclass
 
 from .. import facts
 from .accounts import PASSWORD_MAX, PASSWORD_MIN
-from .api import Api
+from .api import Api, Resource
+
+
+class Where:
+    """Where a defence lives in one target's code (`file::symbol`) and which test proves it;
+    each target says it in its own paths, the review's content is shared."""
+
+    CODE: dict[str, str] = {}
+    PHRASES: dict[str, str] = {}
+
+    def code(self, key: str) -> str:
+        return f"`{self.CODE[key]}`"
+
+    def phrase(self, key: str) -> str:
+        return self.PHRASES[key]
+
+    def repo(self, r: Resource, function: str) -> str:
+        raise NotImplementedError
+
+    def service(self, r: Resource, method: str) -> str:
+        raise NotImplementedError
+
+    def model(self, r: Resource, suffix: str) -> str:
+        raise NotImplementedError
+
+    def route(self, r: Resource) -> str:
+        raise NotImplementedError
+
+    def test(self, r: Resource, name: str) -> str:
+        raise NotImplementedError
+
+
+class PythonPlaces(Where):
+    CODE = {
+        "verify_password": "app/passwords.py::verify_password",
+        "sign_up": "app/routers/accounts.py::sign_up",
+        "auth_tests": "tests/test_auth.py",
+        "identify": "app/auth.py::optional_user",
+        "settings_rules": "app/settings.py::Settings._refuse_unsafe_configuration",
+        "weak_secret_test": "tests/test_hardening_settings.py::"
+        "test_a_weak_jwt_secret_is_refused_outside_development",
+        "revoke_key": "app/routers/accounts.py::revoke_key",
+        "log_out": "app/routers/accounts.py::log_out",
+        "user_out": "app/models/user.py::UserOut",
+        "rate_limit": "app/infra/rate_limit.py::RateLimitMiddleware",
+        "body_limit": "app/hardening/body_limit.py::BodyLimitMiddleware",
+        "max_limit": "app/pagination.py::MAX_LIMIT",
+        "deadline": "app/hardening/timeouts.py::TimeoutMiddleware",
+        "db_limits": "app/db.py::conninfo",
+        "rate_limit_tests": "tests/test_infra_rate_limit.py",
+        "body_limit_test": "tests/test_hardening_http.py::"
+        "test_bodies_over_the_limit_get_413_declared_or_streamed",
+        "deadline_test": "tests/test_hardening_http.py::test_requests_past_the_deadline_get_504",
+        "buckets": "app/infra/rate_limit.py::TokenBuckets",
+        "url_pattern": "app/models/__init__.py::URL_PATTERN",
+        "security_headers": "app/hardening/security_headers.py::SecurityHeadersMiddleware",
+        "hardening": "app/hardening/__init__.py::install",
+        "unexpected": "app/errors.py::_on_unexpected",
+        "settings_tests": "tests/test_hardening_settings.py",
+        "headers_test": "tests/test_hardening_http.py::test_security_headers_are_on_every_answer",
+        "cors_test": "tests/test_hardening_http.py::test_cors_answers_configured_origins_only",
+        "app": "app/main.py::create_app",
+        "redis_store": "app/infra/cache.py::RedisStore",
+    }
+    PHRASES = {
+        "strict": '`extra="forbid"`',
+        "route_auth": "with a dependency (`CurrentUser` or `OptionalUser`), visible in its "
+        "signature",
+    }
+
+    def repo(self, r: Resource, function: str) -> str:
+        return f"`app/repositories/{r.module}.py::{function}`"
+
+    def service(self, r: Resource, method: str) -> str:
+        return f"`app/services/{r.module}.py::{r.name}Service.{method}`"
+
+    def model(self, r: Resource, suffix: str) -> str:
+        return f"`app/models/{r.module}.py::{r.name}{suffix}`"
+
+    def route(self, r: Resource) -> str:
+        return f"`app/routers/{r.module}.py::create_{r.table.singular}`"
+
+    def test(self, r: Resource, name: str) -> str:
+        return f"`{r.test_file}::test_{name}`"
 
 
 @dataclass
@@ -22,7 +105,7 @@ class Item:
     left: list[str]
 
 
-def _bola(api: Api) -> Item:
+def _bola(api: Api, at: Where) -> Item:
     owned, shared = api.owned, api.shared
     does, where, tests = [], [], []
     if owned:
@@ -33,20 +116,17 @@ def _bola(api: Api) -> Item:
             "another person's id answers 404, exactly like an id that does not exist."
         )
         for r in owned:
-            where += [
-                f"`app/repositories/{r.module}.py::{fn}`" for fn in ("get", "update", "delete")
-            ]
-            tests.append(f"`{r.test_file}::test_rows_of_others_are_not_found`")
+            where += [at.repo(r, fn) for fn in ("get", "update", "delete")]
+            tests.append(at.test(r, "rows_of_others_are_not_found"))
     public = [r for r in owned if r.public]
     for r in public:
         does.append(
             f"`{r.table.name}` rows with `{r.table.public_flag}` = true are readable by anyone, "
             "still changeable only by their owner."
         )
-        where.append(f"`app/repositories/{r.module}.py::get_visible`")
+        where.append(at.repo(r, "get_visible"))
         tests.append(
-            f"`{r.test_file}::"
-            "test_public_rows_are_readable_by_anyone_but_changed_only_by_their_owner`"
+            at.test(r, "public_rows_are_readable_by_anyone_but_changed_only_by_their_owner")
         )
     refs = [(r, ref) for r in api.resources for ref in r.references if ref.target.owned]
     if refs:
@@ -55,9 +135,7 @@ def _bola(api: Api) -> Item:
             + ", ".join(f"`{r.table.name}.{ref.column.api}`" for r, ref in refs)
             + ") is refused as `invalid-reference`, so nobody attaches rows to someone else's."
         )
-        where += sorted(
-            {f"`app/services/{r.module}.py::{r.name}Service._check_references`" for r, _ in refs}
-        )
+        where += sorted({at.service(r, "_check_references") for r, _ in refs})
     links = [(r, e) for r in api.resources for e in r.links if e.writes]
     if links and api.auth != "none":
         does.append(
@@ -65,9 +143,7 @@ def _bola(api: Api) -> Item:
             + ", ".join(f"`{e.link.name}`" for _, e in links)
             + "."
         )
-        where += sorted(
-            {f"`app/services/{r.module}.py::{r.name}Service._writable`" for r, _ in links}
-        )
+        where += sorted({at.service(r, "_writable") for r, _ in links})
     if shared and api.auth != "none":
         does.append(
             ", ".join(f"`{r.table.name}`" for r in shared)
@@ -83,7 +159,7 @@ def _bola(api: Api) -> Item:
     return Item("API1:2023", "Broken Object Level Authorization", status, does, where, tests, left)
 
 
-def _authentication(api: Api) -> Item:
+def _authentication(api: Api, at: Where) -> Item:
     auth = api.auth
     if auth == "none":
         return Item(
@@ -103,28 +179,23 @@ def _authentication(api: Api) -> Item:
         f"/auth is rate-limited per client address like every route "
         f"({facts.client_rate(api.plan.brief)[0]}/s, bursts of {facts.client_rate(api.plan.brief)[1]}).",
     ]
-    where = ["`app/passwords.py::verify_password`", "`app/routers/accounts.py::sign_up`"]
-    tests = ["`tests/test_auth.py`"]
+    where = [at.code("verify_password"), at.code("sign_up")]
+    tests = [at.code("auth_tests")]
     if auth == "jwt":
         does.append(
             "Access tokens are HS256 JWTs with `exp`, `iat`, `iss` required and checked; they live "
             "30 minutes (JWT_TTL_MINUTES). Production refuses a JWT_SECRET shorter than 32 "
             "characters or with little variety."
         )
-        where += [
-            "`app/auth.py::optional_user`",
-            "`app/settings.py::Settings._refuse_unsafe_configuration`",
-        ]
-        tests += [
-            "`tests/test_hardening_settings.py::test_a_weak_jwt_secret_is_refused_outside_development`"
-        ]
+        where += [at.code("identify"), at.code("settings_rules")]
+        tests += [at.code("weak_secret_test")]
         left = ["Tokens cannot be revoked before they expire; add a deny list if that matters."]
     elif auth == "api-key":
         does.append(
             "API keys carry 256 random bits; only a SHA-256 of the secret is stored and compared "
             "in constant time; keys are revoked one by one."
         )
-        where += ["`app/auth.py::optional_user`", "`app/routers/accounts.py::revoke_key`"]
+        where += [at.code("identify"), at.code("revoke_key")]
         left = ["Keys do not expire on their own: ask clients to rotate them."]
     else:
         does.append(
@@ -132,31 +203,30 @@ def _authentication(api: Api) -> Item:
             "outside development, enforced at start-up); only their SHA-256 is stored; log-out "
             "deletes the session."
         )
-        where += ["`app/auth.py::optional_user`", "`app/routers/accounts.py::log_out`"]
+        where += [at.code("identify"), at.code("log_out")]
         left = ["Sessions last SESSION_TTL_HOURS (7 days) with no idle timeout."]
     left.append("No email verification or password reset yet (out of scope in the requirements).")
     return Item("API2:2023", "Broken Authentication", "handled", does, where, tests, left)
 
 
-def _properties(api: Api) -> Item:
+def _properties(api: Api, at: Where) -> Item:
     return Item(
         "API3:2023",
         "Broken Object Property Level Authorization",
         "handled",
         [
-            'Every request model refuses unknown fields (`extra="forbid"`): a client cannot set '
-            "`id`, `owner_id` or the timestamps (mass assignment).",
+            f"Every request model refuses unknown fields ({at.phrase('strict')}): a client cannot "
+            "set `id`, `owner_id` or the timestamps (mass assignment).",
             "Response models list their fields explicitly: `owner_id` and password hashes are "
             "never serialised.",
         ],
-        [f"`app/models/{api.resources[0].module}.py::{api.resources[0].name}Create`"]
-        + (["`app/models/user.py::UserOut`"] if api.plan.users else []),
-        [f"`{api.resources[0].test_file}::test_fields_the_client_may_not_set_are_refused`"],
+        [at.model(api.resources[0], "Create")] + ([at.code("user_out")] if api.plan.users else []),
+        [at.test(api.resources[0], "fields_the_client_may_not_set_are_refused")],
         [],
     )
 
 
-def _consumption(api: Api) -> Item:
+def _consumption(api: Api, at: Where) -> Item:
     brief = api.plan.brief
     rate, burst = facts.client_rate(brief)
     return Item(
@@ -173,23 +243,13 @@ def _consumption(api: Api) -> Item:
             f"The database pool is bounded ({facts.pool_size(brief)} connections) and a request "
             "waits at most 5 s for one (503).",
         ],
-        [
-            "`app/infra/rate_limit.py::RateLimitMiddleware`",
-            "`app/hardening/body_limit.py::BodyLimitMiddleware`",
-            "`app/pagination.py::MAX_LIMIT`",
-            "`app/hardening/timeouts.py::TimeoutMiddleware`",
-            "`app/db.py::conninfo`",
-        ],
-        [
-            "`tests/test_infra_rate_limit.py`",
-            "`tests/test_hardening_http.py::test_bodies_over_the_limit_get_413_declared_or_streamed`",
-            "`tests/test_hardening_http.py::test_requests_past_the_deadline_get_504`",
-        ],
+        [at.code(k) for k in ("rate_limit", "body_limit", "max_limit", "deadline", "db_limits")],
+        [at.code(k) for k in ("rate_limit_tests", "body_limit_test", "deadline_test")],
         ["Rate limits are per instance; with N instances a client gets up to N times the rate."],
     )
 
 
-def _functions(api: Api) -> Item:
+def _functions(api: Api, at: Where) -> Item:
     writes = "anyone" if api.auth == "none" else "signed-in users"
     return Item(
         "API5:2023",
@@ -197,18 +257,16 @@ def _functions(api: Api) -> Item:
         "handled" if api.auth != "none" else "not applicable",
         [
             "The brief names no roles, so there are no admin functions to protect. Each route "
-            "declares who may call it with a dependency (`CurrentUser` or `OptionalUser`), "
-            f"visible in its signature; writes need {writes}.",
+            f"declares who may call it {at.phrase('route_auth')}; writes need {writes}.",
         ],
-        [f"`app/routers/{api.resources[0].module}.py::create_{api.resources[0].table.singular}`"],
+        [at.route(api.resources[0])],
         [
-            f"`{r.test_file}::test_"
-            + (
+            at.test(
+                r,
                 "writes_and_private_reads_need_authentication"
                 if r.table.owned
-                else "writes_need_authentication_reads_do_not"
+                else "writes_need_authentication_reads_do_not",
             )
-            + "`"
             for r in api.resources
         ]
         if api.auth != "none"
@@ -217,7 +275,7 @@ def _functions(api: Api) -> Item:
     )
 
 
-def _flows(api: Api) -> Item:
+def _flows(api: Api, at: Where) -> Item:
     return Item(
         "API6:2023",
         "Unrestricted Access to Sensitive Business Flows",
@@ -227,7 +285,7 @@ def _flows(api: Api) -> Item:
             + ", ".join(f"`POST {r.path}`" for r in api.resources)
             + ") are limited only by the per-address rate limit.",
         ],
-        ["`app/infra/rate_limit.py::TokenBuckets`"],
+        [at.code("buckets")],
         [],
         [
             "Decide which flows are sensitive for the business (bulk sign-ups, scraping public "
@@ -236,7 +294,7 @@ def _flows(api: Api) -> Item:
     )
 
 
-def _ssrf(api: Api) -> Item:
+def _ssrf(api: Api, at: Where) -> Item:
     urls = [f"`{r.table.name}.{c.api}`" for r in api.resources for c in r.fields if c.kind == "url"]
     does = ["The service never makes outbound HTTP requests."]
     if urls:
@@ -249,7 +307,7 @@ def _ssrf(api: Api) -> Item:
         "Server Side Request Forgery",
         "not applicable",
         does,
-        ["`app/models/__init__.py::URL_PATTERN`"] if urls else [],
+        [at.code("url_pattern")] if urls else [],
         [],
         [
             "If a feature ever fetches stored URLs (previews, webhooks), resolve and allow-list "
@@ -258,7 +316,7 @@ def _ssrf(api: Api) -> Item:
     )
 
 
-def _misconfiguration(api: Api) -> Item:
+def _misconfiguration(api: Api, at: Where) -> Item:
     return Item(
         "API8:2023",
         "Security Misconfiguration",
@@ -272,22 +330,13 @@ def _misconfiguration(api: Api) -> Item:
             "Errors are problem documents without stack traces or SQL; details go to the log "
             "with the request id.",
         ],
-        [
-            "`app/settings.py::Settings._refuse_unsafe_configuration`",
-            "`app/hardening/security_headers.py::SecurityHeadersMiddleware`",
-            "`app/hardening/__init__.py::install`",
-            "`app/errors.py::_on_unexpected`",
-        ],
-        [
-            "`tests/test_hardening_settings.py`",
-            "`tests/test_hardening_http.py::test_security_headers_are_on_every_answer`",
-            "`tests/test_hardening_http.py::test_cors_answers_configured_origins_only`",
-        ],
+        [at.code(k) for k in ("settings_rules", "security_headers", "hardening", "unexpected")],
+        [at.code(k) for k in ("settings_tests", "headers_test", "cors_test")],
         ["TLS terminates in front of the service (load balancer or ingress); keep it there."],
     )
 
 
-def _inventory(api: Api) -> Item:
+def _inventory(api: Api, at: Where) -> Item:
     return Item(
         "API9:2023",
         "Improper Inventory Management",
@@ -298,7 +347,7 @@ def _inventory(api: Api) -> Item:
             f"Operational routes are `/healthz`, `/readyz` and `{api.metrics_path}`; the metrics "
             "route can be turned off (METRICS_ENABLED).",
         ],
-        ["`app/main.py::create_app`"],
+        [at.code("app")],
         [],
         [
             f"Expose `{api.metrics_path}` and the docs only on the internal network.",
@@ -307,7 +356,7 @@ def _inventory(api: Api) -> Item:
     )
 
 
-def _consumption_of_apis(api: Api) -> Item:
+def _consumption_of_apis(api: Api, at: Where) -> Item:
     return Item(
         "API10:2023",
         "Unsafe Consumption of APIs",
@@ -316,24 +365,25 @@ def _consumption_of_apis(api: Api) -> Item:
             "The service consumes no third-party API. Its dependencies are PostgreSQL and, when "
             "configured, Redis; values read back from them are validated by the response models.",
         ],
-        ["`app/infra/cache.py::RedisStore`"],
+        [at.code("redis_store")],
         [],
         ["Use `sslmode=verify-full` in DATABASE_URL and a TLS `rediss://` URL across networks."],
     )
 
 
-def review(api: Api) -> str:
+def review(api: Api, at: Where | None = None) -> str:
+    at = at or PythonPlaces()
     items = [
-        _bola(api),
-        _authentication(api),
-        _properties(api),
-        _consumption(api),
-        _functions(api),
-        _flows(api),
-        _ssrf(api),
-        _misconfiguration(api),
-        _inventory(api),
-        _consumption_of_apis(api),
+        _bola(api, at),
+        _authentication(api, at),
+        _properties(api, at),
+        _consumption(api, at),
+        _functions(api, at),
+        _flows(api, at),
+        _ssrf(api, at),
+        _misconfiguration(api, at),
+        _inventory(api, at),
+        _consumption_of_apis(api, at),
     ]
     lines = [
         f"# Security review — {api.name}",

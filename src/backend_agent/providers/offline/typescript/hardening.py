@@ -202,7 +202,9 @@ def files(api: Api) -> dict[str, str]:
         "Dockerfile": render("hardening/Dockerfile.tmpl", project=api.name),
         ".dockerignore": render("hardening/dockerignore.tmpl"),
         "test/hardening-http.test.ts": render(
-            "hardening/test_http.ts.tmpl", path=first.path, production_settings=production_settings(api)
+            "hardening/test_http.ts.tmpl",
+            path=first.path,
+            production_settings=production_settings(api),
         ),
         "test/hardening-metrics.test.ts": render(
             "hardening/test_metrics.ts.tmpl",
@@ -214,5 +216,3 @@ def files(api: Api) -> dict[str, str]:
         "test/hardening-config.test.ts": config_test(api),
         "test/hardening-shutdown.test.ts": render("hardening/test_shutdown.ts.tmpl"),
     }
-
-

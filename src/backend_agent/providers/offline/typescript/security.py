@@ -1,0 +1,76 @@
+"""docs/security-review.md for the TypeScript service: the shared review (OWASP API Top 10,
+item by item), pointing at this target's files, symbols and tests."""
+
+from __future__ import annotations
+
+from ..service.api import Api, Resource
+from ..service.security_review import Where, review
+from .names import module_dir, routes_function, test_file
+
+# The Python suite's test names, as this suite's `it(...)` titles say them.
+TEST_TITLES = {
+    "rows_of_others_are_not_found": "rows of others are not found",
+    "public_rows_are_readable_by_anyone_but_changed_only_by_their_owner": "public rows are "
+    "readable by anyone but changed only by their owner",
+    "fields_the_client_may_not_set_are_refused": "refuses fields the client may not set",
+    "writes_and_private_reads_need_authentication": "writes and private reads need authentication",
+    "writes_need_authentication_reads_do_not": "writes need authentication, reads do not",
+}
+METHODS = {"_check_references": "checkReferences", "_writable": "writable"}
+FUNCTIONS = {"get_visible": "getVisible", "delete": "remove"}
+
+
+class TypeScriptPlaces(Where):
+    CODE = {
+        "verify_password": "src/passwords.ts::verifyPassword",
+        "sign_up": "src/modules/accounts/routes.ts::accountRoutes",
+        "auth_tests": "test/auth.test.ts",
+        "identify": "src/auth.ts::identify",
+        "settings_rules": "src/hardening/rules.ts::hardeningRules",
+        "weak_secret_test": "test/hardening-config.test.ts::refuses a weak JWT secret outside development",
+        "revoke_key": "src/modules/accounts/routes.ts::accountRoutes (DELETE /auth/keys/:key_id)",
+        "log_out": "src/modules/accounts/routes.ts::accountRoutes (POST /auth/logout)",
+        "user_out": "src/modules/accounts/schemas.ts::UserOut",
+        "rate_limit": "src/infra/rate-limit.ts::installRateLimit",
+        "body_limit": "src/hardening/index.ts::hardeningOptions (bodyLimit)",
+        "max_limit": "src/pagination.ts::MAX_LIMIT",
+        "deadline": "src/hardening/http.ts::installDeadline",
+        "db_limits": "src/db.ts::createPool",
+        "rate_limit_tests": "test/infra-rate-limit.test.ts",
+        "body_limit_test": "test/hardening-http.test.ts::refuses bodies over the limit with 413",
+        "deadline_test": "test/hardening-http.test.ts::answers 504 to a request past the deadline",
+        "buckets": "src/infra/rate-limit.ts::MemoryBuckets",
+        "url_pattern": "src/fields.ts::URL_PATTERN",
+        "security_headers": "src/hardening/http.ts::installSecurityHeaders",
+        "hardening": "src/hardening/index.ts::installHardening",
+        "unexpected": "src/errors.ts::toProblem",
+        "settings_tests": "test/hardening-config.test.ts",
+        "headers_test": "test/hardening-http.test.ts::puts security headers on every answer",
+        "cors_test": "test/hardening-http.test.ts::answers CORS for configured origins only",
+        "app": "src/openapi.ts::installOpenApi",
+        "redis_store": "src/infra/cache.ts::RedisStore",
+    }
+    PHRASES = {
+        "strict": "`z.strictObject`",
+        "route_auth": 'in its schema (`auth: "required"` or `"optional"`, which src/auth.ts '
+        "enforces and the OpenAPI document shows)",
+    }
+
+    def repo(self, r: Resource, function: str) -> str:
+        return f"`{module_dir(r)}/repository.ts::{FUNCTIONS.get(function, function)}`"
+
+    def service(self, r: Resource, method: str) -> str:
+        return f"`{module_dir(r)}/service.ts::{r.name}Service.{METHODS.get(method, method)}`"
+
+    def model(self, r: Resource, suffix: str) -> str:
+        return f"`{module_dir(r)}/schemas.ts::{r.name}{suffix}`"
+
+    def route(self, r: Resource) -> str:
+        return f"`{module_dir(r)}/routes.ts::{routes_function(r)}`"
+
+    def test(self, r: Resource, name: str) -> str:
+        return f"`{test_file(r)}::{TEST_TITLES.get(name, name.replace('_', ' '))}`"
+
+
+def security_review(api: Api) -> str:
+    return review(api, TypeScriptPlaces())
