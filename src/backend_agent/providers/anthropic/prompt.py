@@ -84,9 +84,17 @@ def _cache(ttl: str) -> dict[str, str]:
     return {"type": "ephemeral", "ttl": ttl}
 
 
+STACK_OF_FRAMEWORK = {"fastapi": "python", "fastify": "typescript", "express": "typescript"}
+"""With `language = "auto"`, a named framework still says which language it is."""
+
+
 def stack_skill_names(request: ProposalRequest) -> set[str]:
     """Skills left out of the full text because they are for another language."""
-    own = STACK_SKILLS.get(request.brief.stack.language)
+    stack = request.brief.stack
+    language = stack.language
+    if language == "auto":
+        language = STACK_OF_FRAMEWORK.get(stack.framework, "auto")
+    own = STACK_SKILLS.get(language)
     return {name for name in STACK_SKILLS.values() if own and name != own}
 
 

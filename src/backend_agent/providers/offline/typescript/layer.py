@@ -7,7 +7,7 @@ from .. import facts
 from ..service.api import Api
 from ..service.problems import constraint_fields
 from . import accounts, repositories, routes, schemas, services, test_support, tests
-from .names import module_dir, test_file, ts
+from .names import module_dir, suite_file, ts
 from .project import app_module, config_module, fields_module, package_json, render
 
 
@@ -163,6 +163,6 @@ def files(api: Api) -> list[FileChange]:
         )
     for r in api.resources:
         out.append(
-            change(test_file(r), tests.resource_tests(api, r), f"every endpoint of {r.path}")
+            change(suite_file(r), tests.resource_tests(api, r), f"every endpoint of {r.path}")
         )
     return out

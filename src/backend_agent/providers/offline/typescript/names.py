@@ -34,7 +34,7 @@ def module_dir(resource: Resource) -> str:
     return "src/modules/" + (name + "-resource" if name in OWN_MODULES else name)
 
 
-def test_file(resource: Resource) -> str:
+def suite_file(resource: Resource) -> str:
     name = kebab(resource.table.name)
     return f"test/{name}{'-resource' if name in OWN_TESTS else ''}.test.ts"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..service.api import Api, Resource
 from ..service.security_review import Where, review
-from .names import module_dir, routes_function, test_file
+from .names import module_dir, routes_function, suite_file
 
 # The Python suite's test names, as this suite's `it(...)` titles say them.
 TEST_TITLES = {
@@ -69,7 +69,7 @@ class TypeScriptPlaces(Where):
         return f"`{module_dir(r)}/routes.ts::{routes_function(r)}`"
 
     def test(self, r: Resource, name: str) -> str:
-        return f"`{test_file(r)}::{TEST_TITLES.get(name, name.replace('_', ' '))}`"
+        return f"`{suite_file(r)}::{TEST_TITLES.get(name, name.replace('_', ' '))}`"
 
 
 def security_review(api: Api) -> str:
