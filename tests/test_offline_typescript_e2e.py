@@ -185,7 +185,7 @@ def _plain_env(**extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("DATABASE_URL", "TEST_DATABASE_URL", "PYTEST_"))
     }
-    return {**env, **extra}
+    return {**env, "NO_COLOR": "1", **extra}
 
 
 def test_npm_run_migrate_applies_the_migrations_to_database_url(bookmarks, pg_server):
