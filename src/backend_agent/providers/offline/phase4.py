@@ -65,16 +65,18 @@ def changes(api: Api, branch: dict[str, str]) -> tuple[list[FileChange], list[st
 
 
 WHY = {
-    "app/infra/__init__.py": "wires logging, rate limit and cache in request order",
+    "app/infra/__init__.py": "wires logging, rate limits and cache in request order",
     "app/infra/logging.py": "JSON log lines stamped with the request id",
     "app/infra/request_id.py": "X-Request-ID in and out, one access line per request",
-    "app/infra/clients.py": "who a request is from, for the cache and the rate limiter",
+    "app/infra/clients.py": "who a request is from: credential hash, address behind trusted proxies",
+    "app/infra/shared.py": "Redis shared by every instance, with a per-process fallback",
     "app/infra/cache.py": "read cache with explicit invalidation (memory or Redis)",
-    "app/infra/rate_limit.py": "token bucket per client, 429 with Retry-After",
+    "app/infra/rate_limit.py": "token bucket per client (memory or Redis), 429 with Retry-After",
+    "app/infra/auth_limit.py": "sign-up and log-in limited per address and per account",
     "app/infra/health.py": "/healthz and /readyz",
     "app/main.py": "installs the infrastructure in create_app",
-    "app/settings.py": "settings for logs, cache, rate limits and readiness",
-    "pyproject.toml": "the optional redis extra; fakeredis for the cache tests",
+    "app/settings.py": "settings for logs, cache, rate limits, trusted proxies and readiness",
+    "pyproject.toml": "the optional redis extra; fakeredis for the cache and limit tests",
 }
 
 

@@ -46,7 +46,7 @@ CATALOGUE = [
         "authentication-required",
         401,
         "Authentication required",
-        "no credential, or one that is bad, expired or revoked",
+        "no credential, or one that is not valid now (malformed, expired, or ended)",
         3,
     ),
     ProblemType(
@@ -89,6 +89,14 @@ CATALOGUE = [
         503,
         "The database is unavailable",
         "PostgreSQL is unreachable or the pool has no free connection in time",
+        3,
+    ),
+    ProblemType(
+        "busy",
+        503,
+        "Too busy to answer now",
+        "every password-hashing slot stayed taken for PASSWORD_HASH_WAIT_SECONDS; "
+        "`Retry-After` says when to retry",
         3,
     ),
     ProblemType(

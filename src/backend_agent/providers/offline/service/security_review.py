@@ -95,16 +95,32 @@ def _authentication(api: Api) -> Item:
             [],
             ["Add authentication before anything in it is private."],
         )
+    h = facts.password_hashing(api.plan.brief)
+    limits = facts.AUTH_LIMITS
     does = [
-        f"Passwords are hashed with argon2id (64 MiB, t=3 by default) and must be "
-        f"{PASSWORD_MIN}-{PASSWORD_MAX} characters; production refuses a weaker hash setting.",
+        f"Passwords are hashed with argon2id ({h.memory_kib // 1024} MiB, {h.time_cost} passes: "
+        f"OWASP's baseline) and must be {PASSWORD_MIN}-{PASSWORD_MAX} characters; production "
+        "refuses a weaker hash setting.",
+        f"At most {h.concurrency} hashes run at once per instance; a sign-in that waits "
+        f"{h.wait_seconds:g} s for a slot gets 503 `busy`, and no route holds a database "
+        "connection while it hashes, so a log-in flood cannot exhaust memory or the pool.",
         "Log-in costs the same for an unknown email as for a wrong password and answers the "
-        "same `invalid-credentials`, so accounts cannot be enumerated by timing or wording.",
-        f"/auth is rate-limited per client address like every route "
-        f"({facts.client_rate(api.plan.brief)[0]}/s, bursts of {facts.client_rate(api.plan.brief)[1]}).",
+        "same `invalid-credentials`; sign-up answers 202 with the same body whether the email "
+        "is new or taken. Accounts cannot be enumerated by timing or wording.",
+        f"Sign-up and log-in are limited per client address ({limits.per_address_per_minute}/min, "
+        f"bursts of {limits.address_burst}) and per account ({limits.per_account_per_minute}/min, "
+        f"bursts of {limits.account_burst}), on top of the limit every route has.",
     ]
-    where = ["`app/passwords.py::verify_password`", "`app/routers/accounts.py::sign_up`"]
-    tests = ["`tests/test_auth.py`"]
+    where = [
+        "`app/passwords.py::Hashing.verify`",
+        "`app/routers/accounts.py::sign_up`",
+        "`app/infra/rate_limit.py::AuthLimitMiddleware`",
+    ]
+    tests = [
+        "`tests/test_auth.py`",
+        "`tests/test_passwords.py::test_a_log_in_waiting_for_a_hash_holds_no_database_connection`",
+        "`tests/test_infra_rate_limit.py`",
+    ]
     if auth == "jwt":
         does.append(
             "Access tokens are HS256 JWTs with `exp`, `iat`, `iss` required and checked; they live "
