@@ -24,6 +24,21 @@ WHY = {
     "app/hardening/__init__.py": "places the hardening middleware around the infrastructure",
     "app/hardening/security_headers.py": "nosniff, DENY, CSP, no-store, HSTS",
     "app/hardening/body_limit.py": "413 for bodies over MAX_BODY_BYTES",
+    "app/hardening/content_type.py": "415 for bodies that are not JSON",
+    "app/hardening/tracing.py": "optional OpenTelemetry tracing over OTLP/HTTP",
+    "pyproject.toml": "the optional otel extra; deployment validators for the tests",
+    "Dockerfile": "multi-stage image, unprivileged, with a health check",
+    ".dockerignore": "keeps secrets and tests out of the image build",
+    "compose.yaml": "two replicas behind nginx, PostgreSQL, Redis, one migration first",
+    "deploy/nginx.conf": "the compose load balancer",
+    "deploy/k8s/configmap.yaml": "settings that are not secrets",
+    "deploy/k8s/secret.example.yaml": "the shape of the Secret (placeholders only)",
+    "deploy/k8s/deployment.yaml": "replicas with probes, resources and a graceful stop",
+    "deploy/k8s/service.yaml": "the Service in front of the replicas",
+    "deploy/k8s/hpa.yaml": "autoscaling from two replicas on CPU",
+    "deploy/k8s/pdb.yaml": "drains leave one replica serving",
+    "deploy/k8s/migrate-job.yaml": "migrations as a Job, serialised by the runner's advisory lock",
+    ".github/workflows/ci.yml": "lint, tests against PostgreSQL and Redis, the image",
     "app/hardening/timeouts.py": "504 past REQUEST_TIMEOUT_SECONDS",
     "app/hardening/metrics.py": "Prometheus metrics by route and status",
     "app/serve.py": "uvicorn with a graceful shutdown deadline; refuses bad settings",
@@ -33,20 +48,26 @@ WHY = {
 }
 
 
+EDITED = ("app/main.py", "app/settings.py", "pyproject.toml")
+
+
 def originals(api: Api) -> dict[str, str]:
     """What phases 3 and 4 would have committed: the base when the branch cannot take edits."""
     base = phase4.originals(api)
     earlier = phase4.edits(api)
-    return {
-        path: derive(None, base[path], earlier[path]).content
-        for path in ("app/main.py", "app/settings.py")
-    }
+    return {path: derive(None, base[path], earlier[path]).content for path in EDITED}
 
 
 def changes(api: Api, branch: dict[str, str]) -> tuple[list[FileChange], list[str]]:
     out = []
     for path, content in hardening.files(api).items():
-        kind = "test" if path.startswith("tests/") else "code"
+        kind = (
+            "test"
+            if path.startswith("tests/")
+            else "code"
+            if path.endswith(".py")
+            else "config"
+        )
         why = WHY.get(path) or "tests of " + path.removeprefix(
             "tests/test_hardening_"
         ).removesuffix(".py")
@@ -64,9 +85,11 @@ def changes(api: Api, branch: dict[str, str]) -> tuple[list[FileChange], list[st
     edits = {
         "app/main.py": hardening.main_edits(),
         "app/settings.py": hardening.settings_edits(api.plan),
+        "pyproject.toml": hardening.pyproject_edits(),
     }
     for path, original in originals(api).items():
-        change, note = modification(path, original, edits[path], branch, WHY[path], "code")
+        kind = "config" if path.endswith(".toml") else "code"
+        change, note = modification(path, original, edits[path], branch, WHY[path], kind)
         out.append(change)
         if note:
             notes.append(note)
@@ -224,7 +247,7 @@ def propose(
     brief: Brief, plan: Plan, existing: list[str], day: date, branch: BranchReader
 ) -> Proposal:
     api = build_api(plan)
-    texts = branch.read_many([p for p in ("app/main.py", "app/settings.py") if p in existing])
+    texts = branch.read_many([p for p in EDITED if p in existing])
     files, notes = changes(api, texts)
     if "app/infra/__init__.py" not in existing:
         notes.append(
