@@ -305,8 +305,8 @@ def test_phase_4_adds_its_lines_to_the_edited_phase_3_files():
         + "\n\nOUR_CONSTANT = 1\n"
     )
     settings = settings.replace(
-        "    password_hash_parallelism: int = Field(default=4, ge=1)\n",
-        "    password_hash_parallelism: int = Field(default=4, ge=1)\n    feature_x: bool = False\n",
+        "    password_hash_parallelism: int = Field(default=1, ge=1)\n",
+        "    password_hash_parallelism: int = Field(default=1, ge=1)\n    feature_x: bool = False\n",
     )
     main = branch.content["app/main.py"].replace(
         "    return app\n", "    app.state.edited = True\n    return app\n"

@@ -122,6 +122,13 @@ CATALOGUE = [
         5,
     ),
     ProblemType(
+        "unsupported-media-type",
+        415,
+        "Unsupported media type",
+        "a request body that is not `application/json`",
+        5,
+    ),
+    ProblemType(
         "timeout",
         504,
         "The request took too long",

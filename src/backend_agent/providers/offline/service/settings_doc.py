@@ -11,7 +11,7 @@ import ast
 from dataclasses import dataclass
 
 MEANING = {
-    "environment": "development, test, staging or production; staging and production refuse unsafe values",
+    "environment": "development, test, staging or production (the default); staging and production refuse unsafe values",
     "database_url": "libpq URL of PostgreSQL, e.g. postgresql://app@db:5432/app?sslmode=verify-full",
     "database_pool_min_size": "connections kept open when idle",
     "database_pool_max_size": "most connections per instance (capacity estimate of the architecture)",
@@ -47,6 +47,12 @@ MEANING = {
     "cors_origins": "browser origins allowed to call the API, as a JSON list; empty: CORS off",
     "hsts_seconds": "Strict-Transport-Security max-age, sent in staging and production",
     "metrics_enabled": "serve Prometheus metrics",
+    "metrics_token": "if set, the metrics answer only `Authorization: Bearer <token>` (32+ random characters outside development)",
+    "otel_exporter_otlp_endpoint": "OTLP/HTTP collector to send traces to (needs the `otel` extra); unset: no tracing",
+    "otel_service_name": "`service.name` of the traces",
+    "metrics_token": "if set, the metrics answer only `Authorization: Bearer <token>` (32+ random characters outside development)",
+    "otel_exporter_otlp_endpoint": "OTLP/HTTP collector to send traces to (needs the `otel` extra); unset: no tracing",
+    "otel_service_name": "`service.name` of the traces",
 }
 
 
