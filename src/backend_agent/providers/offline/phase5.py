@@ -61,13 +61,7 @@ def originals(api: Api) -> dict[str, str]:
 def changes(api: Api, branch: dict[str, str]) -> tuple[list[FileChange], list[str]]:
     out = []
     for path, content in hardening.files(api).items():
-        kind = (
-            "test"
-            if path.startswith("tests/")
-            else "code"
-            if path.endswith(".py")
-            else "config"
-        )
+        kind = "test" if path.startswith("tests/") else "code" if path.endswith(".py") else "config"
         why = WHY.get(path) or "tests of " + path.removeprefix(
             "tests/test_hardening_"
         ).removesuffix(".py")

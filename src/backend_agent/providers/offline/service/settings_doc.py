@@ -50,9 +50,6 @@ MEANING = {
     "metrics_token": "if set, the metrics answer only `Authorization: Bearer <token>` (32+ random characters outside development)",
     "otel_exporter_otlp_endpoint": "OTLP/HTTP collector to send traces to (needs the `otel` extra); unset: no tracing",
     "otel_service_name": "`service.name` of the traces",
-    "metrics_token": "if set, the metrics answer only `Authorization: Bearer <token>` (32+ random characters outside development)",
-    "otel_exporter_otlp_endpoint": "OTLP/HTTP collector to send traces to (needs the `otel` extra); unset: no tracing",
-    "otel_service_name": "`service.name` of the traces",
 }
 
 

@@ -60,6 +60,8 @@ def test_settings(api: Api) -> str:
         lines.append('    "session_cookie_secure": False,')
     if api.auth != "none":
         lines += [
+            "    # Tests sign up many accounts from one address; the limit tests set their own.",
+            '    "auth_burst_per_address": 100_000,',
             '    "password_hash_time_cost": 1,',
             '    "password_hash_memory_kib": 64,',
             '    "password_hash_parallelism": 1,',
