@@ -11,8 +11,8 @@ from .schema import Plan, Table
 AUTH_LABEL = {
     "jwt": "email + password sign-up and log-in, argon2id password hashes, short-lived JWT "
     "access tokens",
-    "api-key": "email + password sign-up that issues API keys; keys are stored hashed and sent "
-    "in the `X-API-Key` header",
+    "api-key": "email + password sign-up; API keys issued for email + password, stored hashed "
+    "and sent in the `X-API-Key` header",
     "session": "email + password log-in with server-side sessions in PostgreSQL and an "
     "HttpOnly cookie",
     "none": "no authentication: every endpoint is public",
