@@ -132,10 +132,10 @@ def password_adr(plan: Plan) -> Adr:
             "stored in each hash, so old hashes keep verifying",
         ],
         bad=[
-            "raise PASSWORD_HASH_CONCURRENCY with the cores an instance really has, or log-ins "
-            "queue at the slots",
+            "the slot count does not follow the cores an instance really has: set "
+            "PASSWORD_HASH_CONCURRENCY to them, or log-ins queue at the slots",
             "hashes made with older parameters are not upgraded on log-in (argon2's "
-            "`check_needs_rehash`): add that before raising the cost",
+            "`check_needs_rehash` is not wired in): add that before raising the cost",
         ],
     )
 
