@@ -125,11 +125,16 @@ def files(api: Api) -> list[FileChange]:
         ),
     ]
     if plan.users:
-        out.append(
+        out += [
             _code(
                 "tests/test_auth.py", tests_support.test_auth(api), f"{api.auth} sign-up and log-in"
-            )
-        )
+            ),
+            _code(
+                "tests/test_passwords.py",
+                accounts.passwords_test(plan),
+                "hashing slots, 503 busy, no connection held while hashing",
+            ),
+        ]
     for r in api.resources:
         out.append(
             _code(
@@ -303,6 +308,7 @@ def adrs(api: Api, target: Target = PYTHON, modules: list[str] | None = None) ->
         ),
     ]
     if brief.stack.auth != "none":
+        records.append(accounts.password_adr(api.plan))
         rules = []
         if owned:
             rules.append(
