@@ -268,7 +268,7 @@ def served(bookmarks, pg_server, tmp_path_factory):
 
 def _account(port: int, email: str) -> dict[str, str]:
     status, _, body = _request(port, "POST", "/auth/signup", {"email": email, "password": PASSWORD})
-    assert status == 201, body
+    assert status == 202, body
     status, _, body = _request(port, "POST", "/auth/login", {"email": email, "password": PASSWORD})
     assert status == 200, body
     return {"Authorization": f"Bearer {json.loads(body)['access_token']}"}

@@ -100,6 +100,9 @@ def user_schemas(plan: Plan) -> str:
         f"export const PASSWORD_MIN = {PASSWORD_MIN};",
         f"export const PASSWORD_MAX = {PASSWORD_MAX};",
         "",
+        "/** What sign-up answers, whether the email was free or taken. */",
+        'export const SignUpAccepted = z.object({ status: z.literal("accepted"), detail: z.string() });',
+        "",
         "export const SignUp = z.strictObject({",
         "  email: email(),",
         "  password: z.string().min(PASSWORD_MIN).max(PASSWORD_MAX),",
@@ -149,8 +152,6 @@ def user_schemas(plan: Plan) -> str:
             "",
             "/** Shown once: only a hash of the secret is kept. */",
             "export const NewApiKey = ApiKeyOut.extend({ key: z.string() });",
-            "",
-            "export const SignUpResult = z.object({ user: UserOut, api_key: NewApiKey });",
         ]
     body = "\n".join(lines)
     helpers = sorted(set(helpers_used(body)) | {"email", "id", "timestamp"})
@@ -184,7 +185,7 @@ def user_repository(plan: Plan) -> str:
         for c in extra
     ]
     json_fields = sorted(c.api for c in extra if c.kind == "json")
-    db_names = ["type Db", "only"]
+    db_names = ["type Db"] + (["only"] if auth == "api-key" else [])
     if extra:
         db_names.append("assignments")
     if json_fields:
@@ -212,16 +213,16 @@ def user_repository(plan: Plan) -> str:
         ]
     lines += [
         "",
+        "/** A new account; an email already taken (whatever its case) changes nothing. */",
         "export async function insert(",
         "  db: Db,",
         "  passwordHash: string,",
         '  data: Omit<z.output<typeof SignUp>, "password">,',
-        "): Promise<UserRecord> {",
-        "  const { rows } = await db.query<UserRecord>(",
-        f"    `INSERT INTO users ({names}) VALUES ({values}) RETURNING ${{COLUMNS}}`,",
+        "): Promise<void> {",
+        "  await db.query(",
+        f"    `INSERT INTO users ({names}) VALUES ({values}) ON CONFLICT DO NOTHING`,",
         f"    [{', '.join(params)}],",
         "  );",
-        "  return only(rows);",
         "}",
         "",
         "export async function byEmail(db: Db, email: string): Promise<{ id: string; password_hash: string } | undefined> {",

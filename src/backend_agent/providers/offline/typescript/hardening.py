@@ -47,6 +47,7 @@ def config_fields(plan: Plan) -> list[str]:
         '  CORS_ORIGINS: z.string().default("").transform((text) => text.split(",").map((o) => o.trim()).filter(Boolean)),',
         "  HSTS_SECONDS: z.coerce.number().int().min(0).default(31_536_000), // sent in staging and production",
         "  METRICS_ENABLED: flag.default(true),",
+        "  METRICS_TOKEN: z.string().min(16).optional(), // then only `Authorization: Bearer <token>` reads them",
     ]
 
 

@@ -38,13 +38,44 @@ def config_fields(plan: Plan) -> list[str]:
         "  REDIS_URL: z.string().min(1).optional(), // shared limits and cache for several instances",
         f"  RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default({rate}),",
         f"  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default({burst}),",
-        "  TRUST_FORWARDED_FOR: flag.default(false), // only behind a proxy that sets X-Forwarded-For",
+        "  // The load balancers in front, as a JSON list of addresses or networks; see src/infra/clients.ts.",
+        "  TRUSTED_PROXIES: ProxyList,",
         "  READINESS_TIMEOUT_SECONDS: z.coerce.number().positive().default(2),",
+        *auth_limit_fields(plan),
     ]
 
 
+def auth_limit_fields(plan: Plan) -> list[str]:
+    if plan.brief.stack.auth == "none":
+        return []
+    limits = facts.AUTH_LIMITS
+    return [
+        f"  AUTH_ATTEMPTS_PER_MINUTE_PER_ADDRESS: z.coerce.number().positive().default({limits.per_address_per_minute}),",
+        f"  AUTH_BURST_PER_ADDRESS: z.coerce.number().int().min(1).default({limits.address_burst}),",
+        f"  AUTH_ATTEMPTS_PER_MINUTE_PER_ACCOUNT: z.coerce.number().positive().default({limits.per_account_per_minute}),",
+        f"  AUTH_BURST_PER_ACCOUNT: z.coerce.number().int().min(1).default({limits.account_burst}),",
+    ]
+
+
+GUARDED = {
+    "jwt": ["POST /auth/signup", "POST /auth/login"],
+    "session": ["POST /auth/signup", "POST /auth/login"],
+    "api-key": ["POST /auth/signup", "POST /auth/keys"],
+}
+AUTH_LIMIT_INSTALL = """
+  installAuthLimit(
+    app,
+    buckets("auth:address", config.AUTH_ATTEMPTS_PER_MINUTE_PER_ADDRESS / 60, config.AUTH_BURST_PER_ADDRESS),
+    buckets("auth:account", config.AUTH_ATTEMPTS_PER_MINUTE_PER_ACCOUNT / 60, config.AUTH_BURST_PER_ACCOUNT),
+    proxies,
+  );"""
+
+
 def config_edits(plan: Plan) -> list[Edit]:
-    return [edits.inside(CONFIG_OPEN, "});", config_fields(plan))]
+    return [
+        edits.ensure_import('import { ProxyList } from "./infra/clients.js";'),
+        edits.inside(CONFIG_OPEN, "});", config_fields(plan)),
+    ]
 
 
 def app_edits() -> list[Edit]:
@@ -153,8 +184,16 @@ def files(api: Api) -> dict[str, str]:
     words, headers, cookie = _credential(api)
     first = api.resources[0]
     inv = invalidation(api.plan)
-    return {
-        "src/infra/index.ts": render("infra/index.ts.tmpl"),
+    limited = api.auth != "none"
+    out = {
+        "src/infra/index.ts": render(
+            "infra/index.ts.tmpl",
+            project=api.name,
+            auth_limit_import='\nimport { installAuthLimit } from "./auth-limit.js";'
+            if limited
+            else "",
+            auth_limit=AUTH_LIMIT_INSTALL if limited else "",
+        ),
         "src/infra/logging.ts": render("infra/logging.ts.tmpl", project=api.name),
         "src/infra/clients.ts": render(
             "infra/clients.ts.tmpl", credential=words, headers=headers, cookie=cookie
@@ -176,3 +215,10 @@ def files(api: Api) -> dict[str, str]:
         "test/infra-rate-limit.test.ts": render("infra/test_rate_limit.ts.tmpl", path=first.path),
         "test/infra-health.test.ts": render("infra/test_health.ts.tmpl"),
     }
+    if limited:
+        out["src/infra/auth-limit.ts"] = render(
+            "infra/auth-limit.ts.tmpl", guarded=ts(GUARDED[api.auth])
+        )
+        login = "/auth/keys" if api.auth == "api-key" else "/auth/login"
+        out["test/infra-auth-limit.test.ts"] = render("infra/test_auth_limit.ts.tmpl", login=login)
+    return out

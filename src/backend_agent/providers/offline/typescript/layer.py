@@ -156,11 +156,14 @@ def files(api: Api) -> list[FileChange]:
         ),
     ]
     if plan.users:
-        out.append(
+        out += [
             change(
                 "test/auth.test.ts", test_support.auth_tests(api), f"{api.auth} sign-up and log-in"
-            )
-        )
+            ),
+            change(
+                "test/passwords.test.ts", render("test_passwords.ts.tmpl"), "argon2id and its slots"
+            ),
+        ]
     for r in api.resources:
         out.append(
             change(suite_file(r), tests.resource_tests(api, r), f"every endpoint of {r.path}")

@@ -106,6 +106,7 @@ INFRA_WHY = {
     "src/infra/clients.ts": "who a request is from, for the cache and the rate limiter",
     "src/infra/cache.ts": "read cache with explicit invalidation (memory or Redis)",
     "src/infra/rate-limit.ts": "token bucket per client, 429 with Retry-After (memory or Redis)",
+    "src/infra/auth-limit.ts": "sign-in attempts limited per address and per account",
     "src/infra/health.ts": "/healthz and /readyz",
     "src/app.ts": "installs the infrastructure in buildApp",
     "src/config.ts": "settings for logs, cache, rate limits and readiness",

@@ -74,7 +74,8 @@ def config_fields(api: Api) -> list[str]:
     brief = api.plan.brief
     auth = api.auth
     lines = [
-        '  ENVIRONMENT: z.enum(["development", "test", "staging", "production"]).default("development"),',
+        "  // Production unless said otherwise: a forgotten variable must not turn the checks off.",
+        '  ENVIRONMENT: z.enum(["development", "test", "staging", "production"]).default("production"),',
         '  DATABASE_URL: z.string({ error: "set DATABASE_URL to the PostgreSQL URL" }).min(1),',
         _int("DATABASE_POOL_MAX_SIZE", facts.pool_size(brief), 1),
         "  DATABASE_POOL_TIMEOUT_SECONDS: z.coerce.number().positive().default(5),",
@@ -94,11 +95,14 @@ def config_fields(api: Api) -> list[str]:
             "  SESSION_COOKIE_SECURE: flag.default(true),",
         ]
     if auth != "none":
+        h = facts.password_hashing(brief)
         lines += [
-            "  // argon2id cost: RFC 9106's second recommendation (64 MiB); tests lower it.",
-            _int("PASSWORD_HASH_TIME_COST", 3, 1),
-            _int("PASSWORD_HASH_MEMORY_KIB", 65536, 8),
-            _int("PASSWORD_HASH_PARALLELISM", 4, 1),
+            "  // argon2id at OWASP's baseline; tests lower it. Slots: hashes at once per instance.",
+            _int("PASSWORD_HASH_TIME_COST", h.time_cost, 1),
+            _int("PASSWORD_HASH_MEMORY_KIB", h.memory_kib, 8),
+            _int("PASSWORD_HASH_PARALLELISM", h.parallelism, 1),
+            _int("PASSWORD_HASH_CONCURRENCY", h.concurrency, 1),
+            f"  PASSWORD_HASH_WAIT_SECONDS: z.coerce.number().positive().default({h.wait_seconds:g}),",
         ]
     return lines
 
@@ -185,6 +189,8 @@ def app_module(api: Api) -> str:
             "  const app = Fastify({",
             "    logger: false,",
             "  }).withTypeProvider<ZodTypeProvider>();",
+            "  // Bodies are JSON: anything else (text, forms) is refused with 415.",
+            '  app.removeContentTypeParser("text/plain");',
             "  app.setValidatorCompiler(validatorCompiler);",
             "  app.setSerializerCompiler(serializerCompiler);",
             "  const pool = createPool(config);",

@@ -22,9 +22,21 @@ FUNCTIONS = {"get_visible": "getVisible", "delete": "remove"}
 
 class TypeScriptPlaces(Where):
     CODE = {
-        "verify_password": "src/passwords.ts::verifyPassword",
+        "verify_password": "src/passwords.ts::Hasher.verify",
         "sign_up": "src/modules/accounts/routes.ts::accountRoutes",
+        "auth_limit": "src/infra/auth-limit.ts::installAuthLimit",
         "auth_tests": "test/auth.test.ts",
+        "hash_slot_test": "test/passwords.test.ts::answers 503 busy when every hashing slot stays taken",
+        "auth_limit_tests": "test/infra-auth-limit.test.ts",
+        "client_address": "src/infra/clients.ts::clientAddress",
+        "content_type": "src/app.ts::buildApp (JSON bodies only)",
+        "content_type_test": "test/errors.test.ts::a body that is not JSON at all is refused with 415",
+        "metrics_route": "src/hardening/metrics.ts::installMetrics",
+        "metrics_token_test": "test/hardening-metrics.test.ts::keeps the metrics to scrapers when "
+        "METRICS_TOKEN is set",
+        "metrics_labels_test": "test/hardening-metrics.test.ts::keeps labels bounded whatever "
+        "methods and paths clients send",
+        "shared_redis": "src/infra/index.ts::fallingBack",
         "identify": "src/auth.ts::identify",
         "settings_rules": "src/hardening/rules.ts::hardeningRules",
         "weak_secret_test": "test/hardening-config.test.ts::refuses a weak JWT secret outside development",

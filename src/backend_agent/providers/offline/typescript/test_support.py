@@ -14,21 +14,30 @@ from .names import factory, ts
 from .project import render
 from .schemas import extra_fields
 
+ME = [
+    '  const me = await call(app, "GET", "/auth/me", { headers });',
+    "  expect(me.statusCode, me.body).toBe(200);",
+    "  return { id: me.json().id, email: address, headers };",
+]
 SIGN_UP = {
     "jwt": [
         '  const login = await call(app, "POST", "/auth/login", { body: { email: address, password: PASSWORD } });',
         "  expect(login.statusCode, login.body).toBe(200);",
         "  const token: string = login.json().access_token;",
-        "  return { id: created.json().id, email: address, headers: { authorization: `Bearer ${token}` } };",
+        "  const headers = { authorization: `Bearer ${token}` };",
+        *ME,
     ],
     "api-key": [
-        '  return { id: created.json().user.id, email: address, headers: { "x-api-key": created.json().api_key.key } };',
+        '  const issued = await call(app, "POST", "/auth/keys", { body: { email: address, password: PASSWORD } });',
+        "  expect(issued.statusCode, issued.body).toBe(201);",
+        '  const headers = { "x-api-key": String(issued.json().key) };',
+        *ME,
     ],
     "session": [
         '  const login = await call(app, "POST", "/auth/login", { body: { email: address, password: PASSWORD } });',
         "  expect(login.statusCode, login.body).toBe(200);",
-        '  const cookie = String(login.headers["set-cookie"]).split(";")[0] ?? "";',
-        "  return { id: created.json().id, email: address, headers: { cookie } };",
+        '  const headers = { cookie: String(login.headers["set-cookie"]).split(";")[0] ?? "" };',
+        *ME,
     ],
 }
 
@@ -229,7 +238,7 @@ def factories(api: Api) -> str:
             "  const address = email ?? `person${n}@example.com`;",
             "  const body = { email: address, password: PASSWORD, ...userPayload(n) };",
             '  const created = await call(app, "POST", "/auth/signup", { body });',
-            "  expect(created.statusCode, created.body).toBe(201);",
+            "  expect(created.statusCode, created.body).toBe(202);",
             *SIGN_UP[auth],
             "}",
         ]
@@ -325,7 +334,11 @@ AUTH_TESTS = {
 
 
 def auth_tests(api: Api) -> str:
-    values = {"common": render("test_auth_common.part")}
+    login = "/auth/keys" if api.auth == "api-key" else "/auth/login"
+    common = render(
+        "test_auth_common.part", login=login, login_status="201" if api.auth == "api-key" else "200"
+    )
+    values = {"common": common}
     if api.auth == "session":
         values["cookie"] = cookie_name(api.name)
     if api.auth == "jwt":
