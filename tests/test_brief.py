@@ -118,7 +118,7 @@ def test_every_problem_is_reported_at_once():
         (('{ name = "eta", type = "date" }', '{ name = "id", type = "uuid" }'), "implied"),
         (('{ name = "eta", type = "date" }', '{ name = "Eta", type = "date" }'), "snake_case"),
         (('name = "Shipment"', 'name = "shipment"'), "PascalCase"),
-        (('unique = [["sku"]]', 'unique = [["skux"]]'), "not one of its fields"),
+        (('unique = [["sku"]]', 'unique = [["skux"]]'), "neither one of its fields"),
         (("min = 1, max = 1000", "min = 10, max = 1"), "greater than max"),
         (('default = "draft"', 'default = "gone"'), "does not fit"),
         (('on_delete = "restrict"', 'on_delete = "set-null"'), "required relation"),

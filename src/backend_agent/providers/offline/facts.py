@@ -167,11 +167,67 @@ def relation_sentences(plan: Plan) -> list[str]:
     return out
 
 
+def who(groups: frozenset[str]) -> str:
+    """Access groups in words: 'staff or its owner'."""
+    words = {"anyone": "anyone", "signed-in": "any signed-in account", "owner": "its owner"}
+    return " or ".join(words.get(g, g) for g in sorted(groups, key=lambda g: (g not in words, g)))
+
+
+def public_words(table: Table) -> str:
+    """Which rows are public, in words: '`status` is published'."""
+    parts = []
+    for name, values in table.public_when:
+        if table.column(name).kind == "bool":
+            parts.append(f"`{name}` is {str(values[0]).lower()}")
+        else:
+            parts.append(f"`{name}` is " + " or ".join(str(v) for v in values))
+    return " and ".join(parts)
+
+
+def access_sentence(table: Table, auth: str) -> str:
+    """Who may create, read, change and delete a table's rows, as the service enforces it."""
+    if auth == "none":
+        return ownership_sentence(table, auth)
+    a = table.access
+    read = who(a.read)
+    if table.public_when:
+        read += f" — only rows where {public_words(table)}; {who(a.managers)} see every row"
+        read += " they may change"
+    return (
+        f"Created by {who(a.create)}; read by {read}; changed by {who(a.update)}; deleted by "
+        f"{who(a.delete)}. Anyone else gets 403 for a row they can see and 404 for one they "
+        "cannot."
+    )
+
+
+def rule_sentences(table: Table) -> list[str]:
+    """The brief's rules on single fields of a table, as the service enforces them."""
+    out = []
+    for column in table.columns:
+        if column.transitions:
+            moves = ", ".join(f"{a} → {b}" for a, b in column.transitions)
+            start = column.source.default if column.source else None
+            out.append(
+                f"`{table.name}.{column.api}` starts at {start} and changes only {moves}; "
+                "any other change answers 409."
+            )
+        elif column.immutable:
+            out.append(f"`{table.name}.{column.api}` is set on create and never changes.")
+        if column.server_set:
+            fill = {"now()": "the time of creation", "current_date": "the day of creation"}
+            value = fill.get(column.default or "", "its default")
+            out.append(
+                f"`{table.name}.{column.api}` is set by the server ({value}); a request that "
+                "sends it answers 422."
+            )
+    return out
+
+
 def ownership_sentence(table: Table, auth: str) -> str:
-    if table.owned and table.public_flag:
+    if table.owned and table.public_when:
         return (
             f"{table.name.replace('_', ' ').capitalize()} belong to the person who created "
-            f"them; others see one only when `{table.public_flag}` is true (read-only)."
+            f"them; others see one only when {public_words(table)}."
         )
     if table.owned:
         return (

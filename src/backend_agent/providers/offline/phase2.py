@@ -6,8 +6,10 @@ from datetime import date
 
 from ...core.brief import Brief
 from ...core.proposal import FileChange, Proposal
+from . import facts
 from .adr import Adr, Option, adr_files
-from .schema import Column, Index, Link, Plan, Table
+from .plan import ROLES_TABLE
+from .schema import Column, Index, Link, Plan, Table, constraint_name, sql_string
 
 MIGRATION = "migrations/0001_init.sql"
 
@@ -57,7 +59,54 @@ def table_sql(table: Table, deferred: set[tuple[str, str]]) -> str:
         f"CREATE TRIGGER {table.name}_set_updated_at BEFORE UPDATE ON {table.sql}\n"
         "    FOR EACH ROW EXECUTE FUNCTION set_updated_at();"
     )
+    if table.guards:
+        lines.append(guard_sql(table))
     return "\n".join(lines)
+
+
+def guard_name(table: Table) -> str:
+    return constraint_name(table.name, "guard")
+
+
+def guard_sql(table: Table) -> str:
+    """A trigger that refuses, whoever writes, a change to an immutable column or a state
+    change the brief's transitions do not allow. Its errors name a constraint, so the
+    service maps them like any other: 422 for an immutable column, 409 for a transition."""
+    name = guard_name(table)
+    body = []
+    for column in table.guards:
+        new, old = f"NEW.{column.sql}", f"OLD.{column.sql}"
+        if column.immutable:
+            body += [
+                f"    IF {new} IS DISTINCT FROM {old} THEN",
+                f"        RAISE EXCEPTION '{column.api} cannot change once set'",
+                "            USING ERRCODE = 'check_violation', "
+                f"CONSTRAINT = '{constraint_name(table.name, column.name, 'immutable')}';",
+                "    END IF;",
+            ]
+        if column.transitions:
+            pairs = ", ".join(f"({sql_string(a)}, {sql_string(b)})" for a, b in column.transitions)
+            body += [
+                f"    IF {new} IS DISTINCT FROM {old}",
+                f"            AND ({old}, {new}) NOT IN ({pairs}) THEN",
+                f"        RAISE EXCEPTION '{column.api} cannot change from % to %', {old}, {new}",
+                "            USING ERRCODE = 'check_violation', "
+                f"CONSTRAINT = '{constraint_name(table.name, column.name, 'transition')}';",
+                "    END IF;",
+            ]
+    return "\n".join(
+        [
+            f"CREATE FUNCTION {name}() RETURNS trigger",
+            "LANGUAGE plpgsql AS $$",
+            "BEGIN",
+            *body,
+            "    RETURN NEW;",
+            "END;",
+            "$$;",
+            f"CREATE TRIGGER {name} BEFORE UPDATE ON {table.sql}",
+            f"    FOR EACH ROW EXECUTE FUNCTION {name}();",
+        ]
+    )
 
 
 def link_sql(link: Link) -> str:
@@ -104,6 +153,13 @@ def migration_sql(plan: Plan) -> str:
             else (f"{table.class_name}" + (", owned by a user" if table.owned else ""))
         )
         parts += ["", f"-- {table.name}: {what}", table_sql(table, deferred)]
+    if plan.roles:
+        parts += [
+            "",
+            f"-- {ROLES_TABLE}: who holds which role of the brief; granted and revoked with "
+            "`python -m app.admin`",
+            roles_sql(plan),
+        ]
     if plan.brief.stack.auth == "api-key":
         parts += [
             "",
@@ -133,6 +189,22 @@ def migration_sql(plan: Plan) -> str:
             f"ON DELETE {fk.on_delete};",
         ]
     return "\n".join(parts) + "\n"
+
+
+def roles_sql(plan: Plan) -> str:
+    values = ", ".join(sql_string(r) for r in plan.roles)
+    return "\n".join(
+        [
+            f"CREATE TABLE {ROLES_TABLE} (",
+            f"    user_id    uuid NOT NULL CONSTRAINT {ROLES_TABLE}_user_id_fkey "
+            "REFERENCES users (id) ON DELETE CASCADE,",
+            "    role       text NOT NULL,",
+            "    granted_at timestamptz NOT NULL DEFAULT now(),",
+            "    PRIMARY KEY (user_id, role),",
+            f"    CONSTRAINT {ROLES_TABLE}_role_values CHECK (role IN ({values}))",
+            ");",
+        ]
+    )
 
 
 API_KEYS_SQL = """CREATE TABLE api_keys (
@@ -215,9 +287,14 @@ def data_model_md(plan: Plan) -> str:
                 if table.owned
                 else "Rows are shared, not owned."
             )
-            if table.public_flag:
-                owner += f" A row with `{table.public_flag}` = true is also readable by anyone."
-            lines.append(owner)
+            lines += [owner, "", facts.access_sentence(table, brief.stack.auth)]
+            rules = facts.rule_sentences(table)
+            if table.guards:
+                rules.append(
+                    f"The trigger `{guard_name(table)}` refuses the same changes whoever "
+                    "writes, so a bug or a manual UPDATE cannot break them either."
+                )
+            lines += ["", *[f"* {r}" for r in rules]] if rules else []
         lines += ["", "| Column | Type | Null | Default | Rules |", "|---|---|---|---|---|"]
         for column in table.columns:
             lines.append(
@@ -256,6 +333,18 @@ def data_model_md(plan: Plan) -> str:
                 f"{link.right.class_name} of the same owner."
             )
         lines.append("")
+    if plan.roles:
+        lines += [
+            f"## `{ROLES_TABLE}`",
+            "",
+            f"Which account holds which role ({', '.join(f'`{r}`' for r in plan.roles)}); every "
+            "signed-up account is a member without a row here. The primary key (user_id, role) "
+            "makes a grant idempotent; deleting an account deletes its grants. Roles are "
+            "granted and revoked with `python -m app.admin grant-role EMAIL ROLE` / "
+            "`revoke-role`, and read on each request that needs them, so a revocation holds "
+            "from the next request.",
+            "",
+        ]
     lines += [
         "## Migration path",
         "",
