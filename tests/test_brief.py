@@ -63,7 +63,7 @@ def test_wrong_type_names_key_and_line():
 def test_bad_project_name():
     text = SHOP.replace('name = "shop"', 'name = "My Shop"')
     message = problems(text)
-    assert "brief.toml:3: project.name" in message
+    assert f"brief.toml:{line_of(text, 'My Shop')}: project.name" in message
     assert "'My Shop' is not a slug" in message
 
 
