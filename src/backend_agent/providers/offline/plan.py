@@ -14,11 +14,11 @@ from ...core.errors import BadInput
 from .naming import plural, py_ident, snake, sql_ident
 from .schema import (
     EMAIL_MAX,
-    VERBS,
-    Access,
     EMAIL_PATTERN,
     URL_MAX,
     URL_PATTERN,
+    VERBS,
+    Access,
     Column,
     ForeignKey,
     Index,
@@ -29,7 +29,6 @@ from .schema import (
     constraint_name,
     sql_string,
 )
-
 
 ROLES_TABLE = "user_roles"
 
@@ -147,10 +146,24 @@ def _system_columns(name: str) -> tuple[Column, Column, Column]:
     return (
         Column("id", "id", "id", "uuid", False, "gen_random_uuid()", create=False, update=False),
         Column(
-            "created_at", "created_at", "timestamp", "timestamptz", False, "now()", create=False, update=False
+            "created_at",
+            "created_at",
+            "timestamp",
+            "timestamptz",
+            False,
+            "now()",
+            create=False,
+            update=False,
         ),
         Column(
-            "updated_at", "updated_at", "timestamp", "timestamptz", False, "now()", create=False, update=False
+            "updated_at",
+            "updated_at",
+            "timestamp",
+            "timestamptz",
+            False,
+            "now()",
+            create=False,
+            update=False,
         ),
     )
 
@@ -168,12 +181,21 @@ def _users_table(brief: Brief) -> Table:
             (constraint_name("users", "email", "format"), f"email ~ {sql_string(EMAIL_PATTERN)}"),
             (constraint_name("users", "email", "length"), f"char_length(email) <= {EMAIL_MAX}"),
         ),
-        create=False, update=False,
+        create=False,
+        update=False,
     )
     columns = [ident, email]
     if brief.stack.auth in ("jwt", "session", "api-key"):
         columns.append(
-            Column("password_hash", "password_hash", "secret", "text", False, create=False, update=False)
+            Column(
+                "password_hash",
+                "password_hash",
+                "secret",
+                "text",
+                False,
+                create=False,
+                update=False,
+            )
         )
     extra = brief.entity("User")
     for f in extra.fields if extra else []:
@@ -232,7 +254,14 @@ def build_plan(brief: Brief) -> Plan:
             )
             columns.append(
                 Column(
-                    "owner_id", "owner_id", "owner", "uuid", False, references=fk, create=False, update=False
+                    "owner_id",
+                    "owner_id",
+                    "owner",
+                    "uuid",
+                    False,
+                    references=fk,
+                    create=False,
+                    update=False,
                 )
             )
         for relation in many_to_one.get(entity_name, []):
