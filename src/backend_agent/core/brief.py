@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from .brief_access import Access, Role, check_access, effective_access
+from .brief_access import ROLE_NAME, Access, Role, check_access, effective_access
 from .brief_fields import (
     ENTITY_NAME,
     FIELD_NAME,
@@ -34,6 +34,7 @@ __all__ = [
     "FIELD_TYPES",
     "IMPLIED_COLUMNS",
     "PROJECT_NAME",
+    "ROLE_NAME",
     "Access",
     "Brief",
     "BriefRuleError",

@@ -59,23 +59,29 @@ def groups(text: str, verb: str) -> frozenset[str]:
     """The groups of one access value, refusing what says nothing or contradicts itself."""
     parts = [p.strip() for p in text.split("|")]
     if any(not p for p in parts):
-        raise BriefRuleError(f"access.{verb} = {text!r} has an empty part around '|'", verb)
+        raise BriefRuleError(
+            f"access.{verb} = {text!r} has an empty part around '|'", "access", verb
+        )
     if len(set(parts)) != len(parts):
-        raise BriefRuleError(f"access.{verb} = {text!r} names a group twice", verb)
+        raise BriefRuleError(f"access.{verb} = {text!r} names a group twice", "access", verb)
     if ANYONE in parts and len(parts) > 1:
         raise BriefRuleError(
             f"access.{verb} = {text!r}: 'anyone' already includes everyone; write just 'anyone'",
+            "access",
             verb,
         )
     if SIGNED_IN in parts and len(parts) > 1:
         raise BriefRuleError(
             f"access.{verb} = {text!r}: 'signed-in' already includes every account; write just "
             "'signed-in'",
+            "access",
             verb,
         )
     if "member" in parts:
         raise BriefRuleError(
-            f"access.{verb}: every signed-up account is a member; write 'signed-in'", verb
+            f"access.{verb}: every signed-up account is a member; write 'signed-in'",
+            "access",
+            verb,
         )
     return frozenset(parts)
 

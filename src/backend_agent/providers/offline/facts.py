@@ -240,3 +240,43 @@ def ownership_sentence(table: Table, auth: str) -> str:
         f"{table.name.replace('_', ' ').capitalize()} are shared: anyone may read them, "
         "signed-in users may change them."
     )
+
+
+def left_open(plan: Plan) -> list[str]:
+    """What the brief does not decide and the generated service therefore does not do: said
+    in the requirements and the security review, so nobody assumes it is handled."""
+    out = []
+    auth = plan.brief.stack.auth
+    if auth == "none":
+        return ['Who may do what: with `auth = "none"` everyone may do everything.']
+    shared = [
+        t.name
+        for t in plan.tables
+        if not t.owned and t.entity is not None and t.entity.access is None
+    ]
+    if shared:
+        out.append(
+            "Who may change "
+            + ", ".join(f"`{n}`" for n in shared)
+            + ": the brief gives no `access`, so any signed-in account may create, change "
+            "and delete them."
+        )
+    if not plan.roles:
+        out.append(
+            "Roles: the brief names none, so every signed-in account has the same rights; "
+            "nothing is limited to staff or admins."
+        )
+    for table in plan.tables:
+        for column in table.columns:
+            if column.server_set and column.default not in ("now()", "current_date"):
+                if column.default == "gen_random_uuid()":
+                    continue
+                out.append(
+                    f"How `{table.name}.{column.api}` is computed: the brief has the server set "
+                    f"it, but says nothing of how, so it keeps its default until code is added."
+                )
+    out.append(
+        "Visibility through a relation (for example 'whoever owns an order sees its "
+        "shipment'): the rules reach rows through their owner and roles only."
+    )
+    return out

@@ -226,12 +226,17 @@ def _authentication(api: Api, suite: Suite, r: Resource) -> None:
     suite.test("callers_without_credentials_get_what_the_brief_allows", _params(api, "alice"), body)
 
 
+def others_are_hidden(api: Api, r: Resource) -> bool:
+    """Do a member's rows stay hidden from other members (so a test can show it)?"""
+    if not r.table.owned:
+        return False
+    member = next(p for p in personas(r.table, api.auth) if p.name == "member")
+    return status(r.table, "read", member, public=False) == 404
+
+
 def _ownership(api: Api, suite: Suite, r: Resource) -> None:
     """Another member's PATCH with a real body, and their DELETE, reach nothing."""
-    if not r.table.owned:
-        return
-    member = next(p for p in personas(r.table, api.auth) if p.name == "member")
-    if status(r.table, "read", member, public=False) != 404:
+    if not others_are_hidden(api, r):
         return
     single, path = r.table.singular, r.path
     made = f"create_{single}(client, alice" + (", public=False)" if r.public else ")")

@@ -58,7 +58,7 @@ def matrix(api: Api, r: Resource) -> list[tuple[str, str, list[str]]]:
         f'    response = client.post("{path}", json=sent, headers=account.headers)',
         "    assert_status(response, expected, who)",
     ]
-    for state in _states(r):
+    for index, state in enumerate(_states(r)):
         arg = "" if state is None else f", public={state}"
         words = {None: "a row", False: "a row that is not public", True: "a public row"}[state]
         body += [
@@ -82,7 +82,7 @@ def matrix(api: Api, r: Resource) -> list[tuple[str, str, list[str]]]:
             '        ids = [item["id"] for item in listing.json()["items"]]',
             '        assert (row["id"] in ids) == (seen == 200), who',
             "    before = client.get(url, headers=creator.headers).json()",
-            f"    change = {_change(r, '3000 + n')}",
+            f"    change = {_change(r, f'{3000 + 100 * index} + n')}",
             "    response = client.patch(url, json=change, headers=account.headers)",
             "    assert_status(response, changed, who)",
             "    after = client.get(url, headers=creator.headers).json()",

@@ -47,7 +47,12 @@ BAD_CREDENTIALS = {
 
 
 def test_settings(api: Api) -> str:
-    lines = ['    "environment": "test",']
+    lines = [
+        '    "environment": "test",',
+        "    # The access tests make many requests from one address; the rate-limit tests set",
+        "    # their own limits.",
+        '    "rate_limit_burst": 100_000,',
+    ]
     if api.auth == "jwt":
         lines.append('    "jwt_secret": "test-secret-" + "x" * 40,')
     if api.auth == "session":
@@ -253,13 +258,7 @@ def factories(api: Api) -> str:
     lines += [
         "",
         "_counter = itertools.count(1)",
-        *(
-            [
-                "_MANAGERS: weakref.WeakKeyDictionary[TestClient, Account] = weakref.WeakKeyDictionary()"
-            ]
-            if api.plan.roles
-            else []
-        ),
+        "_MANAGERS: weakref.WeakKeyDictionary[TestClient, Account] = weakref.WeakKeyDictionary()",
         'PASSWORD = "correct horse battery staple"',
     ]
     if auth != "none":
