@@ -47,7 +47,7 @@ def _bola(api: Api) -> Item:
     for r in [r for r in scoped if r.public]:
         does.append(
             f"`{r.table.name}` rows where {facts.public_words(r.table)} are what plain readers "
-            f"see; the others only {facts.who(r.table.access.managers)}."
+            f"see; the others are seen only by {facts.who(r.table.access.managers)}."
         )
         if visibility(api, r):
             tests.append(
