@@ -17,9 +17,9 @@ from pydantic import ValidationError
 
 from ...core.brief import (
     ENTITY_NAME,
-    ROLE_NAME,
     FIELD_NAME,
     PROJECT_NAME,
+    ROLE_NAME,
     Brief,
     _brief_loc,
     _describe,
