@@ -5,53 +5,20 @@ from __future__ import annotations
 
 import re
 
-from ..expect import Persona, allowed, personas, roles_for, status
+from ..expect import Persona, personas, roles_for, status
 from ..naming import article
-from .api import Api, LinkEnd, Reference, Resource
-from .samples import pick_invalid, two_values
+from .api import Api, Reference, Resource
+from .samples import pick_invalid
+from .tests_common import EXPECT, Suite, change, grant, ident, params
+from .tests_links import filters, links
 from .tests_rules import rule_tests
-from .tests_support import quoted
-
-
-class Suite:
-    """Test functions written one after another, with the names they import."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def test(self, name: str, params: str, body: list[str]) -> None:
-        self.lines += ["", "", f"def test_{name}({params}) -> None:", *["    " + b for b in body]]
-
-
-def _params(api: Api, *people: str) -> str:
-    return ", ".join(["client: TestClient", *(f"{p}: Account" for p in people)])
-
-
-def _name(api_name: str) -> str:
-    return re.sub(r"\W", "_", api_name)
-
-
-def _change(r: Resource, n: int = 1000) -> str:
-    """A body that changes one field a client may change, as Python source ({} if none)."""
-    if not r.changeable:
-        return "{}"
-    column = r.changeable[0]
-    return f'{{"{column.api}": {r.table.singular}_payload({n})["{column.api}"]}}'
-
-
-def _grant(r: Resource, verbs: tuple[str, ...], who: str = "alice") -> list[str]:
-    """A line giving `who` the roles these verbs need on this table, if any."""
-    roles = roles_for(r.table, verbs)
-    if not roles:
-        return []
-    return [f"{who} = grant(client, {who}, {quoted(roles)})"]
 
 
 def _crud(api: Api, suite: Suite, r: Resource) -> None:
     single, path, table = r.table.singular, r.path, r.table.name
     suite.test(
         "create_read_update_delete",
-        _params(api, "alice"),
+        params(api, "alice"),
         [
             f"sent = new_{single}(client, alice)",
             f'created = client.post("{path}", json=sent, headers=alice.headers)',
@@ -61,7 +28,7 @@ def _crud(api: Api, suite: Suite, r: Resource) -> None:
             f'assert_same("{table}", sent, row)',
             f"url = f\"{path}/{{row['id']}}\"",
             "assert client.get(url, headers=alice.headers).json() == row",
-            f"change = {_change(r)}",
+            f"change = {change(r)}",
             "updated = client.patch(url, json=change, headers=alice.headers)",
             "assert updated.status_code == 200, updated.text",
             f'assert_same("{table}", change, updated.json())',
@@ -73,7 +40,7 @@ def _crud(api: Api, suite: Suite, r: Resource) -> None:
     )
     suite.test(
         "list_is_paginated_newest_first",
-        _params(api, "alice"),
+        params(api, "alice"),
         [
             f'ids = [create_{single}(client, alice)["id"] for _ in range(3)]',
             f'first = client.get("{path}", params={{"limit": 2}}, headers=alice.headers).json()',
@@ -94,10 +61,10 @@ def _validation(api: Api, suite: Suite, r: Resource) -> None:
     picked = pick_invalid(r.changeable)
     if picked:
         column, value, why = picked
-        name = re.sub(r"\W", "_", column.api)
+        name = ident(column.api)
         suite.test(
             f"invalid_{name}_is_refused",
-            _params(api, "alice"),
+            params(api, "alice"),
             [
                 f"# {column.api}: {why}",
                 f'bad = new_{single}(client, alice, **{{"{column.api}": {value}}})',
@@ -113,10 +80,10 @@ def _validation(api: Api, suite: Suite, r: Resource) -> None:
     required = [c for c in r.table.creatable if c.required]
     if required:
         column = required[0]
-        name = re.sub(r"\W", "_", column.api)
+        name = ident(column.api)
         suite.test(
             f"{name}_is_required",
-            _params(api, "alice"),
+            params(api, "alice"),
             [
                 f"body = new_{single}(client, alice)",
                 f'del body["{column.api}"]',
@@ -144,7 +111,7 @@ def _validation(api: Api, suite: Suite, r: Resource) -> None:
             f'null = client.patch(url, json={{"{column.api}": None}}, headers=alice.headers)',
             'assert_problem(null, 422, "validation-error")',
         ]
-    suite.test("fields_the_client_may_not_set_are_refused", _params(api, "alice"), body)
+    suite.test("fields_the_client_may_not_set_are_refused", params(api, "alice"), body)
 
 
 def _loose_values(api: Api, suite: Suite, r: Resource) -> None:
@@ -155,8 +122,8 @@ def _loose_values(api: Api, suite: Suite, r: Resource) -> None:
     if loose is not None:
         sent = '"7"' if loose.kind == "int" else '"true"'
         suite.test(
-            f"{_name(loose.api)}_as_a_string_is_refused",
-            _params(api, "alice"),
+            f"{ident(loose.api)}_as_a_string_is_refused",
+            params(api, "alice"),
             [
                 f'body = new_{single}(client, alice, **{{"{loose.api}": {sent}}})',
                 f'response = client.post("{path}", json=body, headers=alice.headers)',
@@ -182,17 +149,7 @@ def _loose_values(api: Api, suite: Suite, r: Resource) -> None:
                 f'patch = client.patch(url, json={{"{blank.api}": ""}}, headers=alice.headers)',
                 'assert_problem(patch, 422, "validation-error")',
             ]
-        suite.test(f"blank_{_name(blank.api)}_is_refused", _params(api, "alice"), body)
-
-
-EXPECT = {
-    200: "assert {call}.status_code == 200",
-    201: "assert {call}.status_code == 201",
-    204: "assert {call}.status_code == 204",
-    401: 'assert_problem({call}, 401, "authentication-required")',
-    403: 'assert_problem({call}, 403, "forbidden")',
-    404: 'assert_problem({call}, 404, "not-found")',
-}
+        suite.test(f"blank_{ident(blank.api)}_is_refused", params(api, "alice"), body)
 
 
 def _authentication(api: Api, suite: Suite, r: Resource) -> None:
@@ -223,7 +180,7 @@ def _authentication(api: Api, suite: Suite, r: Resource) -> None:
         EXPECT[code("update")].format(call="client.patch(url, json={})"),
         EXPECT[code("delete")].format(call="client.delete(url)"),
     ]
-    suite.test("callers_without_credentials_get_what_the_brief_allows", _params(api, "alice"), body)
+    suite.test("callers_without_credentials_get_what_the_brief_allows", params(api, "alice"), body)
 
 
 def others_are_hidden(api: Api, r: Resource) -> bool:
@@ -243,12 +200,12 @@ def _ownership(api: Api, suite: Suite, r: Resource) -> None:
     listed = f'client.get("{path}", headers=bob.headers).json()["items"]'
     suite.test(
         "rows_of_others_are_not_found",
-        _params(api, "alice", "bob"),
+        params(api, "alice", "bob"),
         [
             f"row = {made}",
             f"url = f\"{path}/{{row['id']}}\"",
             'assert_problem(client.get(url, headers=bob.headers), 404, "not-found")',
-            f"change = {_change(r)}",
+            f"change = {change(r)}",
             'assert_problem(client.patch(url, json=change, headers=bob.headers), 404, "not-found")',
             'assert_problem(client.delete(url, headers=bob.headers), 404, "not-found")',
             f'assert row["id"] not in [item["id"] for item in {listed}]',
@@ -265,7 +222,7 @@ def _uniques(api: Api, suite: Suite, r: Resource) -> None:
         cols = list(unique.brief_columns)
         if not set(cols) <= creatable:
             continue  # a state or a server-set value: no request can repeat it
-        name = "_".join(_name(c) for c in cols)
+        name = "_".join(ident(c) for c in cols)
         same = "same = {" + ", ".join(f'"{c}": first["{c}"]' for c in cols) + "}"
         conflict = [
             'problem = assert_problem(response, 409, "conflict")',
@@ -298,17 +255,17 @@ def _uniques(api: Api, suite: Suite, r: Resource) -> None:
                     f"create_{single}(client, bob, **same)",
                 ]
         people = ["alice", "bob"] if r.table.owned else ["alice"]
-        suite.test(f"duplicate_{name}_is_a_conflict", _params(api, *people), body)
+        suite.test(f"duplicate_{name}_is_a_conflict", params(api, *people), body)
 
 
 def _references(api: Api, suite: Suite, r: Resource) -> None:
     single, path = r.table.singular, r.path
     for ref in r.references:
         col = ref.column.api
-        name = re.sub(r"\W", "_", col)
+        name = ident(col)
         suite.test(
             f"{name}_must_name_an_existing_row",
-            _params(api, "alice"),
+            params(api, "alice"),
             [
                 f'body = new_{single}(client, alice, **{{"{col}": str(uuid4())}})',
                 f'response = client.post("{path}", json=body, headers=alice.headers)',
@@ -326,11 +283,11 @@ def _references(api: Api, suite: Suite, r: Resource) -> None:
                 f"{name}_of_someone_else_is_refused_like_a_missing_one"
                 if ref.target.owned
                 else f"{name}_you_cannot_see_is_refused_like_a_missing_one",
-                _params(api, "alice", "bob"),
+                params(api, "alice", "bob"),
                 [
                     "# carol is a plain member: she reaches only what any account reaches.",
                     "carol = sign_up(client)",
-                    *_grant(r, ("create",), "carol"),
+                    *grant(r, ("create",), "carol"),
                     f"theirs = create_{ref.target.singular}(client, bob{hidden})",
                     f'body = new_{single}(client, carol, **{{"{col}": theirs["id"]}})',
                     f'response = client.post("{path}", json=body, headers=carol.headers)',
@@ -356,7 +313,7 @@ def _on_delete(api: Api, suite: Suite, r: Resource, ref: Reference, target: Reso
     if ref.rule == "CASCADE":
         suite.test(
             f"deleting_the_{parent}_deletes_its_{r.table.name}",
-            _params(api, "alice"),
+            params(api, "alice"),
             [
                 *setup,
                 "assert client.delete(parent_url, headers=alice.headers).status_code == 204",
@@ -366,7 +323,7 @@ def _on_delete(api: Api, suite: Suite, r: Resource, ref: Reference, target: Reso
     elif ref.rule == "RESTRICT":
         suite.test(
             f"{article(parent)}_{parent}_with_{r.table.name}_cannot_be_deleted",
-            _params(api, "alice"),
+            params(api, "alice"),
             [
                 *setup,
                 "response = client.delete(parent_url, headers=alice.headers)",
@@ -379,7 +336,7 @@ def _on_delete(api: Api, suite: Suite, r: Resource, ref: Reference, target: Reso
     else:
         suite.test(
             f"deleting_the_{parent}_leaves_{r.table.name}_without_one",
-            _params(api, "alice"),
+            params(api, "alice"),
             [
                 f"# ON DELETE SET NULL: the {r.table.singular.replace('_', ' ')} stays, "
                 f"its {words} is cleared.",
@@ -391,118 +348,6 @@ def _on_delete(api: Api, suite: Suite, r: Resource, ref: Reference, target: Reso
         )
 
 
-def _links(api: Api, suite: Suite, r: Resource) -> None:
-    for end in r.links:
-        if not end.writes:
-            continue
-        _link_tests(api, suite, r, end)
-
-
-def _link_tests(api: Api, suite: Suite, r: Resource, end: LinkEnd) -> None:
-    single, path = r.table.singular, r.path
-    far = end.far
-    far_single = far.singular
-    if end.far_is_users:
-        make_far, far_id, people = None, "bob.id", ["alice", "bob"]
-        far_list = None
-    else:
-        make_far = f"create_{far_single}(client, alice)"
-        far_id = "far['id']"
-        people = ["alice"]
-        far_list = f"f\"{api.resource(far).path}/{{far['id']}}{'/' + r.path.lstrip('/')}\""
-    body = [
-        f"row = create_{single}(client, alice)",
-        *([f"far = {make_far}"] if make_far else []),
-        f"link = f\"{path}/{{row['id']}}{end.segment}/{{{far_id}}}\"",
-        "assert client.put(link, headers=alice.headers).status_code == 204",
-        "assert client.put(link, headers=alice.headers).status_code == 204  # idempotent",
-        f"listed = client.get(f\"{path}/{{row['id']}}{end.segment}\", headers=alice.headers)",
-        f'assert [item["id"] for item in listed.json()["items"]] == [{far_id}]',
-    ]
-    if far_list:
-        body += [
-            f"back = client.get({far_list}, headers=alice.headers)",
-            'assert [item["id"] for item in back.json()["items"]] == [row["id"]]',
-        ]
-    if api.auth != "none" and r.table.access.needs_user("update"):
-        body += [
-            'assert_problem(client.put(link), 401, "authentication-required")',
-            'assert_problem(client.delete(link), 401, "authentication-required")',
-        ]
-    body += [
-        "assert client.delete(link, headers=alice.headers).status_code == 204",
-        'assert_problem(client.delete(link, headers=alice.headers), 404, "not-found")',
-        f"empty = client.get(f\"{path}/{{row['id']}}{end.segment}\", headers=alice.headers)",
-        'assert empty.json()["items"] == []',
-    ]
-    suite.test(f"link_list_and_unlink_{far.name}", _params(api, *people), body)
-    if api.auth == "none":
-        return
-    own = roles_for(r.table, ("create", "update"))
-    carol = Persona("carol", True, False, frozenset(own))
-    refused = 404 if status(far, "read", carol, public=False) == 404 else 403
-    if far.owned and (refused == 404 or not allowed(far, "update", carol)):
-        hidden = ", public=False" if far.public_when else ""
-        suite.test(
-            f"{article(far_single)}_{far_single}_of_someone_else_cannot_be_linked",
-            _params(api, "alice", "bob"),
-            [
-                "# carol is a plain member: she reaches only what any account reaches.",
-                "carol = sign_up(client)",
-                *_grant(r, ("create", "update"), "carol"),
-                f"row = create_{single}(client, carol)",
-                f"theirs = create_{far_single}(client, bob{hidden})",
-                f"link = f\"{path}/{{row['id']}}{end.segment}/{{theirs['id']}}\"",
-                EXPECT[refused].format(call="client.put(link, headers=carol.headers)"),
-            ],
-        )
-    bob = next(p for p in personas(r.table, api.auth) if p.name == "member")
-    refused = status(r.table, "update", bob, public=False)
-    if r.table.owned and not end.far_is_users and refused in (403, 404):
-        hidden = ", public=False" if r.public else ""
-        suite.test(
-            f"nobody_links_to_someone_elses_{single}",
-            _params(api, "alice", "bob"),
-            [
-                f"row = create_{single}(client, alice{hidden})",
-                f"far = create_{far_single}(client, bob)",
-                f"link = f\"{path}/{{row['id']}}{end.segment}/{{far['id']}}\"",
-                EXPECT[refused].format(call="client.put(link, headers=bob.headers)"),
-            ],
-        )
-
-
-def _filters(api: Api, suite: Suite, r: Resource) -> None:
-    single, path = r.table.singular, r.path
-    for flt in r.filters:
-        column = flt.column
-        if not column.create:
-            continue  # a state or a server-set value: a create cannot choose it
-        if column.kind == "reference":
-            if column.references and column.references.table == "users":
-                continue
-            target = column.references.target_entity if column.references else ""
-            maker = f"create_{api.plan.table(target).singular}(client, alice)['id']"
-            values = (maker, maker)
-            body = [f"first_value, second_value = {values[0]}, {values[1]}"]
-        else:
-            pair = two_values(column)
-            if pair is None:
-                continue
-            body = [f"first_value, second_value = {pair[0]}, {pair[1]}"]
-        query = "str(first_value).lower()" if column.kind == "bool" else "first_value"
-        body += [
-            f'wanted = create_{single}(client, alice, **{{"{column.api}": first_value}})',
-            f'create_{single}(client, alice, **{{"{column.api}": second_value}})',
-            f'params = {{"{column.api}": {query}}}',
-            f'listed = client.get("{path}", params=params, headers=alice.headers).json()',
-            'assert [row["id"] for row in listed["items"]] == [wanted["id"]]',
-        ]
-        name = re.sub(r"\W", "_", column.api)
-        suite.test(f"list_filters_by_{name}", _params(api, "alice"), body)
-        return  # one filter proves the mechanism; the others share its code
-
-
 def _import_order(name: str) -> tuple[int, str]:
     return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
 
@@ -511,10 +356,10 @@ def resource_tests(api: Api, r: Resource) -> str:
     suite = Suite()
     for part in (_crud, _validation, _authentication, _ownership, _uniques, _references):
         part(api, suite, r)
-    _links(api, suite, r)
-    _filters(api, suite, r)
-    for name, params, body in rule_tests(api, r):
-        suite.test(name, params, body)
+    links(api, suite, r)
+    filters(api, suite, r)
+    for test_name, test_params, body in rule_tests(api, r):
+        suite.test(test_name, test_params, body)
     code = "\n".join(suite.lines)
     names = sorted(
         {

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..expect import Persona, personas, recipe, refused_move, status
 from ..schema import Column
 from .api import Api, Resource
+from .tests_common import change
 from .tests_support import quoted
 
 
@@ -25,13 +26,6 @@ def _states(r: Resource) -> list[bool | None]:
     if not r.public:
         return [None]
     return [p for p in (False, True) if recipe(r.table, p) is not None]
-
-
-def _change(r: Resource, n: str) -> str:
-    if not r.changeable:
-        return "{}"
-    column = r.changeable[0]
-    return f'{{"{column.api}": {r.table.singular}_payload({n})["{column.api}"]}}'
 
 
 def matrix(api: Api, r: Resource) -> list[tuple[str, str, list[str]]]:
@@ -82,7 +76,7 @@ def matrix(api: Api, r: Resource) -> list[tuple[str, str, list[str]]]:
             '        ids = [item["id"] for item in listing.json()["items"]]',
             '        assert (row["id"] in ids) == (seen == 200), who',
             "    before = client.get(url, headers=creator.headers).json()",
-            f"    change = {_change(r, f'{3000 + 100 * index} + n')}",
+            f"    change = {change(r, f'{3000 + 100 * index} + n')}",
             "    response = client.patch(url, json=change, headers=account.headers)",
             "    assert_status(response, changed, who)",
             "    after = client.get(url, headers=creator.headers).json()",
