@@ -2,6 +2,9 @@
 (tests/offline_briefs/tickets.toml): its own suite passes; served in production mode it
 refuses what the brief forbids, to callers over HTTP, with roles granted and revoked by
 its admin command; and its suite catches a service with a rule removed (mutation).
+
+One test does all three on one build and one venv: split into several, pytest-xdist would
+build the service once per worker.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,9 +47,9 @@ class Service:
         return self.run("-m", "pytest", "-q", "-p", "no:cacheprovider", *args, env=env)
 
 
-@pytest.fixture(scope="module")
-def tickets(pg_server, tmp_path_factory) -> Iterator[Service]:
-    root = tmp_path_factory.mktemp("tickets")
+@pytest.fixture
+def tickets(pg_server, tmp_path) -> Iterator[Service]:
+    root = tmp_path
     repo = root / "repo"
     repo.mkdir()
     git(repo, "init", "--quiet")
@@ -62,7 +66,15 @@ def _summary(result) -> str:
     return lines[-1] if lines else ""
 
 
-def test_the_ticketing_service_passes_its_own_suite(tickets):
+def test_the_ticketing_service_enforces_its_brief(tickets, tmp_path):
+    _passes_its_own_suite(tickets)
+    with _served(tickets, tmp_path) as port:
+        _refuses_what_the_brief_forbids(tickets, port)
+    for name in MUTATIONS:
+        _fails_when_a_rule_is_removed(tickets, name)
+
+
+def _passes_its_own_suite(tickets: Service) -> None:
     result = tickets.suite()
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     summary = _summary(result)
@@ -93,8 +105,8 @@ def _account(port: int, email: str) -> Client:
     return Client(port, {"Authorization": f"Bearer {json.loads(body)['access_token']}"})
 
 
-@pytest.fixture(scope="module")
-def served(tickets, tmp_path_factory) -> Iterator[int]:
+@contextmanager
+def _served(tickets: Service, tmp: Path) -> Iterator[int]:
     port = _free_port()
     env = {
         **os.environ,
@@ -104,7 +116,7 @@ def served(tickets, tmp_path_factory) -> Iterator[int]:
         "JWT_SECRET": secrets.token_urlsafe(48),
         "RATE_LIMIT_BURST": "100000",
     }
-    log_path = tmp_path_factory.mktemp("served") / "server.log"
+    log_path = tmp / "server.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [str(tickets.python), "-m", "app.serve"],
@@ -134,8 +146,7 @@ def _admin(tickets: Service, *args: str):
     return tickets.run("-m", "app.admin", *args, env=env, timeout=60)
 
 
-def test_the_served_service_refuses_what_the_brief_forbids(tickets, served):
-    port = served
+def _refuses_what_the_brief_forbids(tickets: Service, port: int) -> None:
     staff = _account(port, "staff@example.com")
     member = _account(port, "member@example.com")
     other = _account(port, "other@example.com")
@@ -246,8 +257,7 @@ MUTATIONS = {
 }
 
 
-@pytest.mark.parametrize("name", list(MUTATIONS))
-def test_the_generated_suite_fails_when_a_rule_is_removed(tickets, name):
+def _fails_when_a_rule_is_removed(tickets: Service, name: str) -> None:
     path, part_of, mutate, first = MUTATIONS[name]
     target = tickets.root / path
     original = target.read_text()
@@ -260,5 +270,5 @@ def test_the_generated_suite_fails_when_a_rule_is_removed(tickets, name):
         result = tickets.suite("-x", first, "tests")
     finally:
         target.write_text(original)
-    assert result.returncode == 1, _summary(result) + result.stdout[-3000:]
-    assert re.search(rf"FAILED {first}::test_\w+", result.stdout), result.stdout[-3000:]
+    assert result.returncode == 1, (name, _summary(result) + result.stdout[-3000:])
+    assert re.search(rf"FAILED {first}::test_\w+", result.stdout), (name, result.stdout[-3000:])

@@ -390,6 +390,11 @@ def test_phase_6_keeps_the_text_of_an_existing_readme():
             '[[relations]]\nkind = "many-to-one"\nfrom = "Note"\nto = "Note"\nrequired = true\n',
             r"required relations form a cycle \(Note -> Note\)",
         ),
+        (
+            '[[entities]]\nname = "User"\nfields = [{ name = "joined", type = "date", '
+            'set_by = "server" }]\n',
+            "User.joined: the offline generator keeps the fields of accounts plain",
+        ),
     ],
 )
 def test_briefs_the_generator_cannot_build_are_refused_clearly(extra, message):

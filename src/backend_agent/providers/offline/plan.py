@@ -199,6 +199,13 @@ def _users_table(brief: Brief) -> Table:
         )
     extra = brief.entity("User")
     for f in extra.fields if extra else []:
+        if f.transitions or f.immutable or f.set_by == "server":
+            raise BadInput(
+                f"User.{f.name}: the offline generator keeps the fields of accounts plain "
+                "(no transitions, immutable or set_by); people change them at /auth/me",
+                hint=f"drop the rule from User.{f.name}, or keep the value on an entity of "
+                "its own owned by the user",
+            )
         columns.append(_field_column("users", f))
     table.columns = [*columns, created, updated]
     table.uniques.append(Unique("users_email_key", ("lower(email)",), ("email",)))
