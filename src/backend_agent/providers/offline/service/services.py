@@ -230,7 +230,12 @@ def _write_methods(resource: Resource, write: str | None) -> list[str]:
     out = []
     for verb, action in (("update", "change"), ("delete", "delete")):
         per_caller = not table.owned and table.access.per_caller(verb)
-        scope = f', access.may("{table.name}", "{verb}", await self.caller())' if write else ""
+        scope = ", scope" if write else ""
+        scoped = (
+            [f'        scope = access.may("{table.name}", "{verb}", await self.caller())']
+            if write
+            else []
+        )
         missing = (
             f'            await self._refuse(row_id, "{action}")'
             if write or per_caller
@@ -253,13 +258,14 @@ def _write_methods(resource: Resource, write: str | None) -> list[str]:
             if _checked_refs(resource):
                 out.append("        await self._check_references(changes)")
             out += [
+                *scoped,
                 f"        row = await repo.update(self.conn, row_id{scope}, changes)",
                 "        if row is None:",
                 missing,
                 "        return row",
             ]
         else:
-            out += [f"        if not await repo.delete(self.conn, row_id{scope}):", missing]
+            out += [*scoped, f"        if not await repo.delete(self.conn, row_id{scope}):", missing]
     return out
 
 
@@ -285,8 +291,8 @@ def _helpers(resource: Resource, write: str | None) -> list[str]:
             alias = _alias(ref.target, table)
             out += [
                 f'        value = data.get("{col}")',
-                f"        if value is not None and not await {alias}.exists("
-                f"self.conn, value{_sees(ref.target)}):",
+                "        if value is not None and not await "
+                f"{alias}.exists(\n            self.conn, value{_sees(ref.target)}\n        ):",
                 "            raise InvalidReference(",
                 f'                f"{col}: there is no {_words(ref.target)} {{value}}", '
                 f'fields=["{col}"]',
