@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...core.brief import Brief
+from .naming import article
 from .schema import Plan, Table
 
 AUTH_LABEL = {
@@ -148,14 +149,15 @@ def relation_sentences(plan: Plan) -> list[str]:
             target = plan.table(fk.target_entity)
             rule = {
                 "CASCADE": "deleting the {t} deletes them",
-                "RESTRICT": "a {t} that still has them cannot be deleted",
+                "RESTRICT": "{a} {t} that still has them cannot be deleted",
                 "SET NULL": "deleting the {t} leaves them without one",
             }[fk.on_delete]
             col = table.column(fk.column)
             need = "must belong to" if not col.nullable else "may belong to"
             out.append(
-                f"Each {table.class_name} {need} a {target.class_name}; "
-                + rule.format(t=target.class_name)
+                f"Each {table.class_name} {need} {article(target.class_name)} "
+                f"{target.class_name}; "
+                + rule.format(t=target.class_name, a=article(target.class_name))
                 + "."
             )
     for link in plan.links:
