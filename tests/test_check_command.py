@@ -54,9 +54,7 @@ def test_an_offline_builds_tree_passes_every_check_with_its_suite_run(repo, pg_e
     assert phase["sql.migrations"]["status"] == "pass"
     assert "migrations applied in order" in phase["sql.migrations"]["message"]
     checked_kinds = {r["check"] for results in report["files"].values() for r in results}
-    assert {"secrets", "python.compile", "python.ruff", "adr.structure", "links"} <= (
-        checked_kinds
-    )
+    assert {"secrets", "python.compile", "python.ruff", "adr.structure", "links"} <= (checked_kinds)
     assert "migrations/0001_init.sql" in report["files"]
 
 
