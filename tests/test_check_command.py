@@ -4,13 +4,12 @@ another tool runs them — exit 0 when everything passes, 1 with file:line:colum
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from .conftest import EXAMPLES, git
-from .helpers import run_cli
+from .helpers import offline_build, run_cli
 
 BROKEN = """-- tags for bookmarks
 CREATE TABLE tag_colours (
@@ -20,31 +19,15 @@ CREATE TABLE tag_colours (
 """
 
 
-def offline_build(repo: Path) -> Path:
-    """All six phases built offline and committed; the build's worktree."""
-    shutil.copy(EXAMPLES / "bookmarks.toml", repo / "backend-brief.toml")
-    built = run_cli(
-        "build",
-        "--brief",
-        "backend-brief.toml",
-        "--phases",
-        "1-6",
-        "--approve",
-        "all",
-        "--checks",
-        "none",
-        "--json",
-        cwd=repo,
-    )
-    assert built.returncode == 0, built.stderr[-3000:]
-    return Path(json.loads(built.stdout)["worktree"])
+def bookmarks_build(repo: Path) -> Path:
+    return offline_build(repo, EXAMPLES / "bookmarks.toml")
 
 
 @pytest.mark.slow
 def test_an_offline_builds_tree_passes_every_check_with_its_suite_run(repo, pg_env):
     # The tests check runs the generated suite in the project's own environment, made from
     # its pyproject.toml (issue #13's provisioning); nothing here points it anywhere.
-    tree = offline_build(repo)
+    tree = bookmarks_build(repo)
     checked = run_cli("check", str(tree), "--json")
     assert checked.returncode == 0, checked.stdout[-4000:] + checked.stderr[-4000:]
     report = json.loads(checked.stdout)
@@ -59,7 +42,7 @@ def test_an_offline_builds_tree_passes_every_check_with_its_suite_run(repo, pg_e
 
 
 def test_a_broken_migration_fails_at_its_file_line_and_column(repo, pg_env):
-    tree = offline_build(repo)
+    tree = bookmarks_build(repo)
     # An uncommitted edit: the tree is checked as it is on disk, not as committed.
     (tree / "migrations" / "0002_tag_colours.sql").write_text(BROKEN)
     checked = run_cli("check", str(tree), "--quick")

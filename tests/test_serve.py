@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import http.client
 import socket
+import subprocess
+import sys
 
 from .browser_support import free_port, served, wait_listening
 from .helpers import run_cli
@@ -84,3 +86,16 @@ def test_bad_input_and_a_taken_port_are_clear_errors(tmp_path, repo):
     assert f"cannot listen on 127.0.0.1:{port}" in busy.stderr and "--port" in busy.stderr
     for result in (not_a_repo, bad_port, busy):
         assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_without_textual_serve_it_says_what_to_install(repo):
+    code = (
+        "import sys\n"
+        "sys.modules['textual_serve'] = None  # as if the package were not installed\n"
+        "from backend_agent.cli import main\n"
+        f"sys.exit(main(['serve', '--repo', {str(repo)!r}]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "serve needs the textual-serve package" in result.stderr
+    assert "pip install 'textual-serve>=1.1,<2'" in result.stderr
