@@ -283,10 +283,11 @@ def test_an_upgrade_replaces_what_we_wrote_and_drops_what_we_no_longer_ship(repo
     assert upgraded.returncode == 0, upgraded.stderr
     assert "update   .claude/agents/backend.md" in upgraded.stdout
     assert "remove   .claude/skills/retired/SKILL.md" in upgraded.stdout
-    assert not (base / "skills" / "retired" / "SKILL.md").exists()
+    assert not (base / "skills" / "retired").exists()  # the folder it made, now empty
     assert "description: an older text" not in (base / "agents" / "backend.md").read_text()
     after = json.loads(manifest_path.read_text())
     assert "skills/retired/SKILL.md" not in after["files"] and after["version"] != "0.0.1"
+    assert "skills/retired" not in after["created"] and "skills/caching" in after["created"]
 
 
 def test_a_manifest_pointing_outside_is_refused_and_nothing_is_removed(repo, tmp_path):

@@ -105,7 +105,11 @@ def plan_install(target: Target, force: bool = False) -> Plan:
         elif ours.get(relative) == digest(current):
             plan.steps.append(Step(relative, "update", data=data))
         else:
-            why = "changed by hand since it was installed" if relative in ours else "not ours"
+            why = (
+                "changed by hand since it was installed"
+                if relative in ours
+                else "there before the install, with other content"
+            )
             step = Step(relative, "replace" if force else "conflict", why, data=data)
             step.diff = _diff(target, relative, current, data)
             plan.steps.append(step)
@@ -172,18 +176,30 @@ def apply(plan: Plan) -> None:
             _write(path, step.data, mode)
         elif step.action == "remove":
             path.unlink(missing_ok=True)
+    emptied = _remove_empty(target, created if plan.manifest else plan.previous.created)
     if plan.manifest is not None:
-        manifest = plan.manifest.model_copy(update={"created": sorted(set(created))})
+        kept = sorted(set(created) - emptied)
+        manifest = plan.manifest.model_copy(update={"created": kept})
         data = (manifest.model_dump_json(indent=2) + "\n").encode()
         if _read(target, MANIFEST) != data:
             _make_folders(target, target.base)
             _write(target.base / MANIFEST, data, mode)
-        return
-    for folder in sorted(plan.previous.created if plan.previous else [], key=_depth, reverse=True):
+
+
+def _remove_empty(target: Target, created: list[str]) -> set[str]:
+    """Folders the install made that nothing is left in (a skill since retired, or all of
+    them on uninstall), deepest first; the ones gone."""
+    gone = set()
+    for folder in sorted(set(created), key=_depth, reverse=True):
         try:
             (target.base / folder).rmdir()
-        except OSError:  # not empty (the person's files are in it), or already gone
+        except FileNotFoundError:
+            gone.add(folder)
+        except OSError:  # not empty: the person's files, or ours still installed
             pass
+        else:
+            gone.add(folder)
+    return gone
 
 
 def up_to_date(plan: Plan) -> bool:
