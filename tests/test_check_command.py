@@ -35,7 +35,7 @@ def test_an_offline_builds_tree_passes_every_check_with_its_suite_run(repo, pg_e
     phase = {r["check"]: r for r in report["checks"]}
     assert phase["tests"]["status"] == "pass", phase["tests"]
     assert phase["sql.migrations"]["status"] == "pass"
-    assert "migrations applied in order" in phase["sql.migrations"]["message"]
+    assert "applied in order on a fresh database" in phase["sql.migrations"]["message"]
     checked_kinds = {r["check"] for results in report["files"].values() for r in results}
     assert {"secrets", "python.compile", "python.ruff", "adr.structure", "links"} <= (checked_kinds)
     assert "migrations/0001_init.sql" in report["files"]
@@ -102,7 +102,7 @@ def test_in_git_ignored_files_are_left_out_and_edits_are_in(repo):
     git(repo, "commit", "-q", "-m", "code")
     assert run_cli("check", str(repo), "--quick").returncode == 0
     (repo / "ok.py").write_text("VALUE = (\n")  # not committed
-    (repo / "new.py").write_text("import os\n")  # not even added
+    (repo / "new.py").write_text("import os\n\nprint(os.sep)\n")  # not even added
     checked = run_cli("check", str(repo), "--quick", "--json")
     assert checked.returncode == 1
     report = json.loads(checked.stdout)
