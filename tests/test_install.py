@@ -324,5 +324,8 @@ def test_bad_input_is_a_clear_error(repo, tmp_path):
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     unknown = install("install", "vscode")
     assert unknown.returncode == 2 and "invalid choice: 'vscode'" in unknown.stderr
-    for result in (both, missing, unknown):
+    (repo / ".cursor").write_text("a file where the folder goes\n")
+    a_file = install("install", "cursor", "--repo", str(repo))
+    assert a_file.returncode == 2 and ".cursor is a file, not a folder" in a_file.stderr
+    for result in (both, missing, unknown, a_file):
         assert "Traceback" not in result.stderr

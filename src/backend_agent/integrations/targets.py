@@ -149,9 +149,15 @@ def target(tool: str, repo: str | None, is_global: bool) -> Target:
                 "--global installs into your home folder; --repo is for one project",
                 hint="drop one of them",
             )
-        return Target(tool, Path.home() / folder, f"~/{folder}", True)
-    root = project_root(repo or ".")
-    return Target(tool, root / folder, folder, False)
+        where = Target(tool, Path.home() / folder, f"~/{folder}", True)
+    else:
+        where = Target(tool, project_root(repo or ".") / folder, folder, False)
+    if where.base.exists() and not where.base.is_dir():
+        raise BadInput(
+            f"{where.shown} is a file, not a folder: {where.label} keeps its agents in a folder",
+            hint=f"move {where.base} aside, then install again",
+        )
+    return where
 
 
 def project_root(path: str) -> Path:
