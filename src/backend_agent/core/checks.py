@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -23,6 +24,9 @@ class CheckOptions:
     test_command: str | None = None
     """None: pytest, when the tree has a pytest suite."""
     test_timeout: float = DEFAULT_TEST_TIMEOUT
+    environments: Path | None = None
+    """Where the project's own environments are kept, reused across runs (a build keeps
+    them under its data dir); None: the user's cache folder."""
 
 
 class CheckResult(BaseModel):

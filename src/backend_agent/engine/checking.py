@@ -50,6 +50,11 @@ def overlay(record: PhaseRecord) -> dict[str, str | None]:
     }
 
 
+def environments(session: BuildSession):
+    """The build's own folder of project environments (reused phase after phase)."""
+    return session.repo.data_dir / "envs" / session.state.build
+
+
 def tree_hash(files: dict[str, str | None]) -> str:
     digest = hashlib.sha256()
     for path in sorted(files):
@@ -79,7 +84,11 @@ def run(
         )
     if options.test_command is not None:  # remembered: the wizard and resumes use it too
         session.state.test_command = options.test_command.strip() or None
-    options = replace(options, test_command=session.state.test_command)
+    options = replace(
+        options,
+        test_command=session.state.test_command,
+        environments=options.environments or environments(session),
+    )
     files = overlay(record)
     targets = list(files) if paths is None else [session.change(p).path for p in paths]
     hashes = {p: content_hash(files[p] or "") for p in targets}
