@@ -47,13 +47,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def _scoped(session, requested):
-    """The phases to run: as asked, or the rest of the build up to where its sentence
-    stops; phases asked for beyond that stop lift it."""
-    from ..engine.scope import headless_phases
-
-    phases, lifted, note = headless_phases(session.state, requested)
-    if lifted:
-        session.extend_scope()
+    """The phases to run: as asked, or as asked when the build started, or the rest of the
+    build up to where its sentence stops."""
+    phases, note = session.headless_scope(requested)
     if note:
         say(note)
     return phases
