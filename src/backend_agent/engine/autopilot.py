@@ -60,7 +60,8 @@ def run_phases(
         if policy == "none":
             outcome.stopped = (
                 f"{label} is proposed and waits for review: open the wizard with "
-                f"`backend-agent resume {session.state.build}`"
+                f"`backend-agent resume {session.state.build}`, or decide headless with "
+                "`backend-agent review apply FILE` and `backend-agent commit`"
             )
             break
         if policy == "checks":
