@@ -12,8 +12,8 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from ..core.checks import NO_SUITE, CheckOutput, CheckProgress, CheckResult
 from ..core.checks import CheckOptions as Options
-from ..core.checks import CheckOutput, CheckProgress, CheckResult
 from . import adr, links, pycode, pyenv, secrets, sql, structured, testrun
 from .tree import ProposedTree
 
@@ -68,11 +68,7 @@ def run(
 
 
 def _no_suite() -> CheckResult:
-    return CheckResult(
-        check="tests",
-        status="skipped",
-        message="no test suite in the project yet (no tests/, test_*.py or pytest config)",
-    )
+    return CheckResult(check="tests", status="skipped", message=NO_SUITE)
 
 
 def _file_stage(tree: ProposedTree, targets: list[str], contents: dict[str, str]) -> StageDone:

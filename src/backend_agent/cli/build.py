@@ -119,13 +119,17 @@ def _drive(session, phases, policy: str, as_json: bool, checks=None, fix_rounds:
             print(json.dumps(report, indent=2))
         raise Reported(error) from None
     report = build_report(session)
+    report["held_back"] = outcome.held
     if outcome.stopped:
         say(outcome.stopped)
     say(f"done: branch {session.state.branch}, worktree {session.state.worktree}")
     say_usage(session.state.usage)
     if as_json:
         print(json.dumps(report, indent=2))
-    return 1 if has_problems(report) or (outcome.stopped and policy != "none") else 0
+    if outcome.held:
+        say(f"held back {len(outcome.held)} files (not committed): " + ", ".join(outcome.held))
+    problems = has_problems(report) or outcome.held
+    return 1 if problems or (outcome.stopped and policy != "none") else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -15,6 +15,8 @@ from pydantic import BaseModel, Field
 
 CheckStatus = Literal["pass", "fail", "warn", "skipped"]
 DEFAULT_TEST_TIMEOUT = 300.0
+NO_SUITE = "no test suite in the project yet (no tests/, test_*.py or pytest config)"
+"""The one "skipped" that is not a check that did not run: there is nothing to run."""
 
 
 @dataclass
@@ -46,6 +48,12 @@ class CheckResult(BaseModel):
         """A result located at a 0-based character offset into `text`."""
         line, column = position(text, offset)
         return cls(check=check, status=status, message=message, line=line, column=column)
+
+    @property
+    def not_run(self) -> bool:
+        """A check that should have run and did not (no tool, no server, cancelled, stale):
+        never a pass, and `--approve checks` holds its files back."""
+        return self.status == "skipped" and not (self.check == "tests" and self.message == NO_SUITE)
 
     def where(self, path: str | None = None) -> str:
         """`path:line:column` as compilers print it (as much of it as is known)."""

@@ -167,7 +167,9 @@ class CheckRuns:
             if event.checks.cancelled:
                 status = "cancelled; k runs them again"
             else:
-                status = f"{failed} failed" if failed else "all passed"
+                from ...engine.checking import headline
+
+                status = headline(self.record)
                 if failed:
                     status += " · f asks the provider to fix them"
             self._show_status(status)
@@ -206,7 +208,9 @@ class CheckRuns:
         if self.record.proposal is None:
             self.query_one("#checks", Static).update("")
             return
-        status = self._check_status or ("not run yet · k runs them")
+        from ...engine.checking import stored_status
+
+        status = self._check_status or stored_status(self.record) or "not run yet · k runs them"
         self.query_one("#checks", Static).update(
             check_panel(self.record, self.selected_path(), status, self._phase_results)
         )
