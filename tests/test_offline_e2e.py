@@ -1,8 +1,8 @@
 """THE proof: a brief built offline through all six phases gives a service that installs,
 migrates, passes its own test suite against a real PostgreSQL, and serves requests.
 
-Each service gets a venv of its own (pip from the package index, its cache reused between
-runs). The generated suite must pass with nothing skipped; then the service is started with
+Each service gets its environment from the test check's own provisioner (uv, keyed by the
+declared dependencies, so services that declare the same ones share it). The generated suite must pass with nothing skipped; then the service is started with
 uvicorn in production mode and probed over HTTP like a deploy would.
 """
 
@@ -17,11 +17,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from backend_agent.checks import pyenv
 from backend_agent.providers.offline.plan import build_plan
 from backend_agent.providers.offline.service.api import build_api, endpoints
 
@@ -70,28 +72,25 @@ def _build(repo: Path, brief_path: Path) -> Path:
     return Path(report["worktree"])
 
 
-def _venv(service: Path, root: Path) -> Path:
-    """A venv of the service's own, without our packages, with the service installed."""
-    venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    result = _run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            str(python),
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-e",
-            ".[test]",
-        ],
-        cwd=service,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-    return python
+@pytest.fixture(scope="module")
+def environments(tmp_path_factory) -> Path:
+    """One folder of service environments for the module: briefs whose services declare
+    the same dependencies share one (made by the test check's own provisioner)."""
+    return tmp_path_factory.mktemp("envs")
+
+
+def _venv(service: Path, folder: Path) -> Path:
+    """The service's own environment (uv, its test extra), without our packages."""
+    wanted = pyenv.declaration((service / "pyproject.toml").read_text())
+    making = pyenv.provision(service, wanted, folder, dict(os.environ), threading.Event())
+    while True:
+        try:
+            next(making)
+        except StopIteration as stop:
+            made = stop.value
+            break
+    assert made.python is not None, made.problem
+    return made.python
 
 
 def _free_port() -> int:
@@ -215,13 +214,13 @@ def _serve_and_probe(python: Path, service: Path, url: str, name: str, tmp: Path
     ],
 )
 def test_generated_service_installs_migrates_passes_its_suite_and_serves(
-    pg_server, make_repo, tmp_path, name
+    pg_server, make_repo, tmp_path, environments, name
 ):
     source = EXAMPLES / f"{name}.toml"
     if not source.exists():
         source = BRIEFS / f"{name}.toml"
     service = _build(make_repo(), source)
-    python = _venv(service, tmp_path)
+    python = _venv(service, environments)
     with pg_server.database() as url:
         migrated = _run([str(python), "-m", "app.migrate", "--database-url", url], cwd=service)
         assert migrated.returncode == 0, migrated.stderr

@@ -196,15 +196,16 @@ def _problem(tool: str, finished: process.Finished) -> CheckResult | None:
 
 
 def _error_line(output: list[str]) -> str:
-    """The line that says what went wrong: uv's "Because ..." or pip's ERROR line."""
+    """What went wrong, in the tool's own words: uv's "Because ..." sentence (which it wraps
+    over lines), else pip's or uv's last error line."""
     lines = [line.strip() for line in output if line.strip()]
-    for pattern in (r"Because ", r"^(ERROR|error):", r"^cause:", r"×"):
-        found = [line for line in lines if re.search(pattern, line)]
-        if found:
-            best = next((line for line in found if "Because" in line), found[-1])
-            best = re.sub(r"^(cause|error|ERROR):\s*", "", best)
-            return best[:400]
-    return (lines[-1] if lines else "no output")[:400]
+    text = " ".join(re.sub(r"^(cause|error|ERROR):\s*", "", line) for line in lines)
+    because = re.search(r"Because .*?\.(?=\s|$)", text)
+    if because:
+        return because.group(0)[:400]
+    errors = [line for line in lines if re.match(r"(ERROR|error|cause):|×", line)]
+    found = (errors or lines or ["no output"])[-1]
+    return re.sub(r"^(cause|error|ERROR):\s*", "", found)[:400]
 
 
 def _fail(message: str) -> CheckResult:
