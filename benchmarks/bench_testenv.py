@@ -16,7 +16,6 @@ from pathlib import Path
 
 from backend_agent.checks.postgres import shared_server
 from backend_agent.core.brief import load_brief
-from backend_agent.core.checks import CheckOptions
 from backend_agent.engine import BuildSession
 from backend_agent.engine.checking import environments
 
