@@ -121,6 +121,8 @@ class ChecksDone:
 
     checks: PhaseChecks
     failures: list[tuple[str | None, CheckResult]] = field(default_factory=list)
+    headline: str = ""
+    """The results in one line ("1 failed, 2 warnings, tests not run"; see engine)."""
 
 
 CheckEvent = CheckProgress | CheckOutput | ChecksUpdated | ChecksDone

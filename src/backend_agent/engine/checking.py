@@ -118,7 +118,7 @@ def run(
     )
     record.checks = checks
     session.save()
-    yield ChecksDone(checks, failures(record))
+    yield ChecksDone(checks, failures(record), headline(record))
 
 
 def _partial_start(record: PhaseRecord, targets: list[str], hashes: dict[str, str]) -> PhaseChecks:
