@@ -175,3 +175,23 @@ def test_the_declaration_key_follows_dependencies_not_code():
     bare = pyenv.declaration('[project]\nname = "x"\nversion = "1"\n')
     assert (bare.extra, bare.add_pytest, bare.target) == (None, True, ".")
     assert pyenv.declaration("[tool.x]\n").status == "fail"
+
+
+def test_the_error_line_is_the_tools_own_words():
+    wrapped = [
+        "Using Python 3.11.7 environment at: /x",
+        "error: No solution found when resolving dependencies",
+        "  cause: Because only six<=1.17.0 is available and calc==0.1.0 depends on",
+        "         six>=999, we can conclude that calc==0.1.0 cannot be used.",
+        "         And because only calc[test]==0.1.0 is available ...",
+    ]
+    assert pyenv._error_line(wrapped) == (
+        "Because only six<=1.17.0 is available and calc==0.1.0 depends on six>=999, we can "
+        "conclude that calc==0.1.0 cannot be used."
+    )
+    pip = [
+        "Collecting nope-13",
+        "ERROR: Could not find a version that satisfies the requirement nope-13 (from calc)",
+        "ERROR: No matching distribution found for nope-13",
+    ]
+    assert pyenv._error_line(pip) == "No matching distribution found for nope-13"
