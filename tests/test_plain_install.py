@@ -17,7 +17,8 @@ from backend_agent.checks.pyenv import uv_binary
 
 from .conftest import EXAMPLES, ROOT, git
 
-pytestmark = pytest.mark.slow
+# Builds that run suites: kept off the worker timing the UI (see tests/test_wizard_load.py).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("heavy")]
 
 
 @pytest.fixture(scope="module")
