@@ -1,5 +1,5 @@
 """Offline generator figures: a full six-phase build of each example brief, for both
-targets (bookmarks also as TypeScript; tickets is a TypeScript brief).
+targets (bookmarks also as TypeScript; events is a TypeScript brief).
 
 The build is what `backend-agent build --provider offline --phases 1-6 --approve all
 --checks none` does: start the build, generate, approve and commit each phase. The
@@ -55,7 +55,7 @@ def run() -> list[Figure]:
             ("bookmarks", None),
             ("shop", None),
             ("bookmarks", "typescript"),
-            ("tickets", None),
+            ("events", None),
         ):
             builds, baselines = [], []
             label = f"{example}-{language or 'own'}"

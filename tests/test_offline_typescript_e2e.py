@@ -165,9 +165,9 @@ def test_the_bookmarks_example_in_typescript_passes_its_checks(bookmarks):
     assert (bookmarks / "node_modules").is_symlink()
 
 
-def test_the_tickets_example_passes_its_checks(environment, tmp_path):
+def test_the_events_example_passes_its_checks(environment, tmp_path):
     repo = _repo(tmp_path / "repo", environment)
-    _, results = build_checked(repo, EXAMPLES / "tickets.toml", environment)
+    _, results = build_checked(repo, EXAMPLES / "events.toml", environment)
     assert_all_green(results, minimum=90)
 
 

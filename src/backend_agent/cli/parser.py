@@ -97,7 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     brief_sub = brief.add_subparsers(dest="brief_command", parser_class=_Parser, required=True)
     init = brief_sub.add_parser("init", help="write an example brief to start from")
     init.add_argument("file", nargs="?", default="backend-brief.toml")
-    init.add_argument("--example", default="bookmarks", help="bookmarks (default), shop or tickets (TypeScript)")
+    init.add_argument(
+        "--example", default="bookmarks", help="bookmarks (default), shop or events (TypeScript)"
+    )
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     check = brief_sub.add_parser("check", help="validate a brief and report every problem")
     check.add_argument("file", nargs="?", default="backend-brief.toml")

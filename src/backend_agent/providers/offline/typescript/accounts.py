@@ -8,7 +8,7 @@ from ..service.accounts import PASSWORD_MAX, PASSWORD_MIN, cookie_name, key_pref
 from ..service.api import Api
 from ..service.models import out_columns
 from .project import render
-from .repositories import _quoted
+from .repositories import quoted
 from .schemas import create_field, extra_fields, helpers_used, out_field, update_field
 
 SUMMARY = {
@@ -200,15 +200,15 @@ def user_repository(plan: Plan) -> str:
         f'import {{ {", ".join(sorted(db_names, key=lambda n: n.removeprefix("type ")))} }} from "../../db.js";',
         f'import type {{ {", ".join(sorted(types))} }} from "./schemas.js";',
         "",
-        f"const COLUMNS = {_quoted(columns)};",
+        f"const COLUMNS = {quoted(columns)};",
     ]
     if extra:
         lines += [
             "const COLUMN: Readonly<Record<string, string>> = {",
-            *[f"  {c.api}: {_quoted(c.sql)}," for c in extra],
+            *[f"  {c.api}: {quoted(c.sql)}," for c in extra],
             "};",
             "const JSON_FIELDS: ReadonlySet<string> = new Set("
-            + (f"[{', '.join(_quoted(j) for j in json_fields)}]" if json_fields else "")
+            + (f"[{', '.join(quoted(j) for j in json_fields)}]" if json_fields else "")
             + ");",
         ]
     lines += [

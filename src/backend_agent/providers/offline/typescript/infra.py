@@ -149,7 +149,7 @@ def _credential_test(api: Api, r: Resource) -> list[str]:
         "  const { app } = service;",
         "  const alice = await signUp(app);",
         "  const bob = await signUp(app);",
-        f"  await {factory(r)}(app, alice);",
+        f"  await {factory(r)}(app, alice{', {}, false' if r.public else ''});",
         '  await call(app, "GET", PATH, { headers: alice.headers });',
         '  expect((await call(app, "GET", PATH, { headers: alice.headers })).headers["x-cache"]).toBe("HIT");',
         '  const theirs = await call(app, "GET", PATH, { headers: bob.headers });',

@@ -5,8 +5,8 @@ from __future__ import annotations
 from ....core.proposal import FileChange
 from .. import facts
 from ..service.api import Api
-from ..service.problems import constraint_fields
-from . import accounts, repositories, routes, schemas, services, test_support, tests
+from ..service.problems import constraint_fields, transition_constraints
+from . import accounts, repositories, routes, rules, schemas, services, test_support, tests
 from .names import module_dir, suite_file, ts
 from .project import app_module, config_module, fields_module, package_json, render
 
@@ -67,7 +67,14 @@ def files(api: Api) -> list[FileChange]:
         ),
         change(
             "src/errors.ts",
-            render("errors.ts.tmpl", project=name, constraint_fields=_constraints(api)),
+            render(
+                "errors.ts.tmpl",
+                project=name,
+                constraint_fields=_constraints(api),
+                transitions=ts(transition_constraints(plan))
+                if transition_constraints(plan)
+                else "",
+            ),
             "RFC 9457 problem documents with stable types",
         ),
         change(
@@ -94,6 +101,12 @@ def files(api: Api) -> list[FileChange]:
     ]
     if plan.users:
         out += [
+            change(
+                "src/access.ts",
+                rules.access_module(plan),
+                "who may do what: the brief's roles and rules",
+            ),
+            change("src/admin.ts", rules.admin_module(), "npm run admin -- grant-role EMAIL ROLE"),
             change("src/passwords.ts", accounts.passwords_module(), "argon2id password hashing"),
             change("src/auth.ts", accounts.auth_module(api), f"{api.auth} authentication"),
             change(
@@ -114,7 +127,7 @@ def files(api: Api) -> list[FileChange]:
         ]
     for r in api.resources:
         folder = module_dir(r)
-        ownership = facts.ownership_sentence(r.table, api.auth)
+        ownership = facts.access_sentence(r.table, api.auth)
         out += [
             change(
                 f"{folder}/schemas.ts",

@@ -35,6 +35,8 @@ SCRIPTS = {
     "start": "node dist/server.js",
     "premigrate": "npm run build",
     "migrate": "node dist/migrate.js",
+    "preadmin": "npm run build",
+    "admin": "node dist/admin.js",
     "typecheck": "tsc --noEmit",
     "lint": "eslint .",
     "test": "vitest run",
@@ -59,7 +61,7 @@ def package_json(api: Api) -> str:
         "private": True,
         "type": "module",
         "engines": {"node": ">=20.19"},
-        "scripts": SCRIPTS,
+        "scripts": {k: v for k, v in SCRIPTS.items() if api.auth != "none" or "admin" not in k},
         "dependencies": dict(sorted(dependencies.items())),
         "devDependencies": DEV_DEPENDENCIES,
     }

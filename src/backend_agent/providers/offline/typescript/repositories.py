@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from ..schema import Column, Table
 from ..service.api import Api, LinkEnd, Resource
-from ..service.repositories import owner_condition, select_list
-from .names import camel, module_dir, pascal
+from ..service.repositories import select_list
+from .names import camel, module_dir, pascal, ts
+from .rules import read_condition, write_condition
 
 
 def record_type(api: Api, table: Table) -> tuple[str, str]:
@@ -19,18 +20,6 @@ def record_type(api: Api, table: Table) -> tuple[str, str]:
         return "UserRefRecord", "../accounts/schemas.js"
     far = api.resource(table)
     return f"{far.name}Record", "../" + module_dir(far).rsplit("/", 1)[1] + "/schemas.js"
-
-
-def _value(column: Column) -> str:
-    ref = f"data.{column.api}"
-    if column.kind == "json":
-        return f"jsonParam({ref})"
-    return f"{ref} ?? null" if column.nullable else ref
-
-
-def _dollar(text: str) -> str:
-    """A statement as a template literal body (its `${COLUMNS}` stays interpolated)."""
-    return text.replace("`", "\\`")
 
 
 def _restrict_sources(resource: Resource) -> list[str]:
@@ -46,47 +35,48 @@ def _restrict_sources(resource: Resource) -> list[str]:
 def _link_functions(api: Api, end: LinkEnd) -> list[str]:
     link, far = end.link, end.far
     single = pascal(far.singular)
+    far_id = camel(far.singular) + "Id"
     out: list[str] = []
     if end.writes:
         out += [
             "",
-            f"export async function link{single}(db: Db, rowId: string, {camel(far.singular)}Id: string): Promise<void> {{",
+            f"export async function link{single}(db: Db, rowId: string, {far_id}: string): Promise<void> {{",
             "  await db.query(",
             f"    `INSERT INTO {link.sql} ({end.near_column}, {end.far_column}) VALUES ($1, $2) ON CONFLICT DO NOTHING`,",
-            f"    [rowId, {camel(far.singular)}Id],",
+            f"    [rowId, {far_id}],",
             "  );",
             "}",
             "",
-            f"export async function unlink{single}(db: Db, rowId: string, {camel(far.singular)}Id: string): Promise<boolean> {{",
+            f"export async function unlink{single}(db: Db, rowId: string, {far_id}: string): Promise<boolean> {{",
             "  const { rowCount } = await db.query(",
             f"    `DELETE FROM {link.sql} WHERE {end.near_column} = $1 AND {end.far_column} = $2`,",
-            f"    [rowId, {camel(far.singular)}Id],",
+            f"    [rowId, {far_id}],",
             "  );",
             "  return rowCount === 1;",
             "}",
         ]
     record, _ = record_type(api, far)
     columns = "t.id, t.created_at" if end.far_is_users else select_list(far, "t")
-    where = [_quoted(f"l.{end.near_column} = $1")]
-    params = ["rowId"]
-    if far.owned and not end.far_is_users:
-        where.append(_dollar_param(owner_condition(far, "t", "_viewer")))
-        params.append("viewerId")
-    viewer = ", viewerId: string | null" if far.owned and not end.far_is_users else ""
+    visible = None if end.far_is_users else read_condition(far, "t")
+    scope = ", scope: Scope" if visible else ""
     words = far.name.replace("_", " ")
     out += [
         "",
         f"/** {words[:1].upper() + words[1:]} linked to one row, newest first"
-        + (", only those the viewer may read." if viewer else ".")
+        + (", only those the caller may read." if visible else ".")
         + " */",
         f"export async function select{pascal(far.name)}(",
-        f"  db: Db, rowId: string, limit: number, after: Cursor | null{viewer}",
+        f"  db: Db, rowId: string, limit: number, after: Cursor | null{scope}",
         f"): Promise<{record}[]> {{",
+        "  const params: unknown[] = [rowId];",
+        f"  const where = [{quoted(f'l.{end.near_column} = $1')}"
+        + (f", scoped({quoted(visible)}, scope, params)" if visible else "")
+        + "];",
         f"  return keysetPage<{record}>(",
         "    db,",
-        f"    `SELECT {_dollar(columns)} FROM {far.sql} t JOIN {link.sql} l ON l.{end.far_column} = t.id`,",
-        f"    [{', '.join(where)}],",
-        f"    [{', '.join(params)}],",
+        f"    `SELECT {columns} FROM {far.sql} t JOIN {link.sql} l ON l.{end.far_column} = t.id`,",
+        "    where,",
+        "    params,",
         "    limit,",
         "    after,",
         '    "t",',
@@ -96,48 +86,55 @@ def _link_functions(api: Api, end: LinkEnd) -> list[str]:
     return out
 
 
-def _dollar_param(condition: str) -> str:
-    """Python's `%(_viewer)s` placeholder as `$2` (the viewer is the second parameter)."""
-    return _quoted(condition.replace("%(_viewer)s", "$2"))
+def _value(column: Column) -> str:
+    ref = f"data.{column.api}"
+    if column.kind == "json":
+        return f"jsonParam({ref})"
+    return f"{ref} ?? null" if column.nullable else ref
 
 
 def repository_module(api: Api, resource: Resource) -> str:
     table = resource.table
     name = resource.name
     owned = table.owned
-    writable = table.fields
+    creatable = table.creatable
     restrict = _restrict_sources(resource)
-    flag = table.column(table.public_flag).sql if table.public_flag else None
-    owner_arg = ", ownerId: string" if owned else ""
-    owner_where = " AND owner_id = $2" if owned else ""
-    owner_param = ", ownerId" if owned else ""
-    names = ", ".join((["owner_id"] if owned else []) + [c.sql for c in writable])
-    count = len(writable) + (1 if owned else 0)
-    values = ", ".join(f"${i}" for i in range(1, count + 1))
-    params = (["ownerId"] if owned else []) + [_value(c) for c in writable]
-    scope = (
-        "Every statement is scoped to an owner: a row of someone else is never read, changed "
-        "or deleted, it is simply not found."
-        if owned
-        else "Rows are shared, so statements are not scoped to an owner."
-    )
-    json_fields = sorted(c.api for c in writable if c.kind == "json")
+    read, write = read_condition(table), write_condition(table)
     record = f"{name}Record"
+    scope_text = (
+        "Every statement takes the caller's `Scope` (src/access.ts) into its WHERE clause: a "
+        "row the caller may not reach is never read, changed or deleted, it is simply not found."
+        if read or write
+        else "Every caller who reaches these statements may see every row, so they take no scope."
+    )
+    names = ", ".join((["owner_id"] if owned else []) + [c.sql for c in creatable])
+    count = len(creatable) + (1 if owned else 0)
+    values = ", ".join(f"${i}" for i in range(1, count + 1))
+    params = (["ownerId"] if owned else []) + [_value(c) for c in creatable]
+    if count:
+        insert = f"INSERT INTO {table.sql} ({names}) VALUES ({values}) RETURNING ${{COLUMNS}}"
+    else:
+        insert = f"INSERT INTO {table.sql} DEFAULT VALUES RETURNING ${{COLUMNS}}"
+    json_fields = sorted(c.api for c in table.fields if c.kind == "json")
+    columns = [c for c in table.columns if c.source is not None or c.kind == "reference"]
     link_records = {
         record_type(api, e.far) for e in resource.links if record_type(api, e.far)[0] != record
     }
+    far_scoped = any(read_condition(e.far, "t") for e in resource.links if not e.far_is_users)
     db_names = ["assignments", "type Cursor", "type Db", "keysetPage", "only"]
-    if json_fields:
+    if any(c.kind == "json" for c in creatable):
         db_names.append("jsonParam")
-    lines = [
-        f"/** SQL for `{table.name}` ({name}). {scope} */",
-    ]
+    read_arg = ", scope: Scope" if read else ""
+    write_arg = ", scope: Scope" if write else ""
+
+    lines = [f"/** SQL for `{table.name}` ({name}). {scope_text} */"]
     if restrict:
-        lines.append('import pg from "pg";')
-        lines.append("")
-    lines += [
-        f'import {{ {", ".join(sorted(db_names, key=lambda n: n.removeprefix("type ")))} }} from "../../db.js";',
-    ]
+        lines += ['import pg from "pg";', ""]
+    if read or write or far_scoped:
+        lines.append('import { type Scope, scoped } from "../../access.js";')
+    lines.append(
+        f'import {{ {", ".join(sorted(db_names, key=lambda n: n.removeprefix("type ")))} }} from "../../db.js";'
+    )
     if restrict:
         lines.append('import { StillReferenced } from "../../errors.js";')
     for type_name, module in sorted(link_records, key=lambda r: r[1]):
@@ -145,92 +142,106 @@ def repository_module(api: Api, resource: Resource) -> str:
     lines += [
         f'import type {{ {name}Create, {name}Filters, {record}, {name}Update }} from "./schemas.js";',
         "",
-        f"const COLUMNS = {_quoted(select_list(table))};",
+        f"const COLUMNS = {quoted(select_list(table))};",
         "/** API name → SQL column, for the statements composed at run time (PATCH, filters). */",
         "const COLUMN: Readonly<Record<string, string>> = {",
-        *[f"  {c.api}: {_quoted(c.sql)}," for c in writable],
+        *[f"  {c.api}: {quoted(c.sql)}," for c in columns],
         "};",
         "const JSON_FIELDS: ReadonlySet<string> = new Set("
-        + (f"[{', '.join(_quoted(j) for j in json_fields)}]" if json_fields else "")
+        + (f"[{', '.join(quoted(j) for j in json_fields)}]" if json_fields else "")
         + ");",
-        "",
-        f"export async function insert(db: Db{owner_arg}, data: {name}Create): Promise<{record}> {{",
-        f"  const {{ rows }} = await db.query<{record}>(",
-        f"    `INSERT INTO {table.sql} ({names}) VALUES ({values}) RETURNING ${{COLUMNS}}`,",
-        f"    [{', '.join(params)}],",
-        "  );",
-        "  return only(rows);",
-        "}",
-        "",
-        f"export async function get(db: Db, id: string{owner_arg}): Promise<{record} | undefined> {{",
-        f"  const {{ rows }} = await db.query<{record}>(",
-        f"    `SELECT ${{COLUMNS}} FROM {table.sql} WHERE id = $1{owner_where}`,",
-        f"    [id{owner_param}],",
-        "  );",
-        "  return rows[0];",
-        "}",
     ]
-    if flag:
+    if read:
         lines += [
-            "",
-            f"/** The row if the viewer owns it or it is public (`{table.public_flag}`). */",
-            f"export async function getVisible(db: Db, id: string, viewerId: string | null): Promise<{record} | undefined> {{",
-            f"  const {{ rows }} = await db.query<{record}>(",
-            f"    `SELECT ${{COLUMNS}} FROM {table.sql} WHERE id = $1 AND (owner_id = $2 OR {flag})`,",
-            "    [id, viewerId],",
-            "  );",
-            "  return rows[0];",
-            "}",
+            "/** The rows a caller may read (src/access.ts `sees`). */",
+            f"const READ = {quoted(read)};",
+        ]
+    if write:
+        lines += [
+            "/** The rows a caller may change (src/access.ts `may`). */",
+            f"const WRITE = {quoted(write)};",
         ]
     lines += [
         "",
-        f"export async function exists(db: Db, id: string{owner_arg}): Promise<boolean> {{",
-        f"  const {{ rowCount }} = await db.query(`SELECT 1 FROM {table.sql} WHERE id = $1{owner_where}`, [id{owner_param}]);",
-        "  return rowCount === 1;",
+        f"export async function insert(db: Db{', ownerId: string' if owned else ''}, data: {name}Create): Promise<{record}> {{",
+        f"  const {{ rows }} = await db.query<{record}>(`{insert}`, [{', '.join(params)}]);",
+        "  return only(rows);",
         "}",
+    ]
+
+    def by_id(
+        function: str, result: str, arg: str, condition: str | None, body: list[str]
+    ) -> list[str]:
+        setup = ["  const params: unknown[] = [id];"]
+        clause = "WHERE id = $1"
+        if condition:
+            name_ = "READ" if condition == read else "WRITE"
+            clause += f" AND ${{scoped({name_}, scope, params)}}"
+        return [
+            "",
+            f"export async function {function}(db: Db, id: string{arg}): {result} {{",
+            *setup,
+            *[ln.replace("WHERE_ID", clause) for ln in body],
+            "}",
+        ]
+
+    lines += by_id(
+        "get",
+        f"Promise<{record} | undefined>",
+        read_arg,
+        read,
+        [
+            f"  const {{ rows }} = await db.query<{record}>(`SELECT ${{COLUMNS}} FROM {table.sql} WHERE_ID`, params);",
+            "  return rows[0];",
+        ],
+    )
+    lines += by_id(
+        "exists",
+        "Promise<boolean>",
+        read_arg,
+        read,
+        [
+            f"  const {{ rowCount }} = await db.query(`SELECT 1 FROM {table.sql} WHERE_ID`, params);",
+            "  return rowCount === 1;",
+        ],
+    )
+    lines += [
         "",
-        f'export type Filters = Omit<{name}Filters, "limit" | "cursor">;',
+        f'export type Filters = Omit<{name}Filters, "limit" | "cursor"{(" | " + ts(resource.mine_param)) if resource.mine_param else ""}>;',
         "",
         "export async function selectPage(",
-        f"  db: Db{owner_arg}, limit: number, after: Cursor | null, filters: Filters",
+        f"  db: Db{read_arg}, limit: number, after: Cursor | null, filters: Filters",
         f"): Promise<{record}[]> {{",
-        f"  const params: unknown[] = [{'ownerId' if owned else ''}];",
+        "  const params: unknown[] = [];",
         "  const where = ["
-        + ('"owner_id = $1", ' if owned else "")
+        + ("scoped(READ, scope, params), " if read else "")
         + "...assignments(filters, COLUMN, params)];",
         f"  return keysetPage<{record}>(db, `SELECT ${{COLUMNS}} FROM {table.sql}`, where, params, limit, after);",
         "}",
     ]
-    if flag:
-        lines += [
-            "",
-            "export async function selectPublicPage(",
-            "  db: Db, limit: number, after: Cursor | null, filters: Filters",
-            f"): Promise<{record}[]> {{",
-            "  const params: unknown[] = [];",
-            f"  const where = [{_quoted(flag)}, ...assignments(filters, COLUMN, params)];",
-            f"  return keysetPage<{record}>(db, `SELECT ${{COLUMNS}} FROM {table.sql}`, where, params, limit, after);",
-            "}",
-        ]
+    write_clause = "WHERE id = $1" + (" AND ${scoped(WRITE, scope, params)}" if write else "")
     lines += [
         "",
+        f"/** The changed row; undefined when there is no such row{' the scope reaches' if write else ''}. */",
         "export async function update(",
-        f"  db: Db, id: string{owner_arg}, changes: {name}Update",
+        f"  db: Db, id: string{write_arg}, changes: {name}Update",
         f"): Promise<{record} | undefined> {{",
-        f"  const params: unknown[] = [id{owner_param}];",
+        "  const params: unknown[] = [id];",
+        f"  const clause = `{write_clause}`;",
         "  const sets = assignments(changes, COLUMN, params, JSON_FIELDS);",
-        f"  if (sets.length === 0) return get(db, id{owner_param});",
-        f"  const {{ rows }} = await db.query<{record}>(",
-        f'    `UPDATE {table.sql} SET ${{sets.join(", ")}} WHERE id = $1{owner_where} RETURNING ${{COLUMNS}}`,',
-        "    params,",
-        "  );",
+        "  const statement =",
+        "    sets.length === 0",
+        f"      ? `SELECT ${{COLUMNS}} FROM {table.sql} ${{clause}}`",
+        f'      : `UPDATE {table.sql} SET ${{sets.join(", ")}} ${{clause}} RETURNING ${{COLUMNS}}`;',
+        f"  const {{ rows }} = await db.query<{record}>(statement, params);",
         "  return rows[0];",
         "}",
         "",
-        f"export async function remove(db: Db, id: string{owner_arg}): Promise<boolean> {{",
+        f"export async function remove(db: Db, id: string{write_arg}): Promise<boolean> {{",
+        "  const params: unknown[] = [id];",
     ]
     delete = [
-        f"  const {{ rowCount }} = await db.query(`DELETE FROM {table.sql} WHERE id = $1{owner_where}`, [id{owner_param}]);",
+        f"  const {{ rowCount }} = await db.query(`DELETE FROM {table.sql} {write_clause}`, params);",
         "  return rowCount === 1;",
     ]
     if restrict:
@@ -252,6 +263,6 @@ def repository_module(api: Api, resource: Resource) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _quoted(text: str) -> str:
+def quoted(text: str) -> str:
     """A TypeScript string for SQL text: single quotes when the SQL quotes identifiers."""
     return f"'{text}'" if '"' in text else f'"{text}"'

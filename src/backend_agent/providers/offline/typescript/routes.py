@@ -12,10 +12,27 @@ from ..naming import article
 from ..service.api import Api, LinkEnd, Resource
 from .names import module_dir, pascal, routes_function, ts
 from .repositories import record_type
+from .rules import read_condition
 
 
 def _auth(api: Api, need: str | None) -> str:
     return "" if api.auth == "none" or need is None else f' auth: "{need}",'
+
+
+def _decides(resource: Resource, verb: str) -> bool:
+    """Does the service need the caller for this verb (owner, role or visible rows)?"""
+    table = resource.table
+    if verb == "read":
+        return read_condition(table) is not None
+    return table.owned or table.access.per_caller(verb)
+
+
+def _need(resource: Resource, verb: str, *, caller: bool) -> str | None:
+    """`required` answers 401 when the verb needs an account; `optional` passes who is
+    calling when the service decides by it; None when it does not matter."""
+    if resource.table.access.needs_user(verb):
+        return "required"
+    return "optional" if caller else None
 
 
 def _service(api: Api, resource: Resource, need: str | None) -> str:
@@ -67,7 +84,9 @@ def _link_routes(api: Api, resource: Resource, end: LinkEnd) -> list[str]:
     far_param = f"{far.singular}_id"
     record, _ = record_type(api, far)
     out_schema = "UserRef" if end.far_is_users else f"{api.resource(far).name}Out"
-    reader = "required" if resource.table.owned and not resource.table.public_flag else "optional"
+    sees_far = not end.far_is_users and read_condition(far) is not None
+    reader = _need(resource, "read", caller=_decides(resource, "read") or sees_far)
+    writer = _need(resource, "update", caller=True)
     out: list[str] = []
     if end.writes:
         for method, verb, summary in (
@@ -88,7 +107,7 @@ def _link_routes(api: Api, resource: Resource, end: LinkEnd) -> list[str]:
                 method,
                 f"{base}/:{far_param}",
                 summary,
-                "required",
+                writer,
                 [f"params: {pascal(far.singular)}Link,"],
                 f"{verb}{pascal(far.singular)}({id_expr}, request.params.{far_param})",
                 status=204,
@@ -116,13 +135,12 @@ def routes_module(api: Api, resource: Resource, ownership: str) -> str:
     name = resource.name
     words = table.singular.replace("_", " ")
     a = article(words)
-    owned = table.owned
     one = f"{resource.path}/:{resource.id_param}"
     id_expr = f"request.params.{resource.id_param}"
-    if owned:
-        read, listing = ("optional" if table.public_flag else "required"), "required"
-    else:
-        read = listing = None
+
+    def need(verb: str) -> str | None:
+        return _need(resource, verb, caller=_decides(resource, verb))
+
     body: list[str] = []
     body += _route(
         api,
@@ -130,7 +148,7 @@ def routes_module(api: Api, resource: Resource, ownership: str) -> str:
         "post",
         resource.path,
         f"Create {a} {words}",
-        "required",
+        need("create"),
         ["body: " + f"{name}Create,", f"response: {{ 201: {name}Out }},"],
         "create(request.body)",
         status=201,
@@ -140,29 +158,18 @@ def routes_module(api: Api, resource: Resource, ownership: str) -> str:
         resource,
         "get",
         resource.path,
-        f"List {'your ' if owned else ''}{resource.label}, newest first",
-        listing,
+        f"List the {resource.label} you may see, newest first",
+        need("read"),
         [f"querystring: {name}Filters,", f"response: {{ 200: pageOf({name}Out) }},"],
         "list(request.query)",
     )
-    if table.public_flag:
-        body += _route(
-            api,
-            resource,
-            "get",
-            f"{resource.path}/public",
-            f"List public {resource.label}; no sign-in needed",
-            None,
-            ["querystring: PublicFilters,", f"response: {{ 200: pageOf({name}Out) }},"],
-            "listPublic(request.query)",
-        )
     body += _route(
         api,
         resource,
         "get",
         one,
         f"Get {a} {words}",
-        read,
+        need("read"),
         ["params: Params,", f"response: {{ 200: {name}Out }},"],
         f"get({id_expr})",
     )
@@ -172,7 +179,7 @@ def routes_module(api: Api, resource: Resource, ownership: str) -> str:
         "patch",
         one,
         f"Change {a} {words}",
-        "required",
+        need("update"),
         ["params: Params,", f"body: {name}Update,", f"response: {{ 200: {name}Out }},"],
         f"update({id_expr}, request.body)",
     )
@@ -182,7 +189,7 @@ def routes_module(api: Api, resource: Resource, ownership: str) -> str:
         "delete",
         one,
         f"Delete {a} {words}",
-        "required",
+        need("delete"),
         ["params: Params,"],
         f"remove({id_expr})",
         status=204,
@@ -191,10 +198,7 @@ def routes_module(api: Api, resource: Resource, ownership: str) -> str:
         body += _link_routes(api, resource, end)
     text = "\n".join(body)
     links = [e for e in resource.links if e.writes]
-    schemas = sorted(
-        {f"{name}Create", f"{name}Filters", f"{name}Out", f"{name}Update", "Params"}
-        | ({"PublicFilters"} if table.public_flag else set())
-    )
+    schemas = sorted({f"{name}Create", f"{name}Filters", f"{name}Out", f"{name}Update", "Params"})
     others: dict[str, set[str]] = {}
     for end in resource.links:
         if end.far_is_users:

@@ -33,6 +33,7 @@ def rules(column: Column) -> str:
     if kind in ("string", "text"):
         return (
             "z.string()"
+            + ('.regex(/\\S/, "must not be blank")' if f.required else "")
             + (f".min({low})" if low is not None else "")
             + (f".max({high})" if high is not None else "")
         )
@@ -144,10 +145,15 @@ def filter_field(column: Column) -> str:
 def resource_schemas(api: Api, resource: Resource) -> str:
     table = resource.table
     name = resource.name
-    create = [create_field(c) for c in table.fields]
-    update = [update_field(c) for c in table.fields]
+    create = [create_field(c) for c in table.creatable]
+    update = [update_field(c) for c in table.updatable]
     out = [out_field(c) for c in out_columns(table.columns)]
     filters = [filter_field(flt.column) for flt in resource.filters]
+    if resource.mine_param:
+        filters.append(
+            f'  {resource.mine_param}: z.enum(["true", "false"]).transform((value) => value === "true")'
+            ".default(false), // true: only rows you own"
+        )
     body = "\n".join(
         [
             f"export const {name}Create = z.strictObject({{",
@@ -173,7 +179,6 @@ def resource_schemas(api: Api, resource: Resource) -> str:
             "});",
             f"export type {name}Filters = z.output<typeof {name}Filters>;",
             "",
-            *public_filters(resource),
             "export const Params = z.object({",
             f"  {resource.id_param}: id(),",
             "});",
@@ -191,17 +196,6 @@ def resource_schemas(api: Api, resource: Resource) -> str:
         head.append(f'import {{ {", ".join(used)} }} from "../../fields.js";')
     head += ['import { PageQuery } from "../../pagination.js";', ""]
     return "\n".join(head) + "\n" + body + "\n"
-
-
-def public_filters(resource: Resource) -> list[str]:
-    """The public list holds public rows only: filtering it by the flag would say nothing."""
-    flag = resource.table.public_flag
-    if flag is None:
-        return []
-    name = resource.name
-    if any(f.column.api == flag for f in resource.filters):
-        return [f"export const PublicFilters = {name}Filters.omit({{ {flag}: true }});", ""]
-    return [f"export const PublicFilters = {name}Filters;", ""]
 
 
 def extra_fields(users: Table) -> list[Column]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..service.api import Api, Resource
 from ..service.security_review import Where, review
-from .names import module_dir, routes_function, suite_file
+from .names import module_dir, pascal, routes_function, suite_file
 
 # The Python suite's test names, as this suite's `it(...)` titles say them.
 TEST_TITLES = {
@@ -13,11 +13,13 @@ TEST_TITLES = {
     "public_rows_are_readable_by_anyone_but_changed_only_by_their_owner": "public rows are "
     "readable by anyone but changed only by their owner",
     "fields_the_client_may_not_set_are_refused": "refuses fields the client may not set",
-    "writes_and_private_reads_need_authentication": "writes and private reads need authentication",
-    "writes_need_authentication_reads_do_not": "writes need authentication, reads do not",
+    "each_kind_of_caller_gets_what_the_brief_allows": "each kind of caller gets what the brief "
+    "allows",
+    "rows_that_are_not_public_are_seen_only_by_those_who_may_change_them": "rows that are not "
+    "public are seen only by those who may change them",
 }
-METHODS = {"_check_references": "checkReferences", "_writable": "writable"}
-FUNCTIONS = {"get_visible": "getVisible", "delete": "remove"}
+METHODS = {"_check_references": "checkReferences"}
+FUNCTIONS = {"delete": "remove"}
 
 
 class TypeScriptPlaces(Where):
@@ -61,9 +63,15 @@ class TypeScriptPlaces(Where):
         "cors_test": "test/hardening-http.test.ts::answers CORS for configured origins only",
         "app": "src/openapi.ts::installOpenApi",
         "redis_store": "src/infra/cache.ts::RedisStore",
+        "access": "src/access.ts",
+        "rules": "src/access.ts::RULES",
+        "may": "src/access.ts::may",
+        "sees": "src/access.ts::sees",
+        "grant_role": "src/admin.ts::grantRole",
     }
     PHRASES = {
         "strict": "`z.strictObject`",
+        "admin": "`npm run admin -- grant-role EMAIL ROLE` / `revoke-role`",
         "route_auth": 'in its schema (`auth: "required"` or `"optional"`, which src/auth.ts '
         "enforces and the OpenAPI document shows)",
     }
@@ -72,6 +80,8 @@ class TypeScriptPlaces(Where):
         return f"`{module_dir(r)}/repository.ts::{FUNCTIONS.get(function, function)}`"
 
     def service(self, r: Resource, method: str) -> str:
+        if method.startswith("link_"):
+            method = "link" + pascal(method.removeprefix("link_"))
         return f"`{module_dir(r)}/service.ts::{r.name}Service.{METHODS.get(method, method)}`"
 
     def model(self, r: Resource, suffix: str) -> str:

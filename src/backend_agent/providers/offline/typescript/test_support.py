@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from ..expect import creator_roles, recipe
 from ..plan import length_limits
 from ..schema import Column
 from ..service.accounts import cookie_name
@@ -17,7 +18,7 @@ from .schemas import extra_fields
 ME = [
     '  const me = await call(app, "GET", "/auth/me", { headers });',
     "  expect(me.statusCode, me.body).toBe(200);",
-    "  return { id: me.json().id, email: address, headers };",
+    "  return { id: me.json().id, email: address, headers, roles: new Set<string>() };",
 ]
 SIGN_UP = {
     "jwt": [
@@ -52,6 +53,8 @@ def test_settings(api: Api) -> str:
     lines = [
         '  ENVIRONMENT: "test",',
         '  LOG_LEVEL: "ERROR", // requests log at INFO: keep test output to failures',
+        "  // The access tests make many requests from one address; the limit tests set their own.",
+        '  RATE_LIMIT_BURST: "100000",',
     ]
     if api.auth == "jwt":
         lines.append(f"  JWT_SECRET: {ts('test-secret-' + 'x' * 40)},")
@@ -59,6 +62,7 @@ def test_settings(api: Api) -> str:
         lines.append('  SESSION_COOKIE_SECURE: "false",')
     if api.auth != "none":
         lines += [
+            '  AUTH_BURST_PER_ADDRESS: "100000",',
             '  PASSWORD_HASH_TIME_COST: "1",',
             '  PASSWORD_HASH_MEMORY_KIB: "64",',
             '  PASSWORD_HASH_PARALLELISM: "1",',
@@ -130,19 +134,18 @@ def _payload(name: str, columns: list[Column]) -> list[str]:
 def _factory(api: Api, resource: Resource) -> list[str]:
     make = factory(resource, "new")
     refs = [r for r in resource.references if not r.column.nullable]
-    needs = [r for r in resource.references if not r.column.nullable and r.target.name != "users"]
+    needs = [r for r in refs if r.target.name != "users"]
     lines = [
         "",
         f"/** A valid body for a new {resource.table.singular.replace('_', ' ')}; required "
         "references are created first. */",
         f"export {'async ' if needs else ''}function {make}("
-        f"{'app' if needs else '_app'}: App, {'account' if refs else '_account'}: Account, overrides: Record<string, unknown> = {{}}"
+        f"{'app' if needs else '_app'}: App, {'account' if refs else '_account'}: Account, "
+        "overrides: Record<string, unknown> = {}"
         "): Promise<Record<string, unknown>> {",
         f"  const body = {factory(resource, 'payload')}(next());",
     ]
-    for ref in resource.references:
-        if ref.column.nullable:
-            continue
+    for ref in refs:
         col = ref.column.api
         if ref.target.name == "users":
             value = "account.id"
@@ -153,14 +156,123 @@ def _factory(api: Api, resource: Resource) -> list[str]:
     lines += [
         f"  return {result if needs else f'Promise.resolve({result})'};",
         "}",
+        *_create_factory(api, resource),
+    ]
+    return lines
+
+
+def _has_any(roles: list[str]) -> str:
+    return f"[...account.roles].some((role) => {ts(roles)}.includes(role))"
+
+
+def _create_factory(api: Api, resource: Resource) -> list[str]:
+    """`createX`: a row the account can see, posted by an account allowed to create it (a
+    manager when the account lacks the role); `publicState` forces the brief's public state."""
+    table = resource.table
+    needs = sorted(creator_roles(table))
+    public = bool(table.public_when)
+    sig = ", publicState?: boolean" if public else ""
+    lines = [
         "",
-        f"export async function {factory(resource)}(app: App, account: Account, overrides: Record<string, unknown> = {{}}): Promise<Row> {{",
-        f"  const body = await {make}(app, account, overrides);",
-        f'  const response = await call(app, "POST", {ts(resource.path)}, {{ body, headers: account.headers }});',
+        f"export async function {factory(resource)}(app: App, account: Account, "
+        f"overrides: Record<string, unknown> = {{}}{sig}): Promise<Row> {{",
+        f"  const poster = {_has_any(needs)} ? account : await manager(app);"
+        if needs
+        else "  const poster = account;",
+    ]
+    spread = ""
+    steps: tuple = ()
+    if public:
+        shown, hidden = recipe(table, True), recipe(table, False)
+        managers = sorted(table.access.roles & table.access.managers)
+        reassigned = not table.owned
+        lines.append(f"  {'let' if reassigned else 'const'} state = publicState;")
+        if table.owned:
+            lines.append(
+                "  // Owners see their own rows: left alone unless `publicState` is given."
+            )
+        elif "signed-in" in table.access.managers:
+            lines.append("  state ??= false;")
+        else:
+            lines.append(
+                "  state ??= "
+                + (f"!{_has_any(managers)}" if managers else "true")
+                + "; // only managers see rows that are not public"
+            )
+        lines.append(
+            f"  const values = state === undefined ? {{}} : state ? {_ts_object(shown.body if shown else ())} "
+            f": {_ts_object(hidden.body if hidden else ())};"
+        )
+        spread = "...values, "
+        steps = shown.steps if shown else ()
+    lines += [
+        f"  const body = await {factory(resource, 'new')}(app, poster, {{ {spread}...overrides }});",
+        f'  const response = await call(app, "POST", {ts(resource.path)}, {{ body, headers: poster.headers }});',
         "  expect(response.statusCode, response.body).toBe(201);",
-        "  return response.json();",
+        f"  {'let' if public and steps else 'const'} row: Row = response.json();",
+    ]
+    if public and steps:
+        if table.access.per_caller("update") and "owner" not in table.access.update:
+            updater = "await manager(app)"
+        else:
+            updater = "poster"
+        lines += [
+            "  if (state === true) {",
+            "    // The public state is reached by updates, along the brief's transitions.",
+            f"    const updater = {updater};",
+            f"    for (const step of [{', '.join(_ts_object(((k, v),)) for k, v in steps)}]) {{",
+            f'      const moved = await call(app, "PATCH", `{resource.path}/${{String(row.id)}}`, {{ body: step, headers: updater.headers }});',
+            "      expect(moved.statusCode, moved.body).toBe(200);",
+            "      row = moved.json();",
+            "    }",
+            "  }",
+        ]
+    lines += ["  return row;", "}"]
+    return lines
+
+
+def _ts_object(pairs: tuple) -> str:
+    return "{ " + ", ".join(f"{k}: {ts(v)}" for k, v in pairs) + " }" if pairs else "{}"
+
+
+def _roles_helpers(api: Api) -> list[str]:
+    if api.auth == "none":
+        return [
+            "",
+            "/** Without accounts, every caller may do what anyone may. */",
+            "export function manager(_app: App): Promise<Account> {",
+            "  return Promise.resolve({ ...ANONYMOUS, roles: new Set<string>() });",
+            "}",
+        ]
+    lines = [
+        "",
+        "const managers = new WeakMap<App, Account>();",
+        "",
+        "/** One account per app holding every role: it may do whatever a role may. */",
+        "export async function manager(app: App): Promise<Account> {",
+        "  let found = managers.get(app);",
+        "  if (found === undefined) {",
+        "    found = "
+        + ("await withRoles(app, ...ROLES);" if api.plan.roles else "await signUp(app);"),
+        "    managers.set(app, found);",
+        "  }",
+        "  return found;",
         "}",
     ]
+    if api.plan.roles:
+        lines += [
+            "",
+            "/** The account with these roles too, granted as an operator would (npm run admin). */",
+            "export async function grant(app: App, account: Account, ...roles: string[]): Promise<Account> {",
+            '  for (const role of roles) await grantRole(app.config.DATABASE_URL, account.email ?? "", role);',
+            "  for (const role of roles) account.roles.add(role);",
+            "  return account;",
+            "}",
+            "",
+            "export async function withRoles(app: App, ...roles: string[]): Promise<Account> {",
+            "  return grant(app, await signUp(app), ...roles);",
+            "}",
+        ]
     return lines
 
 
@@ -176,6 +288,14 @@ def factories(api: Api) -> str:
         'import type { LightMyRequestResponse } from "fastify";',
         'import { expect } from "vitest";',
         "",
+        *(
+            [
+                'import { ROLES } from "../../src/access.js";',
+                'import { grantRole } from "../../src/admin.js";',
+            ]
+            if api.plan.roles
+            else []
+        ),
         'import type { App } from "../../src/app.js";',
         'import { PROBLEM_BASE } from "../../src/errors.js";',
         "",
@@ -206,7 +326,10 @@ def factories(api: Api) -> str:
         "  id: string | null;",
         "  email: string | null;",
         "  headers: Record<string, string>;",
+        "  roles: Set<string>;",
         "}",
+        "",
+        "export const ANONYMOUS: Account = { id: null, email: null, headers: {}, roles: new Set() };",
         "",
         "export async function call(",
         "  app: App,",
@@ -228,7 +351,7 @@ def factories(api: Api) -> str:
         lines += [
             '/** auth = "none": every caller is anonymous, so an account is just no headers. */',
             "export function signUp(_app: App): Promise<Account> {",
-            "  return Promise.resolve({ id: null, email: null, headers: {} });",
+            "  return Promise.resolve({ ...ANONYMOUS, roles: new Set<string>() });",
             "}",
         ]
     else:
@@ -295,6 +418,15 @@ def factories(api: Api) -> str:
         "  return value;",
         "}",
         "",
+        "/** The answer a rule gives: a status, and a problem document of the right type. */",
+        'export function assertStatus(response: LightMyRequestResponse, status: number, who = ""): void {',
+        "  expect(response.statusCode, `${who}: ${response.body}`).toBe(status);",
+        "  const slug = PROBLEMS[status];",
+        "  if (slug !== undefined) expect(response.json().type, who).toBe(PROBLEM_BASE + slug);",
+        "}",
+        "",
+        'const PROBLEMS: Readonly<Record<number, string>> = { 401: "authentication-required", 403: "forbidden", 404: "not-found" };',
+        "",
         "/** The response is an RFC 9457 problem document of the given type. */",
         "export function assertProblem(response: LightMyRequestResponse, status: number, slug: string): Row {",
         "  expect(response.statusCode, response.body).toBe(status);",
@@ -320,6 +452,7 @@ def factories(api: Api) -> str:
         "  }",
         "}",
     ]
+    lines += _roles_helpers(api)
     for resource in api.resources:
         lines += _payload(factory(resource, "payload"), resource.fields)
         lines += _factory(api, resource)
