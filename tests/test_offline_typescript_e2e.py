@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -165,10 +166,22 @@ def test_the_bookmarks_example_in_typescript_passes_its_checks(bookmarks):
     assert (bookmarks / "node_modules").is_symlink()
 
 
-def test_the_events_example_passes_its_checks(environment, tmp_path):
-    repo = _repo(tmp_path / "repo", environment)
-    _, results = build_checked(repo, EXAMPLES / "events.toml", environment)
+@pytest.fixture(scope="module")
+def events(environment, tmp_path_factory) -> Path:
+    """The TypeScript example with roles: its full suite (the per-caller matrix included)
+    passed in the check."""
+    repo = _repo(tmp_path_factory.mktemp("events") / "repo", environment)
+    service, results = build_checked(repo, EXAMPLES / "events.toml", environment)
     assert_all_green(results, minimum=90)
+    tools, problem = nodejs.toolchain()
+    assert tools is not None, problem
+    nodejs.install(service, tools, Path(environment["BACKEND_AGENT_CACHE_DIR"]) / "node")
+    return service
+
+
+def test_the_events_example_passes_its_checks(events):
+    """The fixture built it and asserted tsc, lint and the full suite passed in the check."""
+    assert (events / "src" / "access.ts").is_file()
 
 
 def _npm(
@@ -226,16 +239,15 @@ def _request(port: int, method: str, path: str, body: dict | None = None, header
         conn.close()
 
 
-@pytest.fixture(scope="module")
-def served(bookmarks, pg_server, tmp_path_factory):
-    """`npm start` with HOST and PORT from the environment, on a migrated database."""
-    database = pg_server.database()
-    url = database.__enter__()
-    try:
-        migrated = _npm(bookmarks, "run", "migrate", env=_plain_env(DATABASE_URL=url))
+@contextmanager
+def _serve(service: Path, pg_server, folder: Path):
+    """`npm start` with HOST and PORT from the environment, on a migrated database: yields
+    the process, its port, its log and the database's URL."""
+    with pg_server.database() as url:
+        migrated = _npm(service, "run", "migrate", env=_plain_env(DATABASE_URL=url))
         assert migrated.returncode == 0, migrated.stderr
         port = free_port()
-        log = tmp_path_factory.mktemp("server") / "server.log"
+        log = folder / "server.log"
         env = _plain_env(
             ENVIRONMENT="production",
             DATABASE_URL=url,
@@ -246,24 +258,30 @@ def served(bookmarks, pg_server, tmp_path_factory):
         )
         with log.open("w") as out:
             server = subprocess.Popen(
-                ["npm", "start"], cwd=bookmarks, env=env, stdout=out, stderr=subprocess.STDOUT
+                ["npm", "start"], cwd=service, env=env, stdout=out, stderr=subprocess.STDOUT
             )
-        for _ in range(600):
-            try:
-                if _request(port, "GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail("npm start exited:\n" + log.read_text()[-3000:])
-                time.sleep(0.1)
-        else:
-            pytest.fail("the service did not start:\n" + log.read_text()[-3000:])
+        try:
+            for _ in range(600):
+                try:
+                    if _request(port, "GET", "/healthz")[0] == 200:
+                        break
+                except OSError:
+                    if server.poll() is not None:
+                        pytest.fail("npm start exited:\n" + log.read_text()[-3000:])
+                    time.sleep(0.1)
+            else:
+                pytest.fail("the service did not start:\n" + log.read_text()[-3000:])
+            yield server, port, log, url
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def served(bookmarks, pg_server, tmp_path_factory):
+    with _serve(bookmarks, pg_server, tmp_path_factory.mktemp("server")) as (server, port, log, _):
         yield server, port, log
-        if server.poll() is None:
-            server.kill()
-            server.wait(timeout=30)
-    finally:
-        database.__exit__(None, None, None)
 
 
 def _account(port: int, email: str) -> dict[str, str]:
@@ -343,3 +361,37 @@ def test_unsafe_settings_refuse_to_start_with_exit_code_2(bookmarks, pg_server):
     result = _npm(bookmarks, "start", env=env)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "refusing to start" in result.stderr and "JWT_SECRET is weak" in result.stderr
+
+
+def test_a_member_writing_a_staff_only_row_gets_403(events, pg_server, tmp_path):
+    """Roles from the database, granted with `npm run admin`: a member who may read venues
+    is refused a write (403 problem+json), staff may; nobody signed in gets 401."""
+    with _serve(events, pg_server, tmp_path) as (server, port, _, url):
+        member, staff = _account(port, "member@example.com"), _account(port, "staff@example.com")
+        venue = {"name": "The Hall", "city": "Leeds", "capacity": 300}
+        status, headers, body = _request(port, "POST", "/venues", venue, member)
+        assert status == 403, body
+        assert headers["content-type"].startswith("application/problem+json")
+        assert json.loads(body)["type"] == "urn:events:problem:forbidden"
+        assert _request(port, "POST", "/venues", venue)[0] == 401
+        granted = _npm(
+            events,
+            "run",
+            "admin",
+            "--",
+            "grant-role",
+            "staff@example.com",
+            "staff",
+            env=_plain_env(DATABASE_URL=url),
+        )
+        assert granted.returncode == 0, granted.stdout + granted.stderr
+        assert "granted staff for staff@example.com" in granted.stdout
+        status, _, body = _request(port, "POST", "/venues", venue, staff)
+        assert status == 201, body
+        path = f"/venues/{json.loads(body)['id']}"
+        assert _request(port, "GET", path, headers=member)[0] == 200  # anyone reads venues
+        status, _, body = _request(port, "PATCH", path, {"capacity": 10}, member)
+        assert status == 403 and json.loads(body)["status"] == 403
+        assert _request(port, "PATCH", path, {"capacity": 10}, staff)[0] == 200
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=60) == 0

@@ -103,7 +103,7 @@ def _related_test(api: Api) -> list[str]:
                 "",
                 f"it({ts(f'linking refreshes the {far.label} side')}, async () => {{",
                 "  const { app } = service;",
-                "  const alice = await signUp(app);",
+                "  const alice = await manager(app);",
                 f"  const near = await {factory(r)}(app, alice);",
                 f"  const far = await {factory(far)}(app, alice);",
                 f"  const listing = `{far.path}/${{far.id}}{r.path}`;",
@@ -125,7 +125,7 @@ def _related_test(api: Api) -> list[str]:
                 "",
                 f"it({ts(f'deleting {ref.target.singular} refreshes {r.label}')}, async () => {{",
                 "  const { app } = service;",
-                "  const alice = await signUp(app);",
+                "  const alice = await manager(app);",
                 f"  const parent = await {factory(parent)}(app, alice);",
                 f"  const child = await {factory(r)}(app, alice, {{ {ref.column.api}: parent.id }});",
                 f'  await call(app, "GET", {ts(r.path)}, {{ headers: alice.headers }});',
@@ -147,7 +147,7 @@ def _credential_test(api: Api, r: Resource) -> list[str]:
         "",
         'it("serves a cached response only to the same credential", async () => {',
         "  const { app } = service;",
-        "  const alice = await signUp(app);",
+        "  const alice = await manager(app);",
         "  const bob = await signUp(app);",
         f"  await {factory(r)}(app, alice{', {}, false' if r.public else ''});",
         '  await call(app, "GET", PATH, { headers: alice.headers });',
@@ -163,7 +163,7 @@ def cache_test(api: Api) -> str:
     r = api.resources[0]
     more = _credential_test(api, r) + _related_test(api)
     code = "\n".join(more)
-    used = {factory(r), "call", "signUp"} | {
+    used = {factory(r), "call", "manager", "signUp"} | {
         word for word in code.replace("(", " ").split() if word.startswith("create")
     }
     return render(

@@ -13,6 +13,7 @@ import re
 
 from ..schema import Table
 from ..service.api import Api, LinkEnd, Resource
+from ..service.services import checked_refs, noun
 from .names import camel, module_dir, pascal
 from .repositories import record_type
 from .rules import read_condition, write_condition
@@ -30,17 +31,8 @@ def repo_module(api: Api, table: Table) -> str:
     return "../" + module_dir(api.resource(table)).rsplit("/", 1)[1] + "/repository.js"
 
 
-def words(table: Table) -> str:
-    return table.singular.replace("_", " ")
-
-
 def _alias(table: Table, this: Table) -> str:
     return "repo" if table.name == this.name else repo_alias(table)
-
-
-def _checked_refs(resource: Resource) -> list:
-    """References whose target rows not every caller may see."""
-    return [r for r in resource.references if read_condition(r.target)]
 
 
 def _sees(table: Table) -> str:
@@ -50,13 +42,13 @@ def _sees(table: Table) -> str:
 def _changeable(table: Table, row: str, this: Table, verb: str = "update") -> list[str]:
     """NotFound unless the caller sees row `row` of `table`; Forbidden unless they may also
     `verb` it."""
-    alias, noun = _alias(table, this), words(table)
+    alias, what = _alias(table, this), noun(table)
     out = [
         f"if (!(await {alias}.exists(this.db, {row}{_sees(table)}))) {{",
-        f"  throw new NotFound(`there is no {noun} ${{{row}}}`);",
+        f"  throw new NotFound(`there is no {what} ${{{row}}}`);",
         "}",
     ]
-    refuse = [f"  throw new Forbidden(`you may not change {noun} ${{{row}}}`);", "}"]
+    refuse = [f"  throw new Forbidden(`you may not change {what} ${{{row}}}`);", "}"]
     if table.owned:
         scope = f'access.may("{table.name}", "{verb}", await this.caller())'
         out += [f"if (!(await {alias}.exists(this.db, {row}, {scope}))) {{", *refuse]
@@ -92,7 +84,7 @@ def _link_methods(api: Api, resource: Resource, end: LinkEnd) -> list[str]:
             f"  async unlink{single}(id: string, {far_id}: string): Promise<void> {{",
             *["    " + ln for ln in _changeable(near, "id", near)],
             f"    if (!(await repo.unlink{single}(this.db, id, {far_id}))) {{",
-            f"      throw new NotFound(`{words(near)} ${{id}} is not linked to {words(far)} ${{{far_id}}}`);",
+            f"      throw new NotFound(`{noun(near)} ${{id}} is not linked to {noun(far)} ${{{far_id}}}`);",
             "    }",
             "  }",
         ]
@@ -109,7 +101,7 @@ def _link_methods(api: Api, resource: Resource, end: LinkEnd) -> list[str]:
 
 
 def _write_methods(resource: Resource, write: str | None) -> list[str]:
-    table, name, noun = resource.table, resource.name, words(resource.table)
+    table, name, what = resource.table, resource.name, noun(resource.table)
     record = f"{name}Record"
     out = []
     for verb, action in (("update", "change"), ("delete", "delete")):
@@ -123,7 +115,7 @@ def _write_methods(resource: Resource, write: str | None) -> list[str]:
         missing = (
             f'      return this.refuse(id, "{action}");'
             if write or per_caller
-            else f"      throw new NotFound(`there is no {noun} ${{id}}`);"
+            else f"      throw new NotFound(`there is no {what} ${{id}}`);"
         )
         if verb == "update":
             out += ["", f"  async update(id: string, body: {name}Update): Promise<{record}> {{"]
@@ -136,7 +128,7 @@ def _write_methods(resource: Resource, write: str | None) -> list[str]:
                 "    }",
             ]
         if verb == "update":
-            if _checked_refs(resource):
+            if checked_refs(resource):
                 out.append("    await this.checkReferences(body);")
             out += [
                 *scoped,
@@ -159,7 +151,7 @@ def _write_methods(resource: Resource, write: str | None) -> list[str]:
 
 
 def _helpers(resource: Resource, write: str | None) -> list[str]:
-    table, noun = resource.table, words(resource.table)
+    table, what = resource.table, noun(resource.table)
     out = []
     if write or any(table.access.per_caller(v) for v in ("update", "delete")):
         out += [
@@ -167,10 +159,10 @@ def _helpers(resource: Resource, write: str | None) -> list[str]:
             "  private async refuse(id: string, action: string): Promise<never> {",
             "    // 404 when the caller cannot see the row, 403 when they can.",
             "    await this.get(id);",
-            f"    throw new Forbidden(`you may not ${{action}} {noun} ${{id}}`);",
+            f"    throw new Forbidden(`you may not ${{action}} {what} ${{id}}`);",
             "  }",
         ]
-    refs = _checked_refs(resource)
+    refs = checked_refs(resource)
     if refs:
         shape = "; ".join(f"{r.column.api}?: string | null" for r in refs)
         out += [
@@ -185,7 +177,7 @@ def _helpers(resource: Resource, write: str | None) -> list[str]:
             out += [
                 f"    const {value} = data.{col};",
                 f"    if ({value} !== undefined && {value} !== null && !(await {alias}.exists(this.db, {value}{_sees(ref.target)}))) {{",
-                f'      throw new InvalidReference(`{col}: there is no {words(ref.target)} ${{{value}}}`, ["{col}"]);',
+                f'      throw new InvalidReference(`{col}: there is no {noun(ref.target)} ${{{value}}}`, ["{col}"]);',
                 "    }",
             ]
         out.append("  }")
@@ -197,7 +189,7 @@ def service_module(api: Api, resource: Resource, sentence: str) -> str:
     name = resource.name
     record = f"{name}Record"
     a, auth = table.access, api.auth
-    noun = words(table)
+    what = noun(table)
     write = write_condition(table)
     lines = [
         f"/** What a caller may do with {resource.label}; throws domain errors, never HTTP. */",
@@ -236,7 +228,7 @@ def service_module(api: Api, resource: Resource, sentence: str) -> str:
             f'      throw new Forbidden("you may not create {resource.label}");',
             "    }",
         ]
-    if _checked_refs(resource):
+    if checked_refs(resource):
         lines.append("    await this.checkReferences(body);")
     owner = ", this.owner()" if table.owned else ""
     mine = resource.mine_param
@@ -246,7 +238,7 @@ def service_module(api: Api, resource: Resource, sentence: str) -> str:
         "",
         f"  async get(id: string): Promise<{record}> {{",
         f"    const row = await repo.get(this.db, id{_sees(table)});",
-        f"    if (row === undefined) throw new NotFound(`there is no {noun} ${{id}}`);",
+        f"    if (row === undefined) throw new NotFound(`there is no {what} ${{id}}`);",
         "    return row;",
         "  }",
         "",
@@ -284,7 +276,7 @@ def _head(api: Api, resource: Resource, body: str, sentence: str) -> list[str]:
     record = f"{name}Record"
     others = {
         t.name: t
-        for t in [r.target for r in _checked_refs(resource)]
+        for t in [r.target for r in checked_refs(resource)]
         + [e.far for e in resource.links if e.writes]
         if t.name != table.name and f"{repo_alias(t)}." in body
     }
