@@ -103,13 +103,18 @@ def test_the_shared_phases_match_the_python_build_where_the_content_is_the_same(
     python = build(brief("shop"), upto=2)
     same = [
         "migrations/0001_init.sql",
-        "docs/requirements.md",
         "docs/adr/0001-record-architecture-decisions.md",
         "docs/adr/0005-schema-conventions.md",
         "docs/adr/0006-forward-only-sql-migrations.md",
     ]
     for path in same:
         assert built["shop"][path] == python[path], path
+    # The requirements differ only in the command that grants roles.
+    requirements = built["shop"]["docs/requirements.md"]
+    assert (
+        requirements.replace("npm run admin --", "python -m app.admin")
+        == python["docs/requirements.md"]
+    )
     architecture = built["shop"]["docs/architecture.md"]
     assert "Fastify" in architecture and "node-postgres (pg) pool" in architecture
     assert "FastAPI" not in architecture and "psycopg" not in architecture
@@ -303,3 +308,15 @@ def test_the_nodejs_skill_shows_what_the_checks_run():
         "npm ci",
     ):
         assert expected in skill, expected
+
+
+def test_the_rules_documents_name_the_typescript_files_and_commands():
+    files = build(brief("events"))
+    for path, text in files.items():
+        if path.endswith(".md"):
+            for python in ("python -m", "app/access.py", "app.admin"):
+                assert python not in text, (path, python)
+    assert "npm run admin -- grant-role ada@example.com staff" in files["README.md"]
+    assert "`npm run admin -- grant-role EMAIL ROLE`" in files["docs/requirements.md"]
+    adr = next(c for p, c in files.items() if p.endswith("-authorization-by-rules-in-sql.md"))
+    assert "from src/access.ts in every repository statement" in adr

@@ -108,8 +108,8 @@ def _roles(brief: Brief) -> list[str]:
         "Every signed-up account is a **member**. "
         + (
             "The brief adds these roles, granted and revoked by an operator with "
-            "`python -m app.admin grant-role EMAIL ROLE` / `revoke-role` (a revocation holds "
-            "from the account's next request):"
+            f"`{target_for(brief).commands.admin} grant-role EMAIL ROLE` / `revoke-role` (a "
+            "revocation holds from the account's next request):"
             if brief.roles
             else "The brief names no other role."
         )

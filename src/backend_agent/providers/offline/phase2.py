@@ -300,7 +300,8 @@ def data_model_md(plan: Plan) -> str:
             f"Which account holds which role ({', '.join(f'`{r}`' for r in plan.roles)}); every "
             "signed-up account is a member without a row here. The primary key (user_id, role) "
             "makes a grant idempotent; deleting an account deletes its grants. Roles are "
-            "granted and revoked with `python -m app.admin grant-role EMAIL ROLE` / "
+            f"granted and revoked with `{target_for(plan.brief).commands.admin} grant-role "
+            "EMAIL ROLE` / "
             "`revoke-role`, and read on each request that needs them, so a revocation holds "
             "from the next request.",
             "",

@@ -324,16 +324,20 @@ def adrs(api: Api, target: Target = PYTHON, modules: list[str] | None = None) ->
     ]
     if brief.stack.auth != "none":
         records.append(accounts.password_adr(api.plan))
-        records.append(_authorization_adr(api))
+        records.append(_authorization_adr(api, target))
     return records
 
 
-def _authorization_adr(api: Api) -> Adr:
+def _authorization_adr(api: Api, target: Target) -> Adr:
     plan = api.plan
     roles = ", ".join(f"`{r}`" for r in plan.roles)
     rules = "; ".join(
         f"{r.table.name}: {facts.access_sentence(r.table, api.auth).split('. Anyone')[0]}"
         for r in api.resources
+    )
+    scope = (
+        f"A scope (every row / own rows / public rows) from {target.access_file} in every "
+        "repository statement; roles read from `user_roles` per request"
     )
     return Adr(
         slug="authorization-by-rules-in-sql",
@@ -350,8 +354,7 @@ def _authorization_adr(api: Api) -> Adr:
         ],
         options=[
             Option(
-                "A scope (every row / own rows / public rows) from app/access.py in every "
-                "repository statement; roles read from `user_roles` per request",
+                scope,
                 [
                     "the database never returns or changes a row the caller may not reach",
                     "403 only where the caller can see the row, so no existence oracle",
@@ -370,8 +373,7 @@ def _authorization_adr(api: Api) -> Adr:
                 ["403 confirms the id exists", "one missed check leaks data"],
             ),
         ],
-        chosen="A scope (every row / own rows / public rows) from app/access.py in every "
-        "repository statement; roles read from `user_roles` per request",
+        chosen=scope,
         because="it puts each rule where it cannot be skipped and keeps the brief's rules in "
         "one table (`RULES`) a reviewer can compare with the brief.",
         good=[
@@ -382,8 +384,8 @@ def _authorization_adr(api: Api) -> Adr:
         ]
         + (
             [
-                "roles are granted and revoked with `python -m app.admin grant-role EMAIL ROLE` "
-                "/ `revoke-role`; there is no HTTP route that hands out roles"
+                f"roles are granted and revoked with `{target.commands.admin} grant-role EMAIL "
+                "ROLE` / `revoke-role`; there is no HTTP route that hands out roles"
             ]
             if plan.roles
             else []

@@ -20,6 +20,8 @@ class Commands:
     migrate_status: str
     serve: str
     test: str
+    admin: str
+    """Grants and revokes roles: `{admin} grant-role EMAIL ROLE`."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Target:
     test_runner: str
     commands: Commands
     errors_file: str
+    access_file: str
     auth_file: str
     settings_file: str
     main_file: str
@@ -54,8 +57,10 @@ PYTHON = Target(
         migrate_status="python -m app.migrate --status",
         serve="python -m app.serve",
         test="TEST_DATABASE_URL=... pytest",
+        admin="python -m app.admin",
     ),
     errors_file="app/errors.py",
+    access_file="app/access.py",
     auth_file="app/auth.py",
     settings_file="app/settings.py",
     main_file="app/main.py",
@@ -77,8 +82,10 @@ TYPESCRIPT = Target(
         migrate_status="npm run migrate -- --status",
         serve="npm start",
         test="TEST_DATABASE_URL=... npm test",
+        admin="npm run admin --",
     ),
     errors_file="src/errors.ts",
+    access_file="src/access.ts",
     auth_file="src/auth.ts",
     settings_file="src/config.ts",
     main_file="src/app.ts",

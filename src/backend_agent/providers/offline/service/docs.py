@@ -62,7 +62,8 @@ def _auth_walkthrough(api: Api) -> list[str]:
     ]
 
 
-def _roles(api: Api) -> list[str]:
+def roles_section(api: Api, admin: str = "python -m app.admin") -> list[str]:
+    """The README's roles and how an operator grants them with the target's `admin`."""
     roles = api.plan.brief.roles
     if not roles:
         return []
@@ -76,9 +77,9 @@ def _roles(api: Api) -> list[str]:
         "An operator grants and revokes them against the database (there is no HTTP route for it):",
         "",
         "```sh",
-        f"python -m app.admin grant-role ada@example.com {roles[0].name}",
-        f"python -m app.admin revoke-role ada@example.com {roles[0].name}",
-        "python -m app.admin roles ada@example.com",
+        f"{admin} grant-role ada@example.com {roles[0].name}",
+        f"{admin} revoke-role ada@example.com {roles[0].name}",
+        f"{admin} roles ada@example.com",
         "```",
         "",
         "Roles are read from the database on every request that needs them, never from the "
@@ -166,7 +167,7 @@ def readme(api: Api, previous: str | None) -> str:
         "may see; a row they may see but not change answers 403 to a change, one they may not "
         "see answers 404.",
         "",
-        *_roles(api),
+        *roles_section(api),
         "Errors are RFC 9457 problem documents (`application/problem+json`); branch on `type`:",
         "",
         "| Status | type | When |",

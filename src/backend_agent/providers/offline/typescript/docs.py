@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 
 from ..service.api import Api, endpoints
-from ..service.docs import _auth_walkthrough
+from ..service.docs import _auth_walkthrough, roles_section
 from ..service.problems import CATALOGUE
 from ..service.settings_doc import Setting
+from ..target import TYPESCRIPT
 
 _FIELD = re.compile(r"^  ([A-Z][A-Z0-9_]*): (.+),(?:\s*//.*)?$")
 _DEFAULT = re.compile(r"\.default\((.+?)\)(?:\.|,?$|\s)")
@@ -105,6 +106,7 @@ def readme(api: Api, previous: str | None) -> str:
         "|---|---|---|---|",
         *[f"| {e.method} | `{e.path}` | {e.access} | {e.summary} |" for e in eps],
         "",
+        *roles_section(api, TYPESCRIPT.commands.admin),
         "Lists are newest first and paginated: `?limit=` (1-100, default 20) and "
         "`?cursor=` (the `next_cursor` of the previous page).",
         "",
