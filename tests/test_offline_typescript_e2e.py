@@ -395,3 +395,40 @@ def test_a_member_writing_a_staff_only_row_gets_403(events, pg_server, tmp_path)
         assert _request(port, "PATCH", path, {"capacity": 10}, staff)[0] == 200
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=60) == 0
+
+
+TS_MUTATIONS = {
+    # The owner filter of tickets' reads: any account would see anyone's ticket.
+    "owner filter": (
+        "src/modules/ticket/repository.ts",
+        'const READ = "(:every OR owner_id = :owner)";',
+        'const READ = "(:every OR TRUE)";',
+        "test/tickets.test.ts",
+    ),
+    # The role check of PATCH /events: any account could change an event.
+    "role check": (
+        "src/modules/event/service.ts",
+        '  async update(id: string, body: EventUpdate): Promise<EventRecord> {\n    if (!access.allowed("events", "update", await this.caller())) {',
+        "  async update(id: string, body: EventUpdate): Promise<EventRecord> {\n    if (!true) {",
+        "test/events.test.ts",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TS_MUTATIONS))
+def test_the_suite_fails_when_a_rule_is_removed(events, pg_server, name):
+    """The per-caller matrix is not decoration: without the rule, the resource's own tests
+    fail."""
+    path, rule, without, suite = TS_MUTATIONS[name]
+    target = events / path
+    original = target.read_text()
+    assert original.count(rule) == 1, f"the {name} was not found in {path}"
+    target.write_text(original.replace(rule, without))
+    try:
+        with pg_server.database() as url:
+            run = _npm(events, "test", "--", suite, env=_plain_env(TEST_DATABASE_URL=url))
+    finally:
+        target.write_text(original)
+    assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-2000:]
+    # The per-caller matrix is the test that notices.
+    assert "× each kind of caller gets what the brief allows" in run.stdout, run.stdout[-3000:]
