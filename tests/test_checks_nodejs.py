@@ -156,10 +156,20 @@ def test_dependencies_are_installed_once_per_package_json(tmp_path, node_env):
     (first.folder / ".installed").unlink()
     refilled = nodejs.install(roots[0], tools, cache)
     assert refilled.how == "npm ci"
-    # Another package.json is another folder.
-    changed = dict(PACKAGE, name="calc-two")
-    (roots[1] / "package.json").write_text(json.dumps(changed))
-    assert nodejs.install(roots[1], tools, cache).folder != first.folder
+    # Another project with the same dependencies shares the folder; other dependencies do not.
+    renamed = dict(PACKAGE, name="calc-two", description="another project")
+    (roots[1] / "package.json").write_text(json.dumps(renamed))
+    assert nodejs.install(roots[1], tools, cache).folder == first.folder
+
+
+def test_the_cache_key_follows_what_npm_installs():
+    package = json.dumps(PACKAGE).encode()
+    renamed = json.dumps(dict(PACKAGE, name="other", version="2.0.0")).encode()
+    assert nodejs.cache_key(package, None) == nodejs.cache_key(renamed, None)
+    more = dict(PACKAGE, devDependencies={**PACKAGE["devDependencies"], "eslint": "^9"})
+    assert nodejs.cache_key(json.dumps(more).encode(), None) != nodejs.cache_key(package, None)
+    assert nodejs.cache_key(package, b"{}") != nodejs.cache_key(package, None)  # its own lock
+    assert nodejs.cache_key(b"not json", None) != nodejs.cache_key(b"not json!", None)
 
 
 def test_without_node_the_checks_are_not_run_and_say_what_to_install(

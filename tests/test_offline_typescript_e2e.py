@@ -30,7 +30,9 @@ from backend_agent.providers.offline.service.api import build_api, endpoints
 from .conftest import EXAMPLES
 from .node_support import free_port
 
-pytestmark = pytest.mark.slow
+# One worker builds each example once and runs every test of it (the builds are module
+# fixtures: spread over workers, each would build them again).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("typescript")]
 
 TIMEOUT = 900
 PASSWORD = "a long and careful passphrase"
@@ -307,7 +309,10 @@ def test_the_service_answers_readyz(served):
 
 def test_without_a_token_the_answer_is_401_problem_json(served):
     _, port, _ = served
-    status, headers, body = _request(port, "GET", "/bookmarks")
+    # Anyone may read public bookmarks; writing one needs an account.
+    assert _request(port, "GET", "/bookmarks")[0] == 200
+    bookmark = {"url": "https://example.com/a", "is_public": True}
+    status, headers, body = _request(port, "POST", "/bookmarks", bookmark)
     assert status == 401
     assert headers["content-type"].startswith("application/problem+json")
     problem = json.loads(body)

@@ -77,7 +77,19 @@ def cache_root() -> Path:
     return Path(user_cache_dir("backend-agent")) / "node"
 
 
+# Fields of package.json that cannot change what `npm install` puts in node_modules: two
+# projects that differ only in these share one installed folder.
+_METADATA = ("name", "description", "version", "author", "license", "keywords", "homepage")
+
+
 def cache_key(package_json: bytes, lock: bytes | None) -> str:
+    try:
+        document = json.loads(package_json)
+    except ValueError:
+        document = None
+    if isinstance(document, dict):
+        kept = {k: v for k, v in document.items() if k not in _METADATA}
+        package_json = json.dumps(kept, sort_keys=True).encode()
     digest = hashlib.sha256(package_json)
     if lock is not None:
         digest.update(b"\0lock\0" + lock)
@@ -123,7 +135,8 @@ def install(root: Path, tools: Toolchain, root_cache: Path | None = None) -> Ins
             how = "cached"
         else:
             shutil.rmtree(folder / "node_modules", ignore_errors=True)
-            (folder / "package.json").write_bytes(package)
+            if not (folder / "package.json").is_file():  # a refill keeps the one its lock fits
+                (folder / "package.json").write_bytes(package)
             if lock is not None:
                 (folder / "package-lock.json").write_bytes(lock)
             how = "npm ci" if (folder / "package-lock.json").is_file() else "npm install"
