@@ -209,7 +209,7 @@ def test_brief_init_and_check(tmp_path, capsys):
     code, _, err = run(capsys, "brief", "check", str(target))
     assert code == 0 and "valid (5 entities, 4 relations)" in err
     code, _, err = run(capsys, "brief", "init", str(tmp_path / "x.toml"), "--example", "nope")
-    assert code == 2 and "bookmarks, shop" in err
+    assert code == 2 and "bookmarks, events, shop" in err
 
 
 def test_version(capsys):
