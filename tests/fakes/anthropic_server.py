@@ -35,14 +35,14 @@ from .anthropic_protocol import (
     BadRequest,
     FakeRequest,
     Reply,
+    answer_reply,
     blocks_in_cache_order,
     check_request,
     error_reply,
-    proposal_reply,
     tokens,
 )
 
-__all__ = ["FakeAnthropic", "FakeRequest", "Reply", "error_reply", "proposal_reply"]
+__all__ = ["FakeAnthropic", "FakeRequest", "Reply", "answer_reply", "error_reply"]
 
 
 # --------------------------------------------------------------------------- server
@@ -230,9 +230,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _stream(self, request: FakeRequest, reply: Reply) -> None:
         body = request.body
         output = "".join(
-            (d.get("delta") or {}).get("text", "") + (d.get("delta") or {}).get("partial_json", "")
+            (d.get("delta") or {}).get(key, "")
             for name, d in reply.events
             if name == "content_block_delta"
+            for key in ("text", "partial_json", "thinking")
         )
         usage = reply.usage or self.owner.compute_usage(body, output)
         self.owner.usages.append(usage)
@@ -288,7 +289,7 @@ def main() -> None:
     from .builds import build_handler
 
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
-    with FakeAnthropic(build_handler(scale=2), port=port) as fake:
+    with FakeAnthropic(build_handler(), port=port) as fake:
         print(f"ANTHROPIC_BASE_URL={fake.url}", flush=True)
         try:
             threading.Event().wait()
