@@ -233,6 +233,15 @@ def draft_answer(ask: str) -> dict[str, Any]:
     }
 
 
+def phase_blocks(phase_id: str, scale: int = 1) -> list[tuple]:
+    """A phase written in one answer: a sentence, a `create` per file, `finish_phase`."""
+    files = phase_files(phase_id, scale)
+    blocks: list[tuple] = [("text", f"Proposing {phase_id}. ")]
+    blocks += [create(f["path"], f["content"]) for f in files]
+    blocks.append(finish(f"## {phase_id}\n\nThe plan for {phase_id}.", files))
+    return blocks
+
+
 def build_handler(scale: int = 1, chunk: int = 40):
     """A handler answering a drafting request with a brief, a phase with its files in one
     answer, a rework with the rejected lines reworked, and anything after the model's own
@@ -250,11 +259,6 @@ def build_handler(scale: int = 1, chunk: int = 40):
             return answer_reply(
                 [("text", "Done. "), finish("Nothing more to change.")], chunk=chunk
             )
-        phase_id = asked_phase(request)
-        files = phase_files(phase_id, scale)
-        blocks: list[tuple] = [("text", f"Proposing {phase_id}. ")]
-        blocks += [create(f["path"], f["content"]) for f in files]
-        blocks.append(finish(f"## {phase_id}\n\nThe plan for {phase_id}.", files))
-        return answer_reply(blocks, chunk=chunk)
+        return answer_reply(phase_blocks(asked_phase(request), scale), chunk=chunk)
 
     return handle

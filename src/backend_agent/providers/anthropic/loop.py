@@ -174,16 +174,19 @@ class PhaseLoop:
                 for event in self._ask(params, response):
                     yield event
                     for call in response.take_finished():
+                        if not call.valid():
+                            continue  # cut off at the output limit: dropped, said so
                         outcome = self._apply(call)
                         applied.append((call, outcome))
                         if outcome is not None and outcome.path and outcome.action:
                             yield FileWritten(
                                 outcome.path, outcome.action, len(self.workset.written())
                             )
-            except errors.ApiFailure as failure:
-                if attempt == 2 or failure.status != 0 or failure.kind not in RETRIED_KINDS:
+            except ProviderFailure as failure:
+                self.workset.restore(snapshot)  # an answer counts once it is complete
+                retry = isinstance(failure, errors.ApiFailure) and failure.status == 0
+                if attempt == 2 or not retry or failure.kind not in RETRIED_KINDS:
                     raise
-                self.workset.restore(snapshot)
                 undone = sum(1 for _, o in applied if o is not None and o.path)
                 yield Progress(
                     f"the API failed in the middle of the answer ({failure.kind}); asking "
@@ -195,8 +198,6 @@ class PhaseLoop:
 
     def _apply(self, call: ToolCall) -> Outcome | None:
         """Do one complete call; None for `finish_phase`, settled after the answer."""
-        if not call.valid():
-            return Outcome("not done: the input is not a JSON object", ok=False)
         raw = call.parsed()
         if call.name == EDITOR:
             return self.workset.editor(raw)
@@ -256,6 +257,9 @@ class PhaseLoop:
                 text_block(cut_off_text(params["max_tokens"], dropped, self.workset.written()))
             )
             yield Progress("the answer reached the output limit; asking the model to go on")
+        elif cut:
+            listing = ", ".join(self._describe(c) for c in cut)
+            said.append(text_block(f"Not done: {listing} (its input was not a JSON object)."))
         elif stop == "pause_turn":
             said.append(text_block("Go on."))
         elif not applied:

@@ -152,12 +152,14 @@ def build_opening(
         first[-1]["cache_control"] = cache_mark(ttl)
     task = task_text(request, skills, context, dropped or [])
     first.append({"type": "text", "text": task, "cache_control": cache_mark(ttl)})
+    skill_tokens = sum(estimate_tokens(s.body) for s in phase_skills(request, skills))
     sizes = {
         "instructions": estimate_tokens(instructions),
         "skills catalog": estimate_tokens(catalog),
         "brief and conventions": estimate_tokens(brief),
         "repository context": context.tokens,
-        "task": estimate_tokens(task),
+        "skills of the phase": skill_tokens,
+        "task": estimate_tokens(task) - skill_tokens,
     }
     return Opening(system, definitions(), first, sizes, list(context.left_out))
 

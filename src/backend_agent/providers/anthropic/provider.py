@@ -101,7 +101,7 @@ class AnthropicProvider(Provider):
                 finished = yield from loop.run(conversation)
             except (ContextFull, errors.PromptTooLong) as full:
                 shown = {p for g in context.groups for p in g.files}
-                budget = self._shrink(budget, context.tokens, full)
+                budget = self._shrink(budget, context.tokens, full, opening)
                 smaller = gather(request.branch, request.phase, request.build, budget)
                 kept = {p for g in smaller.groups for p in g.files}
                 dropped = sorted(set(dropped) | (shown - kept))
@@ -158,14 +158,16 @@ class AnthropicProvider(Provider):
         blocks += [text_block(t) for t in (done, asked) if t]
         return Conversation(fingerprint, self.model, [{"role": "user", "content": blocks}])
 
-    def _shrink(self, budget: int, used: int, full: ProviderFailure) -> int:
+    def _shrink(self, budget: int, used: int, full: ProviderFailure, opening: Opening) -> int:
+        """A smaller context budget to start over with; the failure itself when the
+        repository context is too small for shrinking it to help."""
         smaller = min(budget, used) // 2
         if smaller < MIN_CONTEXT_TOKENS:
-            raise ProviderFailure(
-                f"{full.message}, even with almost no repository context",
-                hint="lower context_tokens under [anthropic] in config.toml, turn skills off "
-                "for this build, or use a model with a larger context window",
-            )
+            failure = self._explain(full, opening)
+            if not isinstance(failure, errors.PromptTooLong):
+                failure = errors.PromptTooLong(failure.message)
+                failure = self._explain(failure, opening)
+            raise failure
         return smaller
 
     # -------------------------------------------------------------------- calls

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...core.events import Progress, TextDelta
+from .tools import EDITOR
 
 _PATH = re.compile(r'"path"\s*:\s*"((?:[^"\\]|\\.)*)"')
 PATH_SCAN_LIMIT = 4096
@@ -131,7 +132,7 @@ class Response:
         elif kind == "input_json_delta":
             piece = delta.get("partial_json") or ""
             block.text.append(piece)
-            if block.path is None and block.scanned < PATH_SCAN_LIMIT:
+            if block.name == EDITOR and block.path is None and block.scanned < PATH_SCAN_LIMIT:
                 block.scanned += len(piece)
                 found = _PATH.search(block.joined()[:PATH_SCAN_LIMIT])
                 if found:

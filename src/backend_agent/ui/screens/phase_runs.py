@@ -98,11 +98,15 @@ class ProviderRuns:
         self.app.run_step(work, doing=self._doing, cancel=cancel)
 
     async def on_engine_event(self, message: EngineEvent) -> None:
-        from ...core.events import Progress, TextDelta, UsageReport
+        from ...core.events import FileWritten, Progress, TextDelta, UsageReport
 
         event = message.event
         if isinstance(event, TextDelta) and self._stream is not None:
             await self._stream.write(event.text)
+        elif isinstance(event, FileWritten):
+            self._progress(f"{event.action} {event.path} ({event.files} files)")
+            if self._stream is not None:
+                await self._stream.write(f"\n\n- {event.action} `{event.path}`\n\n")
         elif isinstance(event, Progress):
             count = f" ({event.files} files)" if event.files else ""
             self._progress(f"{event.message}{count}")
