@@ -160,17 +160,10 @@ def draft(provider: AnthropicProvider, intent: Intent, cancel: threading.Event) 
                 f"{': ' + said if said else ''}",
                 hint="rephrase the sentence, or draft offline (--provider offline)",
             )
-        calls = [c for c in response.tool_calls() if c.name == BRIEF_TOOL and c.valid()]
+        calls = [c for c in response.tool_calls() if c.name == BRIEF_TOOL]
         try:
-            if not calls:
-                cut = response.stop_reason == "max_tokens"
-                raise InvalidProposal(
-                    [
-                        "the answer was cut off before the brief was complete; be more concise"
-                        if cut
-                        else f"the answer ended without calling `{BRIEF_TOOL}`"
-                    ]
-                )
+            if not calls or not calls[-1].valid():
+                raise InvalidProposal([_missing(calls, response.stop_reason)])
             result = parse_draft(calls[-1].parsed(), intent)
         except InvalidProposal as wrong:
             if attempt == 2:
@@ -185,6 +178,18 @@ def draft(provider: AnthropicProvider, intent: Intent, cancel: threading.Event) 
         result.usage = usage
         return result
     raise AssertionError("unreachable: the second attempt returns or raises")
+
+
+def _missing(calls: list[Any], stop: str | None) -> str:
+    if stop == "max_tokens":
+        return "the answer was cut off before the brief was complete; be more concise"
+    if not calls:
+        return f"the answer ended without calling `{BRIEF_TOOL}`"
+    try:
+        calls[-1].parsed()
+    except ValueError as error:
+        return f"the `{BRIEF_TOOL}` input is not valid JSON: {error}"
+    return f"the `{BRIEF_TOOL}` input must be a JSON object"
 
 
 def _repair(response: Any, problems: list[str]) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ every turn reads everything before it from the prompt cache (at most four in all
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from .turns import cut_off_text, nudge_text
 from .workset import Outcome, WorkingSet
 
 MAX_MARKS = 4
+_COMMAND = re.compile(r'"command"\s*:\s*"(\w+)"')
 RETRIED_KINDS = ("overloaded_error", "api_error")
 """Errors inside a stream worth one more try: the API's own trouble, not the request's."""
 
@@ -295,4 +297,6 @@ class PhaseLoop:
 
     @staticmethod
     def _describe(call: ToolCall) -> str:
-        return f"the {call.name} call for {call.path}" if call.path else f"a {call.name} call"
+        command = _COMMAND.search(call.json_text[:200]) if call.name == EDITOR else None
+        what = command.group(1) if command else call.name
+        return f"the {what} of {call.path}" if call.path else f"a {what} call"

@@ -122,9 +122,10 @@ class AnthropicProvider(Provider):
         call = finished.call
         notes = _notes(request)
         notes.update({n.path: n for n in call.files})
+        only = workset.touched if request.rework is not None else None  # the rest: as it was
         proposal = Proposal(
             summary=call.summary,
-            changes=workset.changes(notes),
+            changes=workset.changes(notes, only),
             questions=call.questions,
             assumptions=call.assumptions,
         )
@@ -337,7 +338,9 @@ def _partial(request: ProposalRequest, workset: WorkingSet, failure: ProviderFai
     )
     return Proposal(
         summary=note + ("\n" + previous.summary if previous else ""),
-        changes=workset.changes(_notes(request)),
+        changes=workset.changes(
+            _notes(request), workset.touched if request.rework is not None else None
+        ),
         questions=previous.questions if previous else [],
         assumptions=previous.assumptions if previous else [],
     )

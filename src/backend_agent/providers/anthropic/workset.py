@@ -73,6 +73,8 @@ class WorkingSet:
     """Characters `view` may still return in this conversation."""
     files: dict[str, str | None] = field(default_factory=dict)
     """path → full content written in this phase (None: deleted)."""
+    touched: set[str] = field(default_factory=set)
+    """Files a call of this conversation wrote or deleted (not those it started with)."""
     _on_branch: set[str] | None = None
     _cache: dict[str, str | None] = field(default_factory=dict)
 
@@ -109,11 +111,11 @@ class WorkingSet:
     def written(self) -> list[str]:
         return list(self.files)
 
-    def snapshot(self) -> dict[str, str | None]:
-        return dict(self.files)
+    def snapshot(self) -> tuple[dict[str, str | None], set[str]]:
+        return dict(self.files), set(self.touched)
 
-    def restore(self, snapshot: dict[str, str | None]) -> None:
-        self.files = dict(snapshot)
+    def restore(self, snapshot: tuple[dict[str, str | None], set[str]]) -> None:
+        self.files, self.touched = dict(snapshot[0]), set(snapshot[1])
 
     # ---------------------------------------------------------------- applying
     def editor(self, raw: Any) -> Outcome:
@@ -162,6 +164,7 @@ class WorkingSet:
             else:
                 problems.append(f"{path}: no such file (on the branch or written in this phase)")
                 continue
+            self.touched.add(path)
             done.append(path)
         text = f"deleted {', '.join(done)}" if done else "nothing deleted"
         if problems:
@@ -197,6 +200,7 @@ class WorkingSet:
             )
         before = path in self.files and self.files[path] is not None
         self.files[path] = text
+        self.touched.add(path)
         lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
         if action == "created":
             if before:
