@@ -131,7 +131,9 @@ def test_a_file_stays_in_the_group_of_the_phase_that_created_it(repo, fake_anthr
         fake_anthropic.script(
             answer_reply(
                 [
-                    replace("docs/architecture.md", "# Architecture: a modular monolith\n", "# A-EDIT\n"),
+                    replace(
+                        "docs/architecture.md", "# Architecture: a modular monolith\n", "# A-EDIT\n"
+                    ),
                     create("migrations/0001_initial.sql", "CREATE TABLE t (id int);\n"),
                     finish("s"),
                 ]
