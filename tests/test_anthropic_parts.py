@@ -60,14 +60,15 @@ def test_a_tool_call_reads_back_however_its_input_is_split(path, content, cuts):
         {"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {}},
         {"type": "message_stop"},
     ]
-    response, events = Response(), []
+    arrived = []
+    response, events = Response(on_call=lambda call: arrived.append(call) or ()), []
     for event in stream:
         events += list(response.feed(event))
-    (call,) = response.take_finished()
+    (call,) = arrived
     assert call.valid() and call.parsed() == tool_input and call.path == path
     assert [e.path for e in events if isinstance(e, Progress)] == [path]
     assert response.assistant_content() == [{**block, "input": tool_input}]
-    assert response.take_finished() == [] and response.complete
+    assert response.complete and response.tool_calls() == [call]
 
 
 def test_a_call_cut_off_at_the_output_limit_is_left_out_of_the_turn():

@@ -170,20 +170,10 @@ class PhaseLoop:
         mid-stream undoes what that answer did and asks once more."""
         for attempt in (1, 2):
             snapshot = self.workset.snapshot()
-            response = Response()
             applied: list[tuple[ToolCall, Outcome | None]] = []
+            response = Response(on_call=lambda call, done=applied: self._arrived(call, done))
             try:
-                for event in self._ask(params, response):
-                    yield event
-                    for call in response.take_finished():
-                        if not call.valid():
-                            continue  # cut off at the output limit: dropped, said so
-                        outcome = self._apply(call)
-                        applied.append((call, outcome))
-                        if outcome is not None and outcome.path and outcome.action:
-                            yield FileWritten(
-                                outcome.path, outcome.action, len(self.workset.written())
-                            )
+                yield from self._ask(params, response)
             except ProviderFailure as failure:
                 self.workset.restore(snapshot)  # an answer counts once it is complete
                 retry = isinstance(failure, errors.ApiFailure) and failure.status == 0
@@ -197,6 +187,17 @@ class PhaseLoop:
                 continue
             return response, applied
         raise AssertionError("unreachable: the second attempt returns or raises")
+
+    def _arrived(
+        self, call: ToolCall, applied: list[tuple[ToolCall, Outcome | None]]
+    ) -> Iterator[Event]:
+        """A call whose block just completed: done now, so its file shows at once."""
+        if not call.valid():
+            return  # cut off at the output limit: dropped, and said so after the answer
+        outcome = self._apply(call)
+        applied.append((call, outcome))
+        if outcome is not None and outcome.path and outcome.action:
+            yield FileWritten(outcome.path, outcome.action, len(self.workset.written()))
 
     def _apply(self, call: ToolCall) -> Outcome | None:
         """Do one complete call; None for `finish_phase`, settled after the answer."""

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...core.events import Progress, TextDelta
+from ...core.events import Event, Progress, TextDelta
 from .tools import EDITOR
 
 _PATH = re.compile(r'"path"\s*:\s*"((?:[^"\\]|\\.)*)"')
@@ -64,19 +64,21 @@ class ToolCall:
 
 
 class Response:
-    """Accumulates one response; `feed` returns the events a person should see now."""
+    """Accumulates one response; `feed` returns the events a person should see now.
+    `on_call` is given each tool call the moment its block is complete (the loop applies
+    it there) and its events are passed on."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_call: Callable[[ToolCall], Iterable[Event]] | None = None) -> None:
+        self.on_call = on_call
         self.blocks: dict[int, Block] = {}
         self.usage: dict[str, Any] = {}
         self.stop_reason: str | None = None
         self.stop_details: dict[str, Any] = {}
         self.complete = False
         self.started = False
-        self._finished: list[int] = []
         self._wrote_text = False
 
-    def feed(self, event: dict[str, Any]) -> Iterator[TextDelta | Progress]:
+    def feed(self, event: dict[str, Any]) -> Iterator[Event]:
         kind = event.get("type")
         if kind == "message_start":
             self.started = True
@@ -91,7 +93,8 @@ class Response:
             if block is not None:
                 block.complete = True
                 if block.type == "tool_use":
-                    self._finished.append(index)
+                    if self.on_call is not None:
+                        yield from self.on_call(self._call(block))
         elif kind == "message_delta":
             delta = event.get("delta") or {}
             self.stop_reason = delta.get("stop_reason") or self.stop_reason
@@ -143,11 +146,6 @@ class Response:
                     yield Progress(f"writing {block.path}", path=block.path)
         elif kind == "signature_delta":
             block.signature = delta.get("signature") or ""
-
-    def take_finished(self) -> list[ToolCall]:
-        """Tool calls whose blocks completed since the last take, in order."""
-        done, self._finished = self._finished, []
-        return [self._call(self.blocks[i]) for i in done]
 
     def incomplete_calls(self) -> list[ToolCall]:
         return [c for c in self.tool_calls() if not c.valid()]

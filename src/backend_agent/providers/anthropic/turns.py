@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import difflib
 
-from ...core.proposal import Proposal
 from ..base import Revision, Rework
 from .tools import EDITOR, FINISH
 
@@ -144,13 +143,4 @@ def nudge_text(phase_number: int) -> str:
     return (
         f"Your turn ended without `{FINISH}`. If phase {phase_number} is complete, call "
         f"`{FINISH}`; otherwise go on writing its files."
-    )
-
-
-def summary_of_stop(proposal: Proposal, why: str) -> str:
-    """The summary of a proposal that stopped before `finish_phase`."""
-    return (
-        f"## Stopped before the model finished\n\n{why}\n\nThese are the files it wrote "
-        "before that; review them, then revise (with feedback) to let it go on.\n\n"
-        + proposal.summary
     )

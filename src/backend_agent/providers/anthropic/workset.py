@@ -76,6 +76,7 @@ class WorkingSet:
     touched: set[str] = field(default_factory=set)
     """Files a call of this conversation wrote or deleted (not those it started with)."""
     _on_branch: set[str] | None = None
+    _ignored: set[str] | None = None
     _cache: dict[str, str | None] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- reading
@@ -104,9 +105,16 @@ class WorkingSet:
             return "it is withheld from the model (a secret or credential file name)"
         if is_binary_name(path):
             return "it is a binary file"
-        if path in self.on_branch and path not in self.files and self.branch.ignored([path]):
+        if path in self.on_branch and path not in self.files and path in self.ignored:
             return "it is withheld from the model (.gitignore matches it)"
         return None
+
+    @property
+    def ignored(self) -> set[str]:
+        """Files on the branch that .gitignore matches (one git call, when first asked)."""
+        if self._ignored is None:
+            self._ignored = set(self.branch.ignored(sorted(self.on_branch)))
+        return self._ignored
 
     def written(self) -> list[str]:
         return list(self.files)
