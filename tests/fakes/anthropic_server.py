@@ -282,14 +282,18 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def main() -> None:
-    """`python -m tests.fakes.anthropic_server [PORT]`: serve a scripted six-phase build
-    (any key) until interrupted, to try the CLI or the wizard against it by hand."""
+    """`python -m tests.fakes.anthropic_server [PORT] [REPO]`: serve builds (any key) until
+    interrupted, to try the CLI or the wizard against it by hand: small scripted phases, or
+    with REPO the simulated Claude writing realistic files for builds in that repository."""
     import sys
+    from pathlib import Path
 
     from .builds import build_handler
+    from .claude import SimulatedClaude
 
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
-    with FakeAnthropic(build_handler(), port=port) as fake:
+    handler = SimulatedClaude(Path(sys.argv[2])) if len(sys.argv) > 2 else build_handler()
+    with FakeAnthropic(handler, port=port) as fake:
         print(f"ANTHROPIC_BASE_URL={fake.url}", flush=True)
         try:
             threading.Event().wait()
