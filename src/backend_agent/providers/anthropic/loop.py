@@ -17,7 +17,6 @@ every turn reads everything before it from the prompt cache (at most four in all
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,12 +84,6 @@ class Conversation:
         self.messages.append({"role": "user", "content": content})
 
 
-@dataclass
-class Finished:
-    call: FinishPhase
-    turns: int
-
-
 def text_block(text: str) -> dict[str, Any]:
     return {"type": "text", "text": text}
 
@@ -125,8 +118,9 @@ def marked(opening: Opening, messages: list[dict[str, Any]], ttl: str) -> list[d
 
 
 class PhaseLoop:
-    """Drives one conversation over a working set. `ask` streams one request's raw events
-    (the provider's call, with its usage and budget); it returns the Response."""
+    """Drives one conversation over a working set. `ask` streams one request into the
+    Response it is given (the provider's call, with its usage); `params` makes a request's
+    body (with the budget's answer limit) from the messages."""
 
     def __init__(
         self,
@@ -138,7 +132,6 @@ class PhaseLoop:
         ttl: str,
         max_turns: int,
         phase_number: int,
-        cancel: threading.Event,
     ) -> None:
         self.opening = opening
         self.workset = workset
@@ -147,15 +140,15 @@ class PhaseLoop:
         self.ttl = ttl
         self.max_turns = max_turns
         self.phase_number = phase_number
-        self.cancel = cancel
 
-    def run(self, conversation: Conversation) -> Generator[Event, None, Finished]:
-        for turn in range(1, self.max_turns + 1):
+    def run(self, conversation: Conversation) -> Generator[Event, None, FinishPhase]:
+        """Turns until the model's `finish_phase` is accepted; what it said there."""
+        for _ in range(self.max_turns):
             params = self._params(marked(self.opening, conversation.messages, self.ttl))
             response, applied = yield from self._answer(params)
             finished = yield from self._settle(conversation, response, applied, params)
             if finished is not None:
-                return Finished(finished, turn)
+                return finished
         raise LimitReached(
             f"the model did not finish phase {self.phase_number} within {self.max_turns} answers",
             hint="raise max_turns under [anthropic] in config.toml, or revise with feedback "

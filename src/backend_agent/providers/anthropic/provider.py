@@ -95,10 +95,9 @@ class AnthropicProvider(Provider):
                 ttl=self.settings.cache_ttl,
                 max_turns=self.settings.max_turns,
                 phase_number=request.phase.number,
-                cancel=request.cancel,
             )
             try:
-                finished = yield from loop.run(conversation)
+                finish = yield from loop.run(conversation)
             except (ContextFull, errors.PromptTooLong) as full:
                 shown = {p for g in context.groups for p in g.files}
                 budget = self._shrink(budget, context.tokens, full, opening)
@@ -119,15 +118,14 @@ class AnthropicProvider(Provider):
                     raise Interrupted(failure, _partial(request, workset, failure)) from None
                 raise
             break
-        call = finished.call
         notes = _notes(request)
-        notes.update({n.path: n for n in call.files})
+        notes.update({n.path: n for n in finish.files})
         only = workset.touched if request.rework is not None else None  # the rest: as it was
         proposal = Proposal(
-            summary=call.summary,
+            summary=finish.summary,
             changes=workset.changes(notes, only),
-            questions=call.questions,
-            assumptions=call.assumptions,
+            questions=finish.questions,
+            assumptions=finish.assumptions,
         )
         yield ProposalReady(proposal, conversation.to_json())
 
