@@ -100,13 +100,16 @@ def _cache_figures(fake: FakeAnthropic) -> list[Figure]:
             u["input_tokens"] + u["cache_read_input_tokens"] + u["cache_creation_input_tokens"]
             for u in calls
         )
-        paid = sum(
-            u["input_tokens"] * rates.input
-            + u["cache_read_input_tokens"] * rates.cache_read
-            + u["cache_creation"]["ephemeral_5m_input_tokens"] * rates.cache_write_5m
-            + u["cache_creation"]["ephemeral_1h_input_tokens"] * rates.cache_write_1h
-            for u in calls
-        ) / 1e6
+        paid = (
+            sum(
+                u["input_tokens"] * rates.input
+                + u["cache_read_input_tokens"] * rates.cache_read
+                + u["cache_creation"]["ephemeral_5m_input_tokens"] * rates.cache_write_5m
+                + u["cache_creation"]["ephemeral_1h_input_tokens"] * rates.cache_write_1h
+                for u in calls
+            )
+            / 1e6
+        )
         figures.append(
             Figure(
                 f"phase {phase.number} {phase.id}: {len(calls)} calls, {total:,} input tokens, "
