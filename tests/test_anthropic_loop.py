@@ -364,3 +364,23 @@ def test_the_turn_limit_keeps_what_was_written_and_says_so(repo, fake_anthropic,
         assert [c.path for c in record.proposal.changes] == ["docs/a.md", "docs/b.md"]
     assert "did not finish phase 1 within 2 answers" in str(caught.value)
     assert "max_turns" in caught.value.hint
+
+
+def test_the_cost_limit_mid_phase_keeps_what_was_written(repo, fake_anthropic):
+    costly = {
+        "input_tokens": 2000,
+        "cache_read_input_tokens": 0,
+        "cache_creation_input_tokens": 40000,
+        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 40000},
+        "output_tokens": 20000,
+    }  # $0.364
+    fake_anthropic.script(answer_reply([create("docs/a.md", "a\n")], usage=costly))
+    session = start(repo, provider=anthropic(max_cost_usd=0.4))
+    with session:
+        with pytest.raises(ProviderFailure) as caught:
+            list(session.generate("architecture"))
+        record = session.record()
+        assert [c.path for c in record.proposal.changes] == ["docs/a.md"]
+        assert record.status == "proposed" and "stopped before calling the model" in record.error
+    assert len(fake_anthropic.requests) == 1
+    assert caught.value.exit_code == 3 and "raise --max-cost" in caught.value.hint
