@@ -384,3 +384,11 @@ def test_the_cost_limit_mid_phase_keeps_what_was_written(repo, fake_anthropic):
         assert record.status == "proposed" and "stopped before calling the model" in record.error
     assert len(fake_anthropic.requests) == 1
     assert caught.value.exit_code == 3 and "raise --max-cost" in caught.value.hint
+
+
+def test_the_simulated_claude_refuses_on_request(repo, fake_anthropic):
+    fake_anthropic.handler = SimulatedClaude(repo, faults={"architecture": "refusal"})
+    with start(repo, provider=anthropic()) as session:
+        with pytest.raises(ProviderFailure, match="I can't help with writing this part"):
+            list(session.generate("architecture"))
+        assert session.record().proposal is None  # nothing was written before it
