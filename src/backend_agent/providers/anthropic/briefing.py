@@ -31,8 +31,9 @@ CHECKLISTS: dict[str, tuple[str, ...]] = {
         "an ADR for each schema choice that is not obvious (keys, deletes, reserved words)",
     ),
     "service-layer": (
-        "the project itself: `pyproject.toml` with every runtime and test dependency, the "
-        "package under `src/`, settings read from the environment (`DATABASE_URL`)",
+        "the project itself: `pyproject.toml` with every runtime and test dependency (the "
+        "test ones as a `test` extra), the application package, settings read from the "
+        "environment (`DATABASE_URL`)",
         "a migration runner the service and the test suite share",
         "per entity: input and output models with bounds, a repository (parameterized SQL), "
         "a service with the rules, routes; owner-scoped rows answer 404 to others",
