@@ -14,11 +14,28 @@ from collections.abc import Sequence
 
 from ..core.errors import BackendAgentError, BadInput
 from .build import cmd_build, cmd_demo, cmd_resume, open_wizard
+from .check import cmd_check
 from .commands import cmd_brief, cmd_builds, cmd_new, cmd_review, cmd_skills, cmd_undo
+from .install import cmd_install, cmd_uninstall
 from .output import Reported, error_doc, say
 from .parser import build_parser
+from .serve import cmd_serve
 
-COMMANDS = ("demo", "new", "build", "resume", "builds", "undo", "brief", "review", "skills")
+COMMANDS = (
+    "demo",
+    "new",
+    "build",
+    "resume",
+    "builds",
+    "undo",
+    "brief",
+    "review",
+    "skills",
+    "install",
+    "uninstall",
+    "check",
+    "serve",
+)
 EXIT_INTERRUPTED = 130
 
 
@@ -40,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "skills": cmd_skills,
         "review": cmd_review,
         "new": cmd_new,
+        "install": cmd_install,
+        "uninstall": cmd_uninstall,
+        "check": cmd_check,
+        "serve": cmd_serve,
     }
     try:
         if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):

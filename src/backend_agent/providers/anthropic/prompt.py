@@ -17,16 +17,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from ...core.phases import PHASES
+from ...core.phases import PHASES, STACK_SKILLS
 from ...resources import data_dir
 from ...skills import Skill, SkillSet
 from ..base import ProposalRequest
 from .briefing import CHECKLISTS, CODE_PHASES, TEST_CONTRACT, output_contract
 from .context import RepoContext, estimate_tokens
 from .tools import EDITOR, FINISH, definitions
-
-STACK_SKILLS = {"python": "python-fastapi-patterns", "typescript": "nodejs-patterns"}
-"""Skills that only make sense for one language: the other language's goes to the catalog."""
 
 INSTRUCTIONS = """\
 You are the engineer inside backend-agent, which builds a production-grade backend one \
