@@ -9,6 +9,8 @@ import pytest
 from backend_agent.core.errors import ProviderFailure
 from backend_agent.core.events import Progress
 from backend_agent.providers import create_provider
+from backend_agent.providers.offline import phase3
+from backend_agent.providers.offline.plan import build_plan
 
 from .conftest import git
 from .fakes.anthropic_server import answer_reply, error_reply
@@ -86,7 +88,7 @@ def test_every_call_is_answered_and_refused_ones_say_why(repo, fake_anthropic):
     assert thinking["type"] == "thinking" and thinking["signature"].startswith("sig_")
 
 
-def test_a_phase_cut_at_max_tokens_after_20_of_36_files_ends_with_36(repo, fake_anthropic):
+def test_a_phase_cut_at_max_tokens_after_20_files_ends_with_all_of_them(repo, fake_anthropic):
     claude = SimulatedClaude(repo, cut_after={"service-layer": 20})
     fake_anthropic.handler = claude
     session = start(repo, provider=anthropic())
@@ -95,10 +97,14 @@ def test_a_phase_cut_at_max_tokens_after_20_of_36_files_ends_with_36(repo, fake_
             list(session.generate(phase_id))
             session.approve_all()
             session.commit()
+        brief, day = session.state.brief, session.state.created.date()
+        offline = phase3.propose(brief, build_plan(brief), session.worktree.files(), day)
         count = len(fake_anthropic.requests)
         events = list(session.generate("service-layer"))
         proposal = session.record("service-layer").proposal
-    assert len(proposal.changes) == 36
+    assert len(offline.changes) > 30  # phase 3 of bookmarks: 36 files and more
+    assert [c.path for c in proposal.changes] == [c.path for c in offline.changes]
+    assert [c.content for c in proposal.changes] == [c.content for c in offline.changes]
     first, second = fake_anthropic.requests[count : count + 2]
     assert first.body["max_tokens"] == 128_000
     kept = second.body["messages"][1]["content"]
