@@ -15,7 +15,15 @@ from collections.abc import Sequence
 from ..core.errors import BackendAgentError, BadInput
 from .build import cmd_build, cmd_demo, cmd_resume, open_wizard
 from .check import cmd_check
-from .commands import cmd_brief, cmd_builds, cmd_new, cmd_review, cmd_skills, cmd_undo
+from .commands import (
+    cmd_brief,
+    cmd_builds,
+    cmd_commit,
+    cmd_new,
+    cmd_review,
+    cmd_skills,
+    cmd_undo,
+)
 from .install import cmd_install, cmd_uninstall
 from .output import Reported, error_doc, say
 from .parser import build_parser
@@ -28,6 +36,7 @@ COMMANDS = (
     "resume",
     "builds",
     "undo",
+    "commit",
     "brief",
     "review",
     "skills",
@@ -52,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "resume": cmd_resume,
         "builds": cmd_builds,
         "undo": cmd_undo,
+        "commit": cmd_commit,
         "brief": cmd_brief,
         "demo": cmd_demo,
         "skills": cmd_skills,
