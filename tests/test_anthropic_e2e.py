@@ -5,7 +5,6 @@ the generated suite passing in phases 3-6."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
@@ -16,11 +15,6 @@ from backend_agent.providers.anthropic import DEFAULT_MODEL
 from .conftest import EXAMPLES, git
 from .fakes.builds import asked_phase
 from .fakes.claude import SimulatedClaude
-
-NEEDS_13 = importlib.util.find_spec("backend_agent.checks.pyenv") is None
-"""Issue #13 runs the generated suite in the project's own environment and makes ruff F
-findings failures; until it is merged the suite is not run and the undefined name only
-warns. Delete this once it is in."""
 
 FAULTS = {
     "architecture": "cut",
@@ -54,7 +48,6 @@ def test_new_drafts_a_brief_that_brief_check_accepts(repo, fake_anthropic, tmp_p
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(NEEDS_13, reason="needs #13's project environments", strict=True)
 def test_a_six_phase_build_with_a_fault_per_phase_is_fixed_inside_the_loop(
     repo, fake_anthropic, pg_env, capsys
 ):
