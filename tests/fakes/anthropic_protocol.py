@@ -237,6 +237,19 @@ def blocks_in_cache_order(body: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def prefix_hashes(blocks: list[dict[str, Any]]) -> tuple[list[int], list[str]]:
+    """Each block's tokens and the hash of the prompt up to and including it: what the
+    cache keys on (cache_control marks are not part of the content)."""
+    sizes, hashes = [], []
+    digest = hashlib.sha256()
+    for block in blocks:
+        text = json.dumps({k: v for k, v in block.items() if k != "cache_control"}, sort_keys=True)
+        digest.update(text.encode())
+        sizes.append(tokens(text))
+        hashes.append(digest.copy().hexdigest())
+    return sizes, hashes
+
+
 def check_request(req: FakeRequest, expected_key: str | None, models: set[str] | None) -> None:
     """Raise BadRequest where the real API would refuse the request."""
     if req.method != "POST" or req.path.split("?")[0] != "/v1/messages":

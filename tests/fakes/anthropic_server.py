@@ -39,6 +39,7 @@ from .anthropic_protocol import (
     blocks_in_cache_order,
     check_request,
     error_reply,
+    prefix_hashes,
     tokens,
 )
 
@@ -129,14 +130,7 @@ class FakeAnthropic:
     def compute_usage(self, body: dict[str, Any], output_text: str) -> dict[str, Any]:
         """Token counts of a request the way the API bills them, with a prompt cache."""
         blocks = blocks_in_cache_order(body)
-        sizes, hashes = [], []
-        digest = hashlib.sha256()
-        for block in blocks:
-            clean = {k: v for k, v in block.items() if k != "cache_control"}
-            text = json.dumps(clean, sort_keys=True)
-            digest.update(text.encode())
-            sizes.append(tokens(text))
-            hashes.append(digest.copy().hexdigest())
+        sizes, hashes = prefix_hashes(blocks)
         total = sum(sizes)
         marks = [i for i, b in enumerate(blocks) if b.get("cache_control")]
         read_upto = written_upto = 0
