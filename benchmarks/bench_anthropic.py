@@ -2,7 +2,7 @@
 
 - A six-phase build of examples/bookmarks.toml by the simulated Claude (tests/fakes/
   claude.py: the offline generator's files through the tool loop, a few files per answer;
-  phase 3 is 36 files, ~93 KB): per phase, the calls, the input tokens sent and the share
+  phase 3 is 39 files, ~125 KB): per phase, the calls, the input tokens sent and the share
   read from the prompt cache, and the input cost against the same tokens without caching;
   then the share of phases 2-6 input read from the cache (target: at least 80%). The fake
   bills like the API: about 4 characters a token, cache reads for the longest prefix cached
