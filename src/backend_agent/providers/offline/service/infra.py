@@ -50,7 +50,7 @@ def _credential(api: Api) -> tuple[str, str, str]:
     if api.auth == "api-key":
         return "the X-API-Key header", '("x-api-key",)', "None"
     if api.auth == "session":
-        return "the session cookie", "()", f'"{cookie_name(api.name)}"'
+        return "the Cookie header, whole", "()", f'"{cookie_name(api.name)}"'
     return "none: this API has no credentials", "()", "None"
 
 
@@ -165,6 +165,23 @@ def _credential_test(api: Api, r: Resource) -> list[str]:
         "    theirs = client.get(PATH, headers=bob.headers)",
         '    assert theirs.headers["x-cache"] == "MISS"',
         *(['    assert theirs.json()["items"] == []'] if r.table.owned else []),
+        *(_spelling_test(r) if api.auth == "session" else []),
+    ]
+
+
+def _spelling_test(r: Resource) -> list[str]:
+    """A cookie the app reads but a stricter parser would not must not make the answer to
+    a signed-in caller the cached answer for anonymous ones."""
+    return [
+        "",
+        "",
+        "def test_a_credential_in_another_spelling_is_never_cached_for_anonymous_callers(",
+        "    client: TestClient, alice: Account",
+        ") -> None:",
+        f"    create_{r.table.singular}(client, alice)",
+        '    spaced = {"Cookie": alice.headers["Cookie"].replace("=", " =", 1)}',
+        "    assert client.get(PATH, headers=spaced).status_code == 200",
+        '    assert client.get(PATH).headers["x-cache"] != "HIT"',
     ]
 
 
