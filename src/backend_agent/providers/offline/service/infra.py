@@ -62,6 +62,7 @@ def settings_fields(plan: Plan) -> list[str]:
         '    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"',
         "    cache_ttl_seconds: float = Field(default=5.0, ge=0)  # 0 turns the cache off",
         "    cache_max_entries: int = Field(default=10_000, ge=1)",
+        "    cache_max_bytes: int = Field(default=67_108_864, ge=16_384)  # 64 MiB",
         "    redis_url: str | None = None  # limits and cache shared by every instance",
         f"    rate_limit_per_second: float = Field(default={float(rate)}, gt=0)",
         f"    rate_limit_burst: int = Field(default={burst}, ge=1)",
