@@ -21,6 +21,7 @@ from ..resources import data_dir
 from .commands import BindingCommands
 from .config import UiConfig, load_ui_config, remember_theme
 from .edits import EditBuffer
+from .place import Place
 
 if TYPE_CHECKING:
     from ..engine.session import BuildSession
@@ -37,9 +38,35 @@ class WizardApp(App[int]):
     TITLE = "backend-agent"
     CSS_PATH = sorted(data_dir("styles").glob("*.tcss"))
     COMMANDS = App.COMMANDS | {BindingCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    """Under 110 columns the file list narrows (styles/wizard.tcss)."""
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    """Under 32 rows panels and dialogs take less height."""
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
-        Binding("ctrl+t", "change_theme", "Theme", id="app.theme", show=False),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            id="app.quit",
+            priority=True,
+            show=False,
+            tooltip="Leave the wizard; the build state is saved",
+        ),
+        Binding(
+            "ctrl+t",
+            "change_theme",
+            "Theme",
+            id="app.theme",
+            show=False,
+            tooltip="Pick a colour theme (remembered)",
+        ),
+        Binding(
+            "question_mark",
+            "help",
+            "Keys",
+            id="app.help",
+            tooltip="Every key of this screen, and why one cannot be used now",
+        ),
         Binding(
             "f2",
             "skills",
@@ -62,7 +89,7 @@ class WizardApp(App[int]):
         limits: Limits | None = None,
     ) -> None:
         super().__init__()
-        self.repo = Path(repo)
+        self.repo = Path(repo).expanduser().resolve()
         self.initial_build = build
         self.demo = demo
         self.sentence = sentence
@@ -72,6 +99,13 @@ class WizardApp(App[int]):
         self.limits = limits
         """What a proposal may hold (None: the defaults)."""
         self.session: BuildSession | None = None
+        self.place = Place()
+        """Where the person is in the open build (saved with it, restored on resume)."""
+        self._place_timer = None
+        self.left: tuple[str, Path] | None = None
+        """The last build open (name, repository): what to say to resume it on exit."""
+        self.home = self.repo
+        """The repository the wizard was opened on (the demo may switch away from it)."""
         self.edits = EditBuffer()
         self._work_done: list[threading.Event] = []
         self._cancels: list[threading.Event] = []
@@ -126,14 +160,18 @@ class WizardApp(App[int]):
     def open_build(self, name: str) -> None:
         """Resume a build of this repository and show its current phase."""
 
-        def work() -> BuildSession:
+        def work() -> tuple[BuildSession, Place]:
             from ..engine import BuildSession
+            from ..engine.place import load_place
 
-            return BuildSession.open(
+            session = BuildSession.open(
                 self.repo, name, provider=self.provider_override, limits=self.limits
             )
+            return session, Place.from_dict(load_place(session))
 
-        self.run_engine(work, doing=f"open build {name}", done=self.session_ready)
+        self.run_engine(
+            work, doing=f"open build {name}", done=lambda found: self.session_ready(*found)
+        )
 
     def draft_brief(self, sentence: str) -> None:
         """Open the Brief screen on a brief drafted from one sentence."""
@@ -152,11 +190,15 @@ class WizardApp(App[int]):
 
         self.run_engine(work, doing="draft a brief from your sentence", done=drafted)
 
-    def session_ready(self, session: BuildSession, generate: bool = False) -> None:
+    def session_ready(
+        self, session: BuildSession, place: Place | None = None, *, generate: bool = False
+    ) -> None:
         from .screens.phase import PhaseScreen
 
         self.close_session()
         self.session = session
+        self.place = place or Place()
+        self.left = (session.state.build, session.repo.root)
         self.sub_title = f"{session.state.build} · {session.state.branch}"
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -165,8 +207,40 @@ class WizardApp(App[int]):
     def close_session(self) -> None:
         if self.session is not None:
             self.guard(self.edits.flush, "save the edit in progress")
+            self.save_place()
             self.session.close()
             self.session = None
+
+    def leave(self) -> None:
+        """Close the build and go back to the start screen, which lists it to resume."""
+        self.close_session()
+        self.sub_title = ""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.screen_stack[0].refresh_builds()
+
+    def save_place_soon(self) -> None:
+        """Save the person's place a moment after they stop moving."""
+        if self._place_timer is not None:
+            self._place_timer.stop()
+        self._place_timer = self.set_timer(1.5, self._save_place_now)
+
+    def _save_place_now(self) -> None:
+        session, data = self.session, self.place.to_dict()
+        if session is not None:
+            from ..engine.place import save_place
+
+            self.run_engine(lambda: save_place(session, data), doing="remember your place")
+
+    def save_place(self) -> None:
+        if self._place_timer is not None:
+            self._place_timer.stop()
+        if self.session is not None:
+            from ..engine.place import save_place
+
+            self.guard(
+                lambda: save_place(self.session, self.place.to_dict()), "remember your place"
+            )
 
     def on_unmount(self) -> None:
         for cancel in self._cancels:
@@ -299,6 +373,26 @@ class WizardApp(App[int]):
             return not isinstance(self.screen, SkillsScreen)
         return True
 
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen):
+        """Textual's, less its own keys panel: `?` (listed as Keys) is ours."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":
+                yield command
+
+    def search_themes(self) -> None:
+        """The theme list, with the current one marked."""
+        from textual.command import CommandPalette
+
+        from .commands import Themes
+
+        self.push_screen(CommandPalette(providers=[Themes], placeholder="Search for themes…"))
+
     def action_skills(self) -> None:
         from .screens.skills import SkillsScreen
 
@@ -369,4 +463,14 @@ def run_wizard(
         Repository.open(repo)  # not a repository: git's own verdict, as a CLI error
     app = WizardApp(repo, build=build, demo=demo, sentence=sentence)
     app.run()
+    if app.left is not None:
+        import shlex
+        import sys
+
+        name, where = app.left
+        here = Path.cwd().resolve() == where
+        command = f"backend-agent resume {name}" + (
+            "" if here else f" --repo {shlex.quote(str(where))}"
+        )
+        print(f"backend-agent: build {name} is saved; continue with: {command}", file=sys.stderr)
     return app.return_code or 0

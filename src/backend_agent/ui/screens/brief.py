@@ -12,10 +12,11 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Header, Input, Label, Select, Static, TextArea
 
 from ...core.errors import BadInput
 from ..brief_form import BLANK_ENTITIES, STACK_CHOICES, TARGET_KEYS, BriefForm
+from ..widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from ...core.brief import Brief
@@ -92,7 +93,7 @@ class BriefScreen(Screen):
                 yield Label("Entities and relations (TOML)", classes="brief-section")
                 yield TextArea.code_editor(id="entities", language="toml", soft_wrap=False)
         yield Static(id="brief-problems")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = str(self.path)

@@ -15,8 +15,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, OptionList, Static
+from textual.widgets import Header, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
+
+from ..widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from ...skills import Finding, Skill, SkillSet
@@ -90,7 +92,7 @@ class SkillsScreen(Screen):
             with VerticalScroll(id="skill-text"):
                 yield Static(id="skill-head")
                 yield Markdown(id="skill-body")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.title = "Skills"

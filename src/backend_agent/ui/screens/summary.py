@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Markdown
+from textual.widgets import DataTable, Header, Markdown
 
 from ...core.phases import PHASES
+from ..widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from ..app import WizardApp
@@ -112,7 +113,7 @@ class SummaryScreen(Screen):
             yield Markdown(id="summary-head")
             yield DataTable(id="summary-phases", cursor_type="none", zebra_stripes=True)
             yield Markdown(id="summary-text")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.title = "Summary"

@@ -13,10 +13,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ... import __version__
+from ..widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from ..app import WizardApp
@@ -60,7 +61,7 @@ class WelcomeScreen(Screen):
                 id="welcome-sentence",
             )
             yield OptionList(id="welcome-choices")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._show_repo()

@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 CONTEXT = 3
 BUTTONS = (("approve", " ✓ approve "), ("reject", " ✗ reject "), ("reset", " ↺ reset "))
 """The click targets at the right end of a hunk header, in review."""
+SHORT_BUTTONS = (("approve", " ✓ "), ("reject", " ✗ "), ("reset", " ↺ "))
+"""The same in a narrow diff, so the header keeps room for its words."""
+WIDE = 90
+"""A diff at least this wide gets the buttons with words."""
 HUNK_STATES = {
     "pending": ("·", "undecided", "diff--hunk"),
     "approved": ("✓", "approved", "diff--hunk-approved"),
@@ -44,7 +48,12 @@ HUNK_STATES = {
 
 
 class DiffView(ScrollView, can_focus=True):
-    """The diff of one file; `]` and `[` move between hunks, `z` shows the whole file."""
+    """The diff of one file; `]` and `[` move between hunks; `whole_file` shows it all."""
+
+    HELP_TITLE = "Diff"
+
+    class Moved(Message):
+        """The view scrolled or the cursor moved to another hunk."""
 
     class HunkClicked(Message):
         """A button of a hunk header was clicked: `action` is approve, reject or reset."""
@@ -98,7 +107,6 @@ class DiffView(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("right_square_bracket", "next_hunk", "Next hunk", id="diff.next-hunk"),
         Binding("left_square_bracket", "previous_hunk", "Prev hunk", id="diff.previous-hunk"),
-        Binding("z", "toggle_whole_file", "Whole file", id="diff.whole-file"),
     ]
 
     split: reactive[bool] = reactive(False)
@@ -230,6 +238,12 @@ class DiffView(ScrollView, can_focus=True):
         if self._hunk_rows:
             self.scroll_to(y=self._hunk_rows[self.current_hunk], animate=False, immediate=True)
         self.refresh()
+        self.post_message(self.Moved())
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if round(old) != round(new):
+            self.post_message(self.Moved())
 
     def on_resize(self) -> None:
         self._cache.clear()
@@ -258,9 +272,6 @@ class DiffView(ScrollView, can_focus=True):
         elif self._hunk_rows:
             self.watch_current_hunk()
 
-    def action_toggle_whole_file(self) -> None:
-        self.whole_file = not self.whole_file
-
     def on_click(self, event: Click) -> None:
         row = self._row(event.y + round(self.scroll_y))
         if row is None:
@@ -275,11 +286,12 @@ class DiffView(ScrollView, can_focus=True):
 
     def _buttons(self, width: int) -> list[tuple[str, str, int]]:
         """(action, label, first column) of each header button, right-aligned."""
-        column = width - sum(len(label) + 1 for _, label in BUTTONS)
+        buttons = BUTTONS if width >= WIDE else SHORT_BUTTONS
+        column = width - sum(len(label) + 1 for _, label in buttons)
         if self.decisions is None or column < 30:
             return []
         placed = []
-        for action, label in BUTTONS:
+        for action, label in buttons:
             placed.append((action, label, column))
             column += len(label) + 1
         return placed
@@ -336,24 +348,29 @@ class DiffView(ScrollView, can_focus=True):
 
     def _hunk_banner(self, hunk: Hunk, width: int) -> Strip:
         """`▶ @@ -7,7 +7,7 @@  +1 −1  (hunk 1 of 2)`; in review the decision comes first,
-        `▶ ✗ hunk 1/2 rejected “comment”  @@ …`, and the buttons sit at the right."""
+        `▶ ✗ hunk 1/2 rejected  +1 −1  “comment”  @@ …`, and the buttons sit at the right.
+        A long comment is cut short, never the numbers before it."""
         current = hunk.index == self.current_hunk
         style = self._style("diff--hunk-current" if current else "diff--hunk")
+        buttons = self._buttons(width)
+        room = max(0, buttons[0][2] - 1) if buttons else width
         text = f"{'▶' if current else ' '} "
-        where = f"{hunk.header}  +{hunk.added} −{hunk.removed}"
+        stat = f"+{hunk.added} −{hunk.removed}"
         if self.decisions is None:
-            text += where
+            text += f"{hunk.header}  {stat}"
             if len(self.hunks) > 1:
                 text += f"  (hunk {hunk.index + 1} of {len(self.hunks)})"
         else:
             glyph, word, name = HUNK_STATES[self.decision(hunk.index)]
             if not current:
                 style = self._style(name)
+            text += f"{glyph} hunk {hunk.index + 1}/{len(self.hunks)} {word}  {stat}"
             found = self.decisions.get(hunk.id)
-            comment = f" “{found.comment}”" if found is not None and found.comment else ""
-            text += f"{glyph} hunk {hunk.index + 1}/{len(self.hunks)} {word}{comment}  {where}"
-        buttons = self._buttons(width)
-        room = max(0, buttons[0][2] - 1) if buttons else width
+            if found is not None and found.comment:
+                left = max(12, room - len(text) - len(hunk.header) - 6)
+                said = found.comment
+                text += f"  “{said if len(said) <= left else said[: left - 1] + '…'}”"
+            text += f"  {hunk.header}"
         segments = [Segment(text[:room].ljust(room), style)]
         button_style = self._style("diff--button")
         for _, label, _ in buttons:
