@@ -61,7 +61,7 @@ class WizardApp(App[int]):
             tooltip="Pick a colour theme (remembered)",
         ),
         Binding(
-            "question_mark",
+            "question_mark,f1",
             "help",
             "Keys",
             id="app.help",

@@ -37,6 +37,17 @@ def _slug(name: str) -> str:
     return slug[:40].rstrip("-") or "my-backend"
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+NEEDS_ENTITIES = (
+    "needs entities — the offline generator builds the tables, services and tests of "
+    "[[entities]]: fill in the template on the right (remove the #s), or set "
+    "ANTHROPIC_API_KEY to build with Claude, which needs only the project"
+)
+
+
 def draft_note(draft: BriefDraft) -> str:
     """What the drafter assumed and asks, above a brief drafted from a sentence."""
     lines = [f"Drafted from: {draft.sentence or draft.brief.project.requirements.strip()}"]
@@ -169,14 +180,19 @@ class BriefScreen(Screen):
         self.brief, problems = self.form.validate()
         panel = self.query_one("#brief-problems", Static)
         panel.set_class(bool(problems), "-invalid")
+        unbuildable = self.cannot_build()
+        panel.set_class(unbuildable is not None, "-incomplete")
+        if unbuildable is not None:
+            panel.update(Content.assemble(("! ", "bold $text-warning"), unbuildable))
+            return
         if self.brief is not None:
             entities = ", ".join(e.name for e in self.brief.entities) or "no entities"
             panel.update(
                 Content.from_markup(
-                    "[$text-success]✓ valid[/] — $entities, $count relation(s); "
+                    "[$text-success]✓ valid[/] — $entities, $relations; "
                     "ctrl+g starts the build on branch backend-agent/$name",
                     entities=entities,
-                    count=len(self.brief.relations),
+                    relations=_plural(len(self.brief.relations), "relation"),
                     name=self.brief.project.name,
                 )
             )
@@ -221,10 +237,27 @@ class BriefScreen(Screen):
             note = "" if self.brief else " (it still has problems: see below)"
             self.notify(f"saved {self.path}{note}")
 
+    def cannot_build(self) -> str | None:
+        """Why the provider that would build this valid brief cannot (None: it can)."""
+        brief, app = self.brief, self.app
+        if brief is None or [e for e in brief.entities if e.name != "User"]:
+            return None
+        if app.provider_override is not None:
+            name = app.provider_override.name
+        else:
+            from ...providers import default_provider_name
+
+            name = "offline" if app.demo else default_provider_name()
+        return NEEDS_ENTITIES if name == "offline" else None
+
     def action_start(self) -> None:
         self._check()
         if self.brief is None:
             self.notify("fix the problems listed below first", severity="error")
+            return
+        unbuildable = self.cannot_build()
+        if unbuildable is not None:  # nothing is started: no branch, no worktree
+            self.notify(unbuildable, title="Not started", severity="error", timeout=10)
             return
         brief, app = self.brief, self.app
 

@@ -22,11 +22,11 @@ def help_groups(screen: Screen) -> list[tuple[str, list[Key]]]:
     named = getattr(screen, "HELP_GROUPS", {})
     own = getattr(screen, "HELP_TITLE", type(screen).__name__.removesuffix("Screen"))
     groups: dict[str, list[Key]] = {}
-    for key in screen_keys(screen):
+    for key in sorted(screen_keys(screen), key=_declared):
         if not key.binding.description:
             continue
-        if key.node is screen.app:
-            title = APP_GROUP
+        if key.node is screen.app or (key.node is screen and key.binding.id is None):
+            title = APP_GROUP  # Textual's own keys of every screen (tab, copy) with the app's
         elif key.node is screen:
             title = named.get(key.binding.id or "", own)
         else:
@@ -43,10 +43,17 @@ def help_groups(screen: Screen) -> list[tuple[str, list[Key]]]:
     return [(title, groups[title]) for title in ranked]
 
 
+def _declared(key: Key) -> int:
+    """Where the binding is declared on its node: a remapped key keeps its place."""
+    ids = [getattr(b, "id", None) for b in getattr(key.node, "BINDINGS", ())]
+    ident = key.binding.id
+    return ids.index(ident) if ident in ids else len(ids)
+
+
 def key_line(key: Key, width: int) -> Content:
     keys = " ".join(key.keys)
     binding = key.binding
-    text = binding.description
+    text = binding.description[:1].upper() + binding.description[1:]
     if binding.tooltip and binding.tooltip != binding.description:
         text += f" — {binding.tooltip}"
     line = Content.assemble(
@@ -55,7 +62,7 @@ def key_line(key: Key, width: int) -> Content:
         (text, "" if key.available else "$text-muted"),
     )
     if not key.available and key.reason:
-        line += Content.styled(f"  ({key.reason})", "$text-muted italic")
+        line += Content.styled(f"  · {key.reason}", "$text-muted italic")
     return line
 
 
@@ -73,7 +80,7 @@ def help_text(screen: Screen) -> Content:
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
-        Binding("escape,question_mark,q", "dismiss", "Close", id="help.close"),
+        Binding("escape,question_mark,f1,q", "dismiss", "Close", id="help.close"),
     ]
 
     def __init__(self, under: Screen) -> None:

@@ -151,6 +151,7 @@ KEY_RANK = (
     "phase.approve-hunk",
     "phase.reject-hunk",
     "phase.commit",
+    "phase.files",
     "phase.generate",
     "phase.next",
     "phase.previous",

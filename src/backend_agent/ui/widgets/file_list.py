@@ -7,6 +7,7 @@ file's name before its folder) without asking anyone.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import PurePosixPath
 
 from textual.content import Content
@@ -38,17 +39,19 @@ def file_prompt(
     hunks: tuple[int, int] | None = None,
     *,
     compact: bool = False,
+    folder: bool = False,
 ) -> Content:
     """`checks`: the mark of the file's check results (text, style), if it has any;
-    `hunks`: (approved, all) when the file is decided hunk by hunk; `compact`: the name
-    first and the folder after it, dimmed, so a narrow list still tells files apart."""
+    `hunks`: (approved, all) when the file is decided hunk by hunk; `compact`: the file's
+    name alone, for a narrow list — and with `folder` its folder after it, dimmed, when
+    the name alone is not enough to tell it from another file."""
     glyph, glyph_style = STATES[state]
     tag, tag_style = ACTIONS[action]
     name_style = "$text" if state != "rejected" else "$text-muted strike"
     if compact:
         where = PurePosixPath(path)
-        folder = f" {where.parent}/" if str(where.parent) != "." else ""
-        name = ((where.name, name_style), (folder, "$text-muted"))
+        after = f" {where.parent}/" if folder and str(where.parent) != "." else ""
+        name = ((where.name, name_style), (after, "$text-muted"))
         tag = tag[0]
     else:
         name = ((path, name_style),)
@@ -73,6 +76,8 @@ class FileList(OptionList):
         super().__init__(id=id)
         self._rationale = ""
         self._rows: dict[str, tuple] = {}
+        self._shared: set[str] = set()
+        """File names more than one listed file has (shown with their folder)."""
 
     def load(self, rationale: str, files: list[tuple], *, select: str | None = None) -> None:
         """Show `files` as `file_prompt` arguments (path, action, review state[, check
@@ -82,13 +87,17 @@ class FileList(OptionList):
         self._rows = {item[0]: tuple(item[1:]) for item in files}
         self._fill(keep)
 
+    def _prompt(self, path: str, row: tuple) -> Content:
+        return file_prompt(
+            path, *row, compact=self.narrow, folder=PurePosixPath(path).name in self._shared
+        )
+
     def _fill(self, keep: str | None) -> None:
         self.clear_options()
+        names = Counter(PurePosixPath(path).name for path in self._rows)
+        self._shared = {name for name, count in names.items() if count > 1}
         options = [Option(Content.styled(self._rationale, "bold"), id=RATIONALE)]
-        options += [
-            Option(file_prompt(path, *row, compact=self.narrow), id=path)
-            for path, row in self._rows.items()
-        ]
+        options += [Option(self._prompt(path, row), id=path) for path, row in self._rows.items()]
         self.add_options(options)
         ids = [option.id for option in options]
         self.highlighted = ids.index(keep) if keep in ids else 0
@@ -104,7 +113,7 @@ class FileList(OptionList):
             return
         self._rows[path] = tuple(row)
         try:
-            self.replace_option_prompt(path, file_prompt(path, *row, compact=self.narrow))
+            self.replace_option_prompt(path, self._prompt(path, tuple(row)))
         except OptionDoesNotExist:
             pass
 
