@@ -69,6 +69,8 @@ async def test_new_build_from_the_brief_screen_generates_phase_one(repo):
         await settle(pilot)
         assert isinstance(app.screen, BriefScreen)
         assert app.screen.brief is not None, app.screen.query_one("#brief-problems").render()
+        status = str(app.screen.query_one("#brief-problems").render())
+        assert status.startswith("✓ valid — Bookmark, Tag, 1 relation; ctrl+g starts")
         await pilot.press("ctrl+g")
         await settle(pilot, rounds=8)
         assert isinstance(app.screen, PhaseScreen)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import json
+from typing import TYPE_CHECKING
 
 from ..core.errors import BackendAgentError, BadInput
 from .output import Reported, error_doc, say, say_usage
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def _provider_options(args: argparse.Namespace, *, append: bool) -> dict[str, object]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.errors import BadInput
 from .build import open_wizard
 from .output import say, say_usage
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def cmd_new(args: argparse.Namespace) -> int:

@@ -17,16 +17,24 @@ from textual.app import App
 from textual.binding import Binding
 
 from ..core.errors import BackendAgentError
-from ..resources import data_dir
-from .commands import BindingCommands
+from ..resources import stylesheet
 from .config import UiConfig, load_ui_config, remember_theme
 from .edits import EditBuffer
-from .place import Place
 
 if TYPE_CHECKING:
     from ..engine.session import BuildSession
     from ..providers.base import Provider
     from ..workspace.paths import Limits
+    from .place import Place
+
+
+def binding_commands():
+    """The palette's entries for the keys of the screen in front (imported when the palette
+    first opens, not before the first screen)."""
+    from .commands import BindingCommands
+
+    return BindingCommands
+
 
 BUG_STEPS = [
     "this is a bug in backend-agent; the build state is saved after every action, so you "
@@ -36,12 +44,9 @@ BUG_STEPS = [
 
 class WizardApp(App[int]):
     TITLE = "backend-agent"
-    CSS_PATH = sorted(data_dir("styles").glob("*.tcss"))
-    COMMANDS = App.COMMANDS | {BindingCommands}
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    """Under 110 columns the file list narrows (styles/wizard.tcss)."""
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
-    """Under 32 rows panels and dialogs take less height."""
+    CSS_PATH = [stylesheet("wizard")]
+    """The first screen's; every other screen brings its own (styles/*.tcss)."""
+    COMMANDS = App.COMMANDS | {binding_commands}
     BINDINGS = [
         Binding(
             "ctrl+q",
@@ -99,7 +104,7 @@ class WizardApp(App[int]):
         self.limits = limits
         """What a proposal may hold (None: the defaults)."""
         self.session: BuildSession | None = None
-        self.place = Place()
+        self.place: Place | None = None
         """Where the person is in the open build (saved with it, restored on resume)."""
         self._place_timer = None
         self.left: tuple[str, Path] | None = None
@@ -133,8 +138,8 @@ class WizardApp(App[int]):
     def _apply_keymap(self) -> None:
         """Remap now; name unknown binding ids once every screen is imported, which is
         left to a worker so the first screen does not wait for it."""
-        self.set_keymap(self.config.keymap)
         if self.config.keymap:
+            self.set_keymap(self.config.keymap)
             from .screens import binding_ids
 
             self.run_engine(binding_ids, doing="read the keymap", done=self._check_keymap)
@@ -163,6 +168,7 @@ class WizardApp(App[int]):
         def work() -> tuple[BuildSession, Place]:
             from ..engine import BuildSession
             from ..engine.place import load_place
+            from .place import Place
 
             session = BuildSession.open(
                 self.repo, name, provider=self.provider_override, limits=self.limits
@@ -193,6 +199,7 @@ class WizardApp(App[int]):
     def session_ready(
         self, session: BuildSession, place: Place | None = None, *, generate: bool = False
     ) -> None:
+        from .place import Place
         from .screens.phase import PhaseScreen
 
         self.close_session()
@@ -226,8 +233,9 @@ class WizardApp(App[int]):
         self._place_timer = self.set_timer(1.5, self._save_place_now)
 
     def _save_place_now(self) -> None:
-        session, data = self.session, self.place.to_dict()
-        if session is not None:
+        session, place = self.session, self.place
+        if session is not None and place is not None:
+            data = place.to_dict()
             from ..engine.place import save_place
 
             self.run_engine(lambda: save_place(session, data), doing="remember your place")
@@ -235,12 +243,11 @@ class WizardApp(App[int]):
     def save_place(self) -> None:
         if self._place_timer is not None:
             self._place_timer.stop()
-        if self.session is not None:
+        if self.session is not None and self.place is not None:
             from ..engine.place import save_place
 
-            self.guard(
-                lambda: save_place(self.session, self.place.to_dict()), "remember your place"
-            )
+            data = self.place.to_dict()
+            self.guard(lambda: save_place(self.session, data), "remember your place")
 
     def on_unmount(self) -> None:
         for cancel in self._cancels:
@@ -367,10 +374,8 @@ class WizardApp(App[int]):
         self.show_error(error, doing, next_steps)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "skills":
-            from .screens.skills import SkillsScreen
-
-            return not isinstance(self.screen, SkillsScreen)
+        if action == "skills":  # asked by the footer of the first screen: import nothing
+            return not getattr(self.screen, "SHOWS_SKILLS", False)
         return True
 
     def action_help(self) -> None:
@@ -463,14 +468,22 @@ def run_wizard(
         Repository.open(repo)  # not a repository: git's own verdict, as a CLI error
     app = WizardApp(repo, build=build, demo=demo, sentence=sentence)
     app.run()
-    if app.left is not None:
-        import shlex
+    note = resume_note(app)
+    if note:
         import sys
 
-        name, where = app.left
-        here = Path.cwd().resolve() == where
-        command = f"backend-agent resume {name}" + (
-            "" if here else f" --repo {shlex.quote(str(where))}"
-        )
-        print(f"backend-agent: build {name} is saved; continue with: {command}", file=sys.stderr)
+        print(note, file=sys.stderr)
     return app.return_code or 0
+
+
+def resume_note(app: WizardApp) -> str | None:
+    """What to type to come back to the last build the wizard had open."""
+    if app.left is None:
+        return None
+    import shlex
+
+    name, where = app.left
+    command = f"backend-agent resume {name}"
+    if Path.cwd().resolve() != where:
+        command += f" --repo {shlex.quote(str(where))}"
+    return f"backend-agent: build {name} is saved; continue with: {command}"

@@ -9,11 +9,14 @@ remapped everywhere. A screen takes part through three optional hooks:
 - `key_shown(binding) -> bool`: whether the footer offers it now (default `binding.show`).
 - `KEY_RANK`: binding ids in the order the footer keeps them when space runs out.
 - `HELP_GROUPS`: binding id -> the group the help overlay lists it under.
+- `reading_keys()`: a context in which the screen may answer `why_not` from one snapshot,
+  since every key is asked about at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -58,6 +61,11 @@ def _why_not(node: DOMNode, action: str) -> str | None:
 def screen_keys(screen: Screen) -> list[Key]:
     """Every binding in reach of the screen's focus, one entry per action and node, in
     the order Textual tries them (focused widget first, the app last)."""
+    with getattr(screen, "reading_keys", nullcontext)():
+        return _keys(screen)
+
+
+def _keys(screen: Screen) -> list[Key]:
     app = screen.app
     found: dict[tuple[int, str], Key] = {}
     taken: set[str] = set()

@@ -13,11 +13,18 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
+from ..resources import stylesheet
+from .breakpoints import VERTICAL
 from .widgets.key_bar import KeyBar
+
+DIALOGS = stylesheet("dialogs")
 
 
 class ErrorModal(ModalScreen[None]):
     """Something failed: what, why, and what the person can do about it."""
+
+    CSS_PATH = DIALOGS
+    VERTICAL_BREAKPOINTS = VERTICAL
 
     BINDINGS = [Binding("escape,enter", "dismiss", "Close", id="dialog.close")]
 
@@ -48,6 +55,8 @@ class ErrorModal(ModalScreen[None]):
 
 
 class ConfirmModal(ModalScreen[bool]):
+    CSS_PATH = DIALOGS
+    VERTICAL_BREAKPOINTS = VERTICAL
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="dialog.yes"),
         Binding("escape,n", "answer(False)", "No", id="dialog.no"),
@@ -80,6 +89,9 @@ class ConfirmModal(ModalScreen[bool]):
 
 class PromptModal(ModalScreen[str | None]):
     """A line (Input) or a paragraph (TextArea) of text; None when cancelled."""
+
+    CSS_PATH = DIALOGS
+    VERTICAL_BREAKPOINTS = VERTICAL
 
     BINDINGS = [
         Binding("ctrl+s", "submit", "Send", id="dialog.submit"),
@@ -136,6 +148,9 @@ class PromptModal(ModalScreen[str | None]):
 class CommitModal(ModalScreen[str | None]):
     """The commit about to be made: its editable message, exactly the files going in, and
     the trailers the engine adds. Returns the message, or None when cancelled."""
+
+    CSS_PATH = DIALOGS
+    VERTICAL_BREAKPOINTS = VERTICAL
 
     BINDINGS = [
         Binding("ctrl+s", "commit", "Commit", id="dialog.commit"),

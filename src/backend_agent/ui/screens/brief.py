@@ -15,6 +15,7 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Label, Select, Static, TextArea
 
 from ...core.errors import BadInput
+from ...resources import stylesheet
 from ..brief_form import BLANK_ENTITIES, STACK_CHOICES, TARGET_KEYS, BriefForm
 from ..widgets.key_bar import KeyBar
 
@@ -61,6 +62,7 @@ def draft_note(draft: BriefDraft) -> str:
 
 class BriefScreen(Screen):
     app: WizardApp
+    CSS_PATH = stylesheet("brief")
     BINDINGS = [
         Binding("ctrl+g", "start", "Start build", id="brief.start", tooltip="Start phase 1"),
         Binding("ctrl+s", "save", "Save", id="brief.save", tooltip="Save backend-brief.toml"),

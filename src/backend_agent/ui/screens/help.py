@@ -11,6 +11,8 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
+from ...resources import stylesheet
+from ..breakpoints import VERTICAL
 from ..keys import Key, screen_keys
 from ..widgets.key_bar import KeyBar
 
@@ -79,6 +81,8 @@ def help_text(screen: Screen) -> Content:
 
 
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = stylesheet("dialogs")
+    VERTICAL_BREAKPOINTS = VERTICAL
     BINDINGS = [
         Binding("escape,question_mark,f1,q", "dismiss", "Close", id="help.close"),
     ]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -22,6 +23,8 @@ from textual.widgets.markdown import MarkdownStream
 
 from ...core.phases import PHASES, phase
 from ...engine.checking import phase_results
+from ...resources import stylesheet
+from ..breakpoints import HORIZONTAL, VERTICAL, WIDE_AT
 from ..keys import explained
 from ..widgets.diff_view import DiffView
 from ..widgets.file_list import RATIONALE, FileList
@@ -33,7 +36,7 @@ from .phase_bindings import HELP_GROUPS, HELP_ORDER, KEY_RANK
 from .phase_checks import CheckRuns
 from .phase_commits import CommitActions
 from .phase_edits import EditActions
-from .phase_hints import Situation, why_not
+from .phase_hints import Situation, situation_of, why_not
 from .phase_hunks import HunkActions
 from .phase_runs import ProviderRuns
 from .phase_text import file_row, rationale_markdown, review_counts
@@ -41,17 +44,12 @@ from .phase_text import file_row, rationale_markdown, review_counts
 if TYPE_CHECKING:
     from ..app import WizardApp
 
-NARROW = 110
-"""Under this many columns the file list shows names before folders."""
-NO_FEEDBACK = {
-    "offline": "the offline generator cannot act on feedback — edit the file yourself (e); "
-    "a build started with ANTHROPIC_API_KEY set uses Claude, which can",
-    "replay": "a replayed build plays back what was recorded and cannot act on feedback",
-}
-
 
 class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRuns, Screen):
     app: WizardApp
+    CSS_PATH = stylesheet("phase")
+    HORIZONTAL_BREAKPOINTS = HORIZONTAL
+    VERTICAL_BREAKPOINTS = VERTICAL
     BINDINGS = PHASE_BINDINGS
     KEY_RANK = KEY_RANK
     HELP_GROUPS = HELP_GROUPS
@@ -78,6 +76,7 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
         self._restore: str | None = None
         """The file to select once the list is loaded (the person's place)."""
         self._restoring = False
+        self._snapshot: Situation | None = None
 
     @property
     def session(self):
@@ -123,7 +122,7 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
 
     def on_resize(self) -> None:
         for files in self.query(FileList):
-            files.narrow = self.size.width < NARROW
+            files.narrow = self.size.width < WIDE_AT
 
     def refresh_all(self, then: Callable[[], object] | None = None) -> None:
         """Draw the phase from the session's record, then call `then`."""
@@ -302,37 +301,26 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
 
     # ------------------------------------------------------ what keys can do
     def situation(self) -> Situation:
-        session, record, pane = self.session, self.record, self.pane
-        path = self.selected_path()
-        change = record.proposal.change(path) if path and record.proposal else None
-        phases = session.state.phases.values()
-        return Situation(
-            number=self.phase.number,
-            last=len(PHASES),
-            status=record.status,
-            proposed=record.proposal is not None,
-            busy=self.busy_text if self.busy else None,
-            path=path if change is not None else None,
-            action=change.action if change is not None else None,
-            hunks=self.hunks_shown(),
-            result_view=pane.result_view,
-            rendered=pane.rendered,
-            split=pane.diff.split,
-            whole_file=pane.diff.whole_file,
-            rework_ready=self.rework_ready(),
-            has_failures=self.has_failures,
-            committed_any=any(r.status == "committed" for r in phases),
-            test_output=pane.checks.has_output,
-            cannot_use_feedback=NO_FEEDBACK.get(session.state.provider),
-        )
+        return situation_of(self)
 
     def why_not(self, action: str) -> str | None:
         if self.session is None:
             return "no build is open"
-        return why_not(action, self.situation())
+        return why_not(action, self._snapshot or self.situation())
+
+    @contextmanager
+    def reading_keys(self) -> Iterator[None]:
+        """Every key is asked about at once (footer, help, palette): one snapshot for all."""
+        self._snapshot = self.situation() if self.session is not None else None
+        try:
+            yield
+        finally:
+            self._snapshot = None
 
     def key_shown(self, binding) -> bool:
         """The footer offers a hidden key when it is what there is to do next."""
+        if self.session is None:  # the build is closing
+            return False
         record = self.record
         if binding.action == "undo":
             return record.status == "committed"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from ...core.phases import PHASES
+
 FILE_ACTIONS = {"approve", "reject", "edit", "edit_external", "reset"}
 HUNK_ACTIONS = {"approve_hunk", "reject_hunk", "reset_hunk", "next_hunk", "previous_hunk"}
 PHASE_ACTIONS = {"approve_all", "commit", "revise", "rework_hunks", "fix", "run_checks"}
@@ -25,6 +27,11 @@ WHILE_BUSY = {
 }
 """What still works while the provider or a commit runs."""
 WHOLE = {"create": "new", "delete": "to be deleted"}
+NO_FEEDBACK = {
+    "offline": "the offline generator cannot act on feedback — edit the file yourself (e); "
+    "a build started with ANTHROPIC_API_KEY set uses Claude, which can",
+    "replay": "a replayed build plays back what was recorded and cannot act on feedback",
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,32 @@ class Situation:
     test_output: bool = False
     cannot_use_feedback: str | None = None
     """Why the provider cannot act on feedback (offline, replay), None when it can."""
+
+
+def situation_of(screen) -> Situation:
+    """The snapshot of a Phase screen the rules read."""
+    session, record, pane = screen.session, screen.record, screen.pane
+    path = screen.selected_path()
+    change = record.proposal.change(path) if path and record.proposal else None
+    return Situation(
+        number=screen.phase.number,
+        last=len(PHASES),
+        status=record.status,
+        proposed=record.proposal is not None,
+        busy=screen.busy_text if screen.busy else None,
+        path=path if change is not None else None,
+        action=change.action if change is not None else None,
+        hunks=screen.hunks_shown(),
+        result_view=pane.result_view,
+        rendered=pane.rendered,
+        split=pane.diff.split,
+        whole_file=pane.diff.whole_file,
+        rework_ready=screen.rework_ready(),
+        has_failures=screen.has_failures,
+        committed_any=any(r.status == "committed" for r in session.state.phases.values()),
+        test_output=pane.checks.has_output,
+        cannot_use_feedback=NO_FEEDBACK.get(session.state.provider),
+    )
 
 
 def _name(path: str) -> str:

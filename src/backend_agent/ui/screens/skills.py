@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...resources import stylesheet
 from ..widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
@@ -78,6 +79,8 @@ def skill_head(skill: Skill, enabled: bool | None) -> Content:
 
 class SkillsScreen(Screen):
     app: WizardApp
+    CSS_PATH = stylesheet("skills")
+    SHOWS_SKILLS = True
     BINDINGS = [
         Binding(
             "space",

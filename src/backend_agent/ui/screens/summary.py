@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Markdown
 
 from ...core.phases import PHASES
+from ...resources import stylesheet
 from ..widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ def tail_markdown(report: dict, handoff) -> str:
 
 class SummaryScreen(Screen):
     app: WizardApp
+    CSS_PATH = stylesheet("summary")
     BINDINGS = [
         Binding("escape", "back", "Back", id="summary.back"),
         Binding("y", "copy", "Copy merge commands", id="summary.copy"),

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Header, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ... import __version__
@@ -48,8 +48,7 @@ class WelcomeScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        with Vertical(id="welcome"):
+        with Vertical(id="welcome"):  # no Header: the intro names the app
             yield Static(
                 Content.from_markup(
                     "[b]backend-agent[/b] $version\n"

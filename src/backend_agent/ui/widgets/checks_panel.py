@@ -13,6 +13,7 @@ from textual.widgets import Log, Static
 
 SUMMARY = re.compile(r"\b\d+ (passed|failed|errors?|skipped)\b")
 """A line of a test run's output that sums it up (pytest's, vitest's)."""
+DURATION = re.compile(r"\s+in\s+[\d.]+\s*m?s\b.*$")
 
 
 class ChecksPanel(Vertical):
@@ -42,7 +43,7 @@ class ChecksPanel(Vertical):
         self.query_one(Log).write_line(line)
         self.lines += 1
         if SUMMARY.search(line):
-            self.summary = line.strip(" =")
+            self.summary = DURATION.sub("", line.strip(" ="))
         self._show_output()
 
     @property

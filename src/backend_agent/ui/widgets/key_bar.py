@@ -105,10 +105,23 @@ class KeyBar(Widget):
     def __init__(self) -> None:
         super().__init__()
         self._items: tuple[list[Item], list[Item]] = ([], [])
+        self._asked = False
 
     def on_mount(self) -> None:
-        self.screen.bindings_updated_signal.subscribe(self, lambda _: self.update_keys())
-        self.call_after_refresh(self.update_keys)  # once the screen's widgets are all there
+        self.screen.bindings_updated_signal.subscribe(self, lambda _: self._ask())
+        self._ask()
+
+    def _ask(self) -> None:
+        """Read the keys once the screen has drawn (its widgets are all there, and the
+        first screen is not kept waiting); any number of asks before that, one read."""
+        if not self._asked:
+            self._asked = True
+            self.call_after_refresh(self._read)
+
+    def _read(self) -> None:
+        self._asked = False
+        if self.is_attached:
+            self.update_keys()
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
