@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
@@ -52,32 +52,16 @@ def _declared(key: Key) -> int:
     return ids.index(ident) if ident in ids else len(ids)
 
 
-def key_line(key: Key, width: int) -> Content:
-    keys = " ".join(key.keys)
+def key_text(key: Key) -> Content:
+    """What the key does; when it cannot act now, why, on a line of its own."""
     binding = key.binding
     text = binding.description[:1].upper() + binding.description[1:]
     if binding.tooltip and binding.tooltip != binding.description:
         text += f" — {binding.tooltip}"
-    line = Content.assemble(
-        (f"{keys:>{width}}", "bold $text-accent" if key.available else "$text-muted"),
-        "  ",
-        (text, "" if key.available else "$text-muted"),
-    )
+    line = Content.styled(text, "" if key.available else "$text-muted")
     if not key.available and key.reason:
-        line += Content.styled(f"  · {key.reason}", "$text-muted italic")
+        line += Content.styled(f"\n{key.reason}", "$text-muted italic")
     return line
-
-
-def help_text(screen: Screen) -> Content:
-    groups = help_groups(screen)
-    width = max((len(" ".join(k.keys)) for _, keys in groups for k in keys), default=1)
-    lines: list[Content] = []
-    for title, keys in groups:
-        if lines:
-            lines.append(Content(""))
-        lines.append(Content.styled(title, "bold $text-primary"))
-        lines += [key_line(key, width) for key in keys]
-    return Content("\n").join(lines)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -96,7 +80,13 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(classes="dialog-box"):
             yield Label(f"Keys: {title}", classes="dialog-title")
             with VerticalScroll(classes="dialog-body", id="help-body"):
-                yield Static(help_text(self.under), id="help-keys")
+                for group, keys in help_groups(self.under):
+                    yield Label(group, classes="help-group")
+                    with Grid(classes="help-keys"):
+                        for key in keys:
+                            style = "bold $text-accent" if key.available else "$text-muted"
+                            yield Static(Content.styled(" ".join(key.keys), style))
+                            yield Static(key_text(key))
         yield KeyBar()
 
     def on_mount(self) -> None:
