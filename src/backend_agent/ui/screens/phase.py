@@ -327,7 +327,8 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
         if binding.action == "summary":
             return record.status == "committed" or self.phase.number == len(PHASES)
         if binding.action == "escape":
-            return self.busy or self.pane.rendered or self.pane.result_view
+            running = self.busy or self._check_cancel is not None
+            return running or self.pane.rendered or self.pane.result_view
         if binding.action == "toggle_output":
             return self.pane.checks.has_output
         if binding.action == "toggle_files":
@@ -336,7 +337,7 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
 
     def key_label(self, binding) -> str:
         if binding.action == "escape":
-            return "Cancel" if self.busy else "Close view"
+            return "Cancel" if self.busy or self._check_cancel is not None else "Close view"
         if binding.action == "toggle_output":
             return "Hide output" if self.pane.checks.output_open else "Test output"
         return binding.description

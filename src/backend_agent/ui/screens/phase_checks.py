@@ -115,6 +115,7 @@ class CheckRuns:
         if paths is None:
             self.pane.checks.clear_output()
         self._show_status(f"running{' for ' + ', '.join(paths) if paths else ''} · esc cancels")
+        self.query_one(KeyBar).update_keys()
 
         def work() -> None:
             try:
