@@ -104,6 +104,8 @@ async def test_keyboard_review_of_hunks_commits_exactly_the_approved_one(notes_b
         assert headers[0].startswith("  ✓ hunk 1/3 approved  +1 −1  @@ -1,5 +1,5 @@")
         assert headers[1].startswith("  ✗ hunk 2/3 rejected  +1 −1  “keep twenty as a number”")
         assert headers[2].startswith("▶ ✗ hunk 3/3 rejected  +1 −0  @@ -36,5 +36,6 @@")
+        narrow = diff._hunk_banner(diff.hunks[1], 64).text  # a comment too long for the room
+        assert "+1 −1  “keep twenty" in narrow and "…”" in narrow  # cut short, numbers kept
         row = str(app.screen.query_one(FileList).get_option("notes.txt").prompt)
         assert "✓ mod 1/3 notes.txt" in row  # decided: the file is approved as one result
 
