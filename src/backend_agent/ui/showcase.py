@@ -26,11 +26,14 @@ GIT_DATE = "2026-01-15T09:30:00+00:00"
 
 
 async def settle(pilot, rounds: int = 4) -> None:
-    """Wait until no worker runs and every posted message has been handled."""
+    """Wait until no worker runs and every posted message has been handled; text cursors
+    stop blinking, so a picture never depends on the moment it is taken."""
     for _ in range(rounds):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
     await pilot.app.workers.wait_for_complete()
+    for field in pilot.app.screen.query("Input, TextArea"):
+        field.cursor_blink = False
     await pilot.pause(0.05)
 
 

@@ -48,7 +48,7 @@ HUNK_STATES = {
 
 
 class DiffView(ScrollView, can_focus=True):
-    """The diff of one file; `]` and `[` move between hunks; `whole_file` shows it all."""
+    """The diff of one file; `]` and `[` move between hunks, `z` shows the whole file."""
 
     HELP_TITLE = "Diff"
 
@@ -107,6 +107,7 @@ class DiffView(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("right_square_bracket", "next_hunk", "Next hunk", id="diff.next-hunk"),
         Binding("left_square_bracket", "previous_hunk", "Prev hunk", id="diff.previous-hunk"),
+        Binding("z", "toggle_whole_file", "Whole file", id="diff.whole-file", show=False),
     ]
 
     split: reactive[bool] = reactive(False)
@@ -271,6 +272,16 @@ class DiffView(ScrollView, can_focus=True):
             self.current_hunk -= 1
         elif self._hunk_rows:
             self.watch_current_hunk()
+
+    def action_toggle_whole_file(self) -> None:
+        self.whole_file = not self.whole_file
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A new or deleted file is shown whole already: `z` is left to the screen, which
+        says so."""
+        if action == "toggle_whole_file":
+            return not (self._note or self.diff.is_new or self.diff.is_deleted)
+        return True
 
     def on_click(self, event: Click) -> None:
         row = self._row(event.y + round(self.scroll_y))
