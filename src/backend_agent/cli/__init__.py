@@ -14,7 +14,21 @@ from collections.abc import Sequence
 from ..core.errors import BackendAgentError, BadInput
 from .output import Reported, error_doc, say
 
-COMMANDS = ("demo", "new", "build", "resume", "builds", "undo", "brief", "review", "skills")
+COMMANDS = (
+    "demo",
+    "new",
+    "build",
+    "resume",
+    "builds",
+    "undo",
+    "brief",
+    "review",
+    "skills",
+    "install",
+    "uninstall",
+    "check",
+    "serve",
+)
 EXIT_INTERRUPTED = 130
 
 
@@ -68,7 +82,10 @@ def _wizard(repo: str) -> int:
 
 def _handlers() -> dict:
     from .build import cmd_build, cmd_demo, cmd_resume
+    from .check import cmd_check
     from .commands import cmd_brief, cmd_builds, cmd_new, cmd_review, cmd_skills, cmd_undo
+    from .install import cmd_install, cmd_uninstall
+    from .serve import cmd_serve
 
     return {
         "build": cmd_build,
@@ -80,6 +97,10 @@ def _handlers() -> dict:
         "skills": cmd_skills,
         "review": cmd_review,
         "new": cmd_new,
+        "install": cmd_install,
+        "uninstall": cmd_uninstall,
+        "check": cmd_check,
+        "serve": cmd_serve,
     }
 
 

@@ -7,6 +7,7 @@ import argparse
 
 from .. import __version__
 from ..core.errors import BadInput
+from .parser_integrations import add_integration_commands
 
 PROVIDER_HELP = (
     "who proposes: anthropic (Claude; needs ANTHROPIC_API_KEY), offline (the built-in "
@@ -369,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--to", required=True, metavar="DIR", help="e.g. .claude/skills")
     _repo(export)
+    add_integration_commands(sub)
     return root
 
 
