@@ -360,7 +360,7 @@ class DiffView(ScrollView, can_focus=True):
     def _hunk_banner(self, hunk: Hunk, width: int) -> Strip:
         """`▶ @@ -7,7 +7,7 @@  +1 −1  (hunk 1 of 2)`; in review the decision comes first,
         `▶ ✗ hunk 1/2 rejected  +1 −1  “comment”  @@ …`, and the buttons sit at the right.
-        A long comment is cut short, never the numbers before it."""
+        When room is short the @@ line goes, then the comment is cut; never the numbers."""
         current = hunk.index == self.current_hunk
         style = self._style("diff--hunk-current" if current else "diff--hunk")
         buttons = self._buttons(width)
@@ -377,11 +377,13 @@ class DiffView(ScrollView, can_focus=True):
                 style = self._style(name)
             text += f"{glyph} hunk {hunk.index + 1}/{len(self.hunks)} {word}  {stat}"
             found = self.decisions.get(hunk.id)
-            if found is not None and found.comment:
-                left = max(12, room - len(text) - len(hunk.header) - 6)
-                said = found.comment
-                text += f"  “{said if len(said) <= left else said[: left - 1] + '…'}”"
-            text += f"  {hunk.header}"
+            said = found.comment if found is not None else ""
+            spare = room - len(text) - 4  # the quotes and the space before them
+            if said and len(said) > spare - len(hunk.header) - 2:  # the @@ line goes first
+                fit = max(12, spare)
+                text += f"  “{said if len(said) <= fit else said[: fit - 1] + '…'}”"
+            else:
+                text += (f"  “{said}”" if said else "") + f"  {hunk.header}"
         segments = [Segment(text[:room].ljust(room), style)]
         button_style = self._style("diff--button")
         for _, label, _ in buttons:
