@@ -21,6 +21,7 @@ COMMANDS = (
     "resume",
     "builds",
     "undo",
+    "commit",
     "brief",
     "review",
     "skills",
@@ -83,7 +84,15 @@ def _wizard(repo: str) -> int:
 def _handlers() -> dict:
     from .build import cmd_build, cmd_demo, cmd_resume
     from .check import cmd_check
-    from .commands import cmd_brief, cmd_builds, cmd_new, cmd_review, cmd_skills, cmd_undo
+    from .commands import (
+        cmd_brief,
+        cmd_builds,
+        cmd_commit,
+        cmd_new,
+        cmd_review,
+        cmd_skills,
+        cmd_undo,
+    )
     from .install import cmd_install, cmd_uninstall
     from .serve import cmd_serve
 
@@ -92,6 +101,7 @@ def _handlers() -> dict:
         "resume": cmd_resume,
         "builds": cmd_builds,
         "undo": cmd_undo,
+        "commit": cmd_commit,
         "brief": cmd_brief,
         "demo": cmd_demo,
         "skills": cmd_skills,

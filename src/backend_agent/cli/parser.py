@@ -237,6 +237,27 @@ def build_parser() -> argparse.ArgumentParser:
     undo.add_argument("name", nargs="?", metavar="BUILD", help="which build (see `builds`)")
     _repo(undo)
 
+    commit = _command(
+        sub,
+        "commit",
+        "commit the approved files and hunks of a build's current phase",
+        "Commit what you approved in the build's current phase, as the wizard's c does: "
+        "approved files whole, partly approved files with their approved hunks only. "
+        "Refuses undecided files, an empty approval and a committed phase.",
+        ["backend-agent commit", "backend-agent commit bookmarks --message 'the schema'"],
+        [
+            (0, "committed"),
+            (2, "undecided files, nothing approved, or the phase is committed"),
+            (4, "the build is locked by another process"),
+        ],
+    )
+    commit.add_argument("name", nargs="?", metavar="BUILD", help="which build (see `builds`)")
+    _repo(commit)
+    commit.add_argument(
+        "--message", metavar="TEXT", help="the commit message (default: the generated one)"
+    )
+    commit.add_argument("--json", action="store_true", help=JSON_HELP)
+
     brief = _command(
         sub,
         "brief",
