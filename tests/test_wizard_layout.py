@@ -171,8 +171,13 @@ async def test_question_mark_lists_every_key_by_what_it_acts_on_with_remaps(repo
         assert "y | Approve — Approve the selected file" in text  # remapped: y, not a
         assert "a | Approve" not in text
         assert "esc | Back — " in text
-        # The rationale is selected: file keys are listed, dimmed, with the reason.
-        assert "Approve the selected file\nselect a file first (↑ ↓ in the file list)" in text
+        # The rationale is selected: file keys are listed, dimmed, and why is said once.
+        reasons = [str(line.render()) for line in app.screen.query(".help-reason")]
+        assert "y x e E R: select a file first (↑ ↓ in the file list)" in reasons
+        assert "Approve the selected file\nselect a file first" not in text
+        # A reason only one key has stays beside it.
+        assert "Rework — Ask the provider to redo only the rejected hunks" in text
+        assert "\nno hunk is rejected — H rejects the hunk at ▶" in text
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, PhaseScreen)

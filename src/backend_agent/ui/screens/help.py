@@ -52,16 +52,27 @@ def _declared(key: Key) -> int:
     return ids.index(ident) if ident in ids else len(ids)
 
 
-def key_text(key: Key) -> Content:
-    """What the key does; when it cannot act now, why, on a line of its own."""
+def key_text(key: Key, why: bool = True) -> Content:
+    """What the key does; when it cannot act now and `why`, the reason on a line of its
+    own."""
     binding = key.binding
     text = binding.description[:1].upper() + binding.description[1:]
     if binding.tooltip and binding.tooltip != binding.description:
         text += f" — {binding.tooltip}"
     line = Content.styled(text, "" if key.available else "$text-muted")
-    if not key.available and key.reason:
+    if why and not key.available and key.reason:
         line += Content.styled(f"\n{key.reason}", "$text-muted italic")
     return line
+
+
+def shared_reasons(keys: list[Key]) -> dict[str, list[Key]]:
+    """Reasons that hold back two or more keys of a group: said once, for all of them,
+    rather than under each key."""
+    held: dict[str, list[Key]] = {}
+    for key in keys:
+        if not key.available and key.reason:
+            held.setdefault(key.reason, []).append(key)
+    return {reason: held_back for reason, held_back in held.items() if len(held_back) > 1}
 
 
 class HelpScreen(ModalScreen[None]):
@@ -77,16 +88,24 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         title = self.under.title or self.app.title
+        groups = help_groups(self.under)
+        width = max((len(" ".join(k.keys)) for _, keys in groups for k in keys), default=1)
         with Vertical(classes="dialog-box"):
             yield Label(f"Keys: {title}", classes="dialog-title")
             with VerticalScroll(classes="dialog-body", id="help-body"):
-                for group, keys in help_groups(self.under):
+                for group, keys in groups:
                     yield Label(group, classes="help-group")
-                    with Grid(classes="help-keys"):
+                    shared = shared_reasons(keys)
+                    for reason, held in shared.items():
+                        names = " ".join(" ".join(k.keys) for k in held)
+                        yield Static(f"{names}: {reason}", classes="help-reason", markup=False)
+                    grid = Grid(classes="help-keys")
+                    grid.styles.grid_columns = f"{width} 1fr"
+                    with grid:
                         for key in keys:
                             style = "bold $text-accent" if key.available else "$text-muted"
                             yield Static(Content.styled(" ".join(key.keys), style))
-                            yield Static(key_text(key))
+                            yield Static(key_text(key, why=key.reason not in shared))
         yield KeyBar()
 
     def on_mount(self) -> None:

@@ -251,11 +251,8 @@ class WelcomeScreen(Screen):
         self._show_repo()
         self.refresh_builds()
         self.refresh_bindings()
-        self.notify(
-            f"this is the demo repository {repo}; b comes back to {self.app.home}",
-            title="Demo",
-            timeout=10,
-        )
+        back = f"; b comes back to {self.app.home}" if repo != self.app.home else ""
+        self.notify(f"this is the demo repository {repo}{back}", title="Demo", timeout=10)
         if not built:
             self.action_new_build()
 
