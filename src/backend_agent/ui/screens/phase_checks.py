@@ -216,6 +216,9 @@ class CheckRuns:
             self.pane.checks.show("")
             return
         status = self._check_status or "not run yet · k runs them"
+        self.pane.checks.stale = self._check_cancel is None and any(
+            r.check == "tests" and r.not_run for r in self._phase_results
+        )
         self.pane.checks.show(
             check_panel(self.record, self.selected_path(), status, self._phase_results)
         )

@@ -18,6 +18,8 @@ DURATION = re.compile(r"\s+in\s+[\d.]+\s*m?s\b.*$")
 
 class ChecksPanel(Vertical):
     output_open: reactive[bool] = reactive(False)
+    stale: reactive[bool] = reactive(False)
+    """The output is of an earlier run: a file changed since (the tests say "not run")."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
@@ -53,6 +55,9 @@ class ChecksPanel(Vertical):
     def watch_output_open(self) -> None:
         self._show_output()
 
+    def watch_stale(self) -> None:
+        self._show_output()
+
     def _show_output(self) -> None:
         line = self.query_one("#test-line", Static)
         log = self.query_one(Log)
@@ -62,6 +67,5 @@ class ChecksPanel(Vertical):
             count = f"{self.lines} line{'s' if self.lines != 1 else ''}"
             what = f"{self.summary} · {count}" if self.summary else count
             verb = "o hides it" if self.output_open else "o shows it"
-            line.update(
-                Content.assemble(("Test output: ", "bold"), what, (f"  ({verb})", "$text-muted"))
-            )
+            title = "Earlier tests: " if self.stale else "Test output: "
+            line.update(Content.assemble((title, "bold"), what, (f"  ({verb})", "$text-muted")))
