@@ -39,6 +39,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         say(f"provider: {chosen} ({why}; choose with --provider)")
     options = _provider_options(args, append=False)
     provider = create_provider(args.provider, args.model, **options)
+    provider.check_brief(brief, args.brief)
     session = BuildSession.start(
         args.repo, brief, build=args.name, provider=provider, sentence=drafted_sentence(text)
     )

@@ -100,6 +100,12 @@ def cmd_brief(args: argparse.Namespace) -> int:
         say(
             f"{args.file}: valid ({len(brief.entities)} entities, {len(brief.relations)} relations)"
         )
+        if not [e for e in brief.entities if e.name != "User"]:
+            say(
+                "  note: with no [[entities]] only the Anthropic provider can build it "
+                "(set ANTHROPIC_API_KEY); the offline generator builds the entities' tables, "
+                "services and tests"
+            )
         return 0
     target = Path(args.file)
     if target.exists() and not args.force:
