@@ -107,6 +107,8 @@ async def test_a_committed_phase_offers_undo_and_says_why_it_cannot_be_changed(r
         assert app.screen.phase.id == "architecture"
         shown = footer(app)
         assert "Undo commit" in shown and "Summary" in shown and "Approve" not in shown
+        checks = str(app.screen.query_one("#checks").render())  # never checked: not "k runs"
+        assert "not run before the commit" in checks and "k runs them" not in checks
         await select(pilot, 0)
         await pilot.press("a", "x", "e")
         await settle(pilot)

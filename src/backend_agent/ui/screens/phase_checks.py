@@ -131,17 +131,21 @@ class CheckRuns:
     def checks_on_open(self) -> None:
         """A proposal nobody checked (or checked before an edit) is checked on sight."""
         record = self.record
-        if record.proposal is None or record.status == "committed":
+        if record.proposal is None:
             return
-        if record.checks is None or any(r.check == "checks" for r in self._phase_results):
+        committed = record.status == "committed"
+        if not committed and (
+            record.checks is None or any(r.check == "checks" for r in self._phase_results)
+        ):
             self.start_checks()
         else:  # the stored results, with their age (hashes every file: not on this thread)
             from ...engine.checking import stored_status
 
+            never = "not run before the commit" if committed else ""
             self.app.run_step(
                 lambda: stored_status(record),
                 doing="read the checks",
-                done=lambda status: self._show_status(status or ""),
+                done=lambda status: self._show_status(status or never),
             )
 
     def recheck(self, path: str) -> None:
