@@ -26,6 +26,16 @@ from .wizard_support import prepared_build, settle, wizard
 SMALL = (80, 24)
 
 
+async def restored(pilot, done, seconds: float = 5) -> bool:
+    """The place comes back after the diff's first refresh, which a loaded machine delays
+    past `settle`: wait for it, a while."""
+    for _ in range(int(seconds / 0.05)):
+        if done():
+            return True
+        await pilot.pause(0.05)
+    return done()
+
+
 def notes(app) -> list[str]:
     return [n.message for n in app._notifications]
 
@@ -71,7 +81,7 @@ async def test_the_file_hunk_and_view_come_back_on_resume_and_after_a_dialog(not
         await settle(pilot, rounds=6)
         assert isinstance(app.screen, PhaseScreen)
         assert app.screen.selected_path() == "notes.txt"
-        assert app.screen.query_one(DiffView).current_hunk == 2
+        assert await restored(pilot, lambda: app.screen.query_one(DiffView).current_hunk == 2)
 
 
 async def test_welcome_says_where_it_is_and_the_demo_has_a_way_back(repo, monkeypatch, tmp_path):
