@@ -253,7 +253,11 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
         record = self.record
         self.show_checks()
         if path is None or record.proposal is None:
-            markdown = None if self.busy else rationale_markdown(self.phase, record, self.session.state.answers)
+            markdown = (
+                None
+                if self.busy
+                else rationale_markdown(self.phase, record, self.session.state.answers)
+            )
             pane.show_rationale(self.phase.goal, markdown)
             return
         change = record.proposal.change(path)
