@@ -9,18 +9,11 @@ files stay whole-file decisions.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.binding import Binding
 
-from ...engine.hunk_review import summary
+from ..keys import explained
 from ..widgets.diff_view import DiffView
 
-if TYPE_CHECKING:
-    from ...core.proposal import FileChange
-    from ...core.review import Review
-
-HUNK_ACTIONS = {"approve_hunk", "reject_hunk", "reset_hunk", "next_hunk", "previous_hunk"}
 DECIDE = Binding.Group("Hunk ✓ ✗")
 """h and H share one place in the footer."""
 BINDINGS = [
@@ -82,23 +75,9 @@ BINDINGS = [
 ]
 
 
-def hunk_line(review: Review, change: FileChange, diff: DiffView) -> str:
-    """Under the file bar: how far the hunk review of this file has got."""
-    if diff.decisions is None or not diff.hunks:
-        return ""
-    said = summary(review, diff.hunks)
-    if said:
-        return said
-    count = len(diff.hunks)
-    return f"{count} hunk{'s' if count != 1 else ''}: h approves, H rejects the one at ▶ (] [ move)"
-
-
 class HunkActions:
-    """Mixed into PhaseScreen: needs its session, record, `_reviewable`, `_mark` and
+    """Mixed into PhaseScreen: needs its session, record, pane, `_reviewable` and
     `_run_provider`."""
-
-    result_view = False
-    """Showing what will be committed instead of the proposal (t)."""
 
     def hunks_shown(self) -> bool:
         """The selected file is shown hunk by hunk, ready for decisions."""
@@ -118,11 +97,13 @@ class HunkActions:
             return None
         return path, self.query_one(DiffView).current_hunk
 
+    @explained
     def action_approve_hunk(self) -> None:
         target = self._hunk_target("approve")
         if target:
             self._decide_hunk(*target, "approve")
 
+    @explained
     def action_reject_hunk(self) -> None:
         target = self._hunk_target("reject")
         if target is None:
@@ -145,6 +126,7 @@ class HunkActions:
             rejected,
         )
 
+    @explained
     def action_reset_hunk(self) -> None:
         target = self._hunk_target("reset")
         if target:
@@ -184,16 +166,19 @@ class HunkActions:
                 diff.current_hunk = index
                 return
 
+    @explained
     def action_next_hunk(self) -> None:
         self.query_one(DiffView).action_next_hunk()
 
+    @explained
     def action_previous_hunk(self) -> None:
         self.query_one(DiffView).action_previous_hunk()
 
+    @explained
     def action_toggle_result(self) -> None:
-        self.result_view = not self.result_view
+        self.pane.result_view = not self.pane.result_view
         self.show_selected()
-        self.refresh_bindings()
+        self.remember()
 
     def rework_ready(self) -> bool:
         record = self.record
@@ -203,6 +188,7 @@ class HunkActions:
             for r in review.hunks.values()
         )
 
+    @explained
     def action_rework_hunks(self) -> None:
         if self._reviewable_phase() and self.rework_ready():
             self._run_provider(None, rework=True)

@@ -10,18 +10,10 @@ from textual.content import Content
 from ...core.hunks import split
 
 if TYPE_CHECKING:
-    from ...core.diff import FileDiff
     from ...core.phases import Phase
     from ...core.proposal import FileChange
     from ...core.review import Review
     from ...engine.state import PhaseRecord
-
-STATE_WORDS = {
-    "pending": ("undecided", "$text-muted"),
-    "approved": ("approved", "$text-success"),
-    "rejected": ("rejected", "$text-error"),
-    "edited": ("edited, not approved", "$text-warning"),
-}
 
 
 def rationale_markdown(
@@ -57,30 +49,6 @@ def rationale_markdown(
     if record.status == "committed" and record.commit:
         parts.append(f"*Committed as `{record.commit[:10]}`.*")
     return "\n\n".join(parts) + "\n"
-
-
-def file_bar(
-    change: FileChange, state: str, comment: str, diff: FileDiff, extra: str = ""
-) -> Content:
-    """One line over the diff: the path, what happens to it, the decision, the size, and
-    `extra` (how far its hunks are decided)."""
-    word, style = STATE_WORDS[state]
-    text = Content.assemble(
-        (change.path, "bold"),
-        f"  {change.action} {change.kind}  ",
-        (f"+{diff.added}", "$text-success"),
-        " ",
-        (f"−{diff.removed}", "$text-error"),
-        "  ",
-        (word, style),
-    )
-    if extra:
-        text += Content.styled(f"  · {extra}", "$text-accent")
-    if comment:
-        text += Content.styled(f"  “{comment}”", "$text-error italic")
-    if change.why:
-        text += Content.styled(f"\n{change.why}", "$text-muted")
-    return text
 
 
 def review_counts(record: PhaseRecord) -> Content:
