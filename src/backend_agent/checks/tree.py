@@ -7,6 +7,8 @@ tools that need real files (ruff, the test run) get a scratch copy that is delet
 from __future__ import annotations
 
 import io
+import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -17,6 +19,24 @@ from pathlib import Path
 from typing import Protocol
 
 from ..workspace.paths import resolve_inside
+
+SCRATCH = "backend-agent-check-"
+
+
+def sweep_scratch() -> None:
+    """Remove scratch copies that killed processes of this user left behind: the folder
+    name carries the pid that made it, and a pid that no longer runs cannot need it."""
+    pattern = re.compile(re.escape(SCRATCH) + r"(\d+)-")
+    for folder in Path(tempfile.gettempdir()).glob(SCRATCH + "*"):
+        match = pattern.match(folder.name)
+        try:
+            if not match or folder.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(match.group(1)), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
 
 
 class Branch(Protocol):
@@ -70,8 +90,10 @@ class ProposedTree:
 
     @contextmanager
     def materialized(self) -> Iterator[Path]:
-        """A scratch directory holding the tree as files; removed afterwards."""
-        root = Path(tempfile.mkdtemp(prefix="backend-agent-check-"))
+        """A scratch directory holding the tree as files; removed afterwards (and, should
+        this process be killed first, by the next one: see `sweep_scratch`)."""
+        sweep_scratch()
+        root = Path(tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-"))
         try:
             archive = subprocess.run(
                 ["git", "-c", "core.autocrlf=false", "archive", "--format=tar", "HEAD"],

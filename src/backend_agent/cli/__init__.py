@@ -12,13 +12,34 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from ..core.controls import show_controls
 from ..core.errors import BackendAgentError, BadInput
+from ..core.oserrors import os_failure
 from .build import cmd_build, cmd_demo, cmd_resume, open_wizard
-from .commands import cmd_brief, cmd_builds, cmd_new, cmd_review, cmd_skills, cmd_undo
+from .commands import (
+    cmd_brief,
+    cmd_builds,
+    cmd_clean,
+    cmd_new,
+    cmd_review,
+    cmd_skills,
+    cmd_undo,
+)
 from .output import Reported, error_doc, say
 from .parser import build_parser
 
-COMMANDS = ("demo", "new", "build", "resume", "builds", "undo", "brief", "review", "skills")
+COMMANDS = (
+    "demo",
+    "new",
+    "build",
+    "resume",
+    "builds",
+    "undo",
+    "clean",
+    "brief",
+    "review",
+    "skills",
+)
 EXIT_INTERRUPTED = 130
 
 
@@ -35,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "resume": cmd_resume,
         "builds": cmd_builds,
         "undo": cmd_undo,
+        "clean": cmd_clean,
         "brief": cmd_brief,
         "demo": cmd_demo,
         "skills": cmd_skills,
@@ -57,7 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Reported as reported:
         print_error(reported.error)
         return reported.error.exit_code
-    except BackendAgentError as error:
+    except (BackendAgentError, OSError) as failure:
+        error = failure if isinstance(failure, BackendAgentError) else os_failure(failure, "go on")
         if as_json:
             print(json.dumps({"error": error_doc(error)}, indent=2))
         print_error(error)
@@ -71,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def print_error(error: BackendAgentError) -> None:
-    say(f"backend-agent: error: {error.message}")
+    """The message and hint, with control characters from the input shown escaped."""
+    say(f"backend-agent: error: {show_controls(error.message)}")
     if error.hint:
-        say(f"  hint: {error.hint}")
+        say(f"  hint: {show_controls(error.hint)}")

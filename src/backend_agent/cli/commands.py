@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from ..core.controls import show_controls
 from ..core.errors import BadInput
 from .build import open_wizard
 from .output import say, say_usage
@@ -43,6 +44,9 @@ def cmd_builds(args: argparse.Namespace) -> int:
     from ..engine import BuildSession
 
     builds = BuildSession.list(args.repo)
+    for problem in BuildSession.broken(args.repo):
+        say(f"cannot be used: {show_controls(problem.message)}")
+        say(f"  hint: {problem.hint}")
     if args.json:
         print(json.dumps([b.model_dump(mode="json") for b in builds], indent=2))
         return 0
@@ -70,15 +74,30 @@ def cmd_undo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_clean(args: argparse.Namespace) -> int:
+    from ..engine import BuildSession
+
+    for line in BuildSession.clean(args.repo, args.name):
+        say(line)
+    return 0
+
+
 def cmd_brief(args: argparse.Namespace) -> int:
     from ..core.brief import load_brief
     from ..resources import example_brief
 
     if args.brief_command == "check":
+        from ..providers import check_brief, default_provider_name
+
         brief = load_brief(args.file)
+        provider = args.provider or default_provider_name()
+        notes = check_brief(provider, brief, args.file)
         say(
-            f"{args.file}: valid ({len(brief.entities)} entities, {len(brief.relations)} relations)"
+            f"{args.file}: valid ({len(brief.entities)} entities, {len(brief.relations)} "
+            f"relations) for the {provider} provider"
         )
+        for note in notes:
+            say(f"  note: {note}")
         return 0
     target = Path(args.file)
     if target.exists() and not args.force:

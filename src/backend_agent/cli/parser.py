@@ -71,6 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--provider", choices=("offline", "anthropic", "replay"))
     resume.add_argument("--model")
     resume.add_argument("--json", action="store_true")
+    lost = resume.add_mutually_exclusive_group()
+    lost.add_argument(
+        "--restore-branch",
+        action="store_true",
+        help="the branch lost committed phases (deleted, reset): put it back at the commit "
+        "the build state records",
+    )
+    lost.add_argument(
+        "--restart-from",
+        metavar="PHASE",
+        help="the branch lost committed phases: build PHASE and every later phase again from "
+        "the branch as it is",
+    )
     _checking(resume)
     _spending(resume)
 
@@ -82,6 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
     undo.add_argument("name", nargs="?", metavar="BUILD")
     _repo(undo)
 
+    clean = sub.add_parser(
+        "clean",
+        help="remove what a build that cannot be resumed left (an interrupted start, a "
+        "broken state)",
+    )
+    clean.add_argument("name", metavar="BUILD")
+    _repo(clean)
+
     brief = sub.add_parser("brief", help="work with brief files")
     brief_sub = brief.add_subparsers(dest="brief_command", parser_class=_Parser, required=True)
     init = brief_sub.add_parser("init", help="write an example brief to start from")
@@ -90,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     check = brief_sub.add_parser("check", help="validate a brief and report every problem")
     check.add_argument("file", nargs="?", default="backend-brief.toml")
+    check.add_argument(
+        "--provider",
+        choices=("offline", "anthropic", "replay"),
+        help="check for this provider (default: the one `build` would choose)",
+    )
 
     review = sub.add_parser("review", help="apply a scripted review (per file and per hunk)")
     review_sub = review.add_subparsers(dest="review_command", parser_class=_Parser, required=True)

@@ -51,6 +51,9 @@ class Committing:
         record, target = self.record(), self.phase
         if record.status == "committed":
             raise BadInput(f"phase {target.id} is already committed")
+        refusal = self.out_of_order(target.id)
+        if refusal is not None:
+            raise refusal
         approved = record.approved()
         if not approved:
             raise BadInput(
@@ -77,6 +80,30 @@ class Committing:
         self._advance_from(target.id)
         self.save()
         return sha
+
+    def out_of_order(self, phase_id: str) -> BadInput | None:
+        """Why phase `phase_id` cannot be committed now (None: it can). Phases are committed
+        in order, each on top of the one before: a later phase numbers its ADRs and builds
+        its files after the earlier phases' commits, so its proposal must have seen them."""
+        target, based_on = phase(phase_id), self.record(phase_id).based_on
+        for earlier in PHASES[: target.number - 1]:
+            record = self.record(earlier.id)
+            if record.status != "committed":
+                return BadInput(
+                    f"phase {earlier.number} ({earlier.id}) is not committed yet, and phase "
+                    f"{target.number} ({target.id}) builds on it: phases are committed in order",
+                    hint=f"commit phase {earlier.number} first, then generate phase "
+                    f"{target.number} again so it sees what phase {earlier.number} committed",
+                )
+            if based_on and not self.repo.is_ancestor(record.commit, based_on):
+                return BadInput(
+                    f"phase {target.number} ({target.id}) was proposed before phase "
+                    f"{earlier.number} ({earlier.id}) was committed as it is now, so its ADR "
+                    "numbers and files do not know that commit",
+                    hint=f"propose phase {target.number} again (the wizard: r revises it; "
+                    "headless: `backend-agent resume --approve ...` does it), then commit it",
+                )
+        return None
 
     def _advance_from(self, phase_id: str) -> None:
         number = phase(phase_id).number

@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 from ...core.brief import Brief
-from ...core.errors import BadInput
 from ...core.events import Event, Progress, ProposalReady, TextDelta
 from ...core.proposal import Proposal
 from ..base import BranchReader, ProposalRequest, Provider
 from . import phase1, phase2, phase3, phase4, phase5, phase6
 from .plan import build_plan
+from .readiness import require_entities
 from .schema import Plan
 
 Generator = Callable[[Brief, Plan, list[str], date, BranchReader], Proposal]
@@ -53,12 +53,7 @@ class OfflineProvider(Provider):
 
     def propose(self, request: ProposalRequest) -> Iterator[Event]:
         brief = request.brief
-        if not [e for e in brief.entities if e.name != "User"]:
-            raise BadInput(
-                "the offline generator needs [[entities]] in the brief to know what to build",
-                hint="add entities to backend-brief.toml (see `backend-agent brief init`), or "
-                "use the Anthropic provider, which needs only [project]",
-            )
+        require_entities(brief, "the build's brief")
         generate = GENERATORS[request.phase.id]
         request.check_cancelled()
         yield Progress(f"planning {request.phase.title.lower()} from the brief")
