@@ -49,7 +49,7 @@ def run_phases(
             say(f"{label}: already committed ({(record.commit or '')[:10]})")
             continue
         session.goto(phase.id)
-        stale = record.proposal is not None and session.out_of_order(phase.id) is not None
+        stale = record.proposal is not None and session.proposed_too_early(phase.id) is not None
         if stale:
             say(f"{label}: proposed before the phases before it were committed; proposing again")
         if record.proposal is None or stale:

@@ -135,6 +135,17 @@ def _restart(
             hint=f"restart from it: `--restart-from {gone[0].id}` (or put the branch back "
             "with --restore-branch)",
         )
+    kept = [
+        p
+        for p in PHASES[start.number - 1 :]
+        if state.phases[p.id].status == "committed" and p not in missing
+    ]
+    if kept:
+        raise BadInput(
+            f"phase {kept[0].number} ({kept[0].id}) is still on {state.branch}; building it "
+            "again would commit it twice",
+            hint=f"restart from the first phase that is lost: --restart-from {missing[0].id}",
+        )
     if tip is None:  # deleted (so `start` is phase 1): back where the build began
         at = state.start or state.base
         if at is None or not repo.has_commit(at):

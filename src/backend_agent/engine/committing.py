@@ -85,17 +85,24 @@ class Committing:
         """Why phase `phase_id` cannot be committed now (None: it can). Phases are committed
         in order, each on top of the one before: a later phase numbers its ADRs and builds
         its files after the earlier phases' commits, so its proposal must have seen them."""
-        target, based_on = phase(phase_id), self.record(phase_id).based_on
+        target = phase(phase_id)
         for earlier in PHASES[: target.number - 1]:
-            record = self.record(earlier.id)
-            if record.status != "committed":
+            if self.record(earlier.id).status != "committed":
                 return BadInput(
                     f"phase {earlier.number} ({earlier.id}) is not committed yet, and phase "
                     f"{target.number} ({target.id}) builds on it: phases are committed in order",
                     hint=f"commit phase {earlier.number} first, then generate phase "
                     f"{target.number} again so it sees what phase {earlier.number} committed",
                 )
-            if based_on and not self.repo.is_ancestor(record.commit, based_on):
+        return self.proposed_too_early(phase_id)
+
+    def proposed_too_early(self, phase_id: str) -> BadInput | None:
+        """Why the phase's proposal is stale (None: it is not): it was made before one of the
+        committed phases before it was committed as it is now."""
+        target, based_on = phase(phase_id), self.record(phase_id).based_on
+        for earlier in PHASES[: target.number - 1]:
+            record = self.record(earlier.id)
+            if based_on and record.commit and not self.repo.is_ancestor(record.commit, based_on):
                 return BadInput(
                     f"phase {target.number} ({target.id}) was proposed before phase "
                     f"{earlier.number} ({earlier.id}) was committed as it is now, so its ADR "

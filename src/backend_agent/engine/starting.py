@@ -49,17 +49,21 @@ def start(cls, repo_path, brief, *, build, provider, limits, sentence, usage, so
     author = repo.author()
     lock = BuildLock(repo.data_dir / "builds" / f"{name}.lock")
     lock.acquire(name)
-    made: dict[str, str] = {}
     try:
         refuse_existing_state(repo, name)
         refuse_taken_branch(repo, name, branch)
         base = repo.head()
         start_at = base or repo.root_commit(root_message(name), author)
+    except BaseException:
+        lock.release()
+        raise
+    made: list[str] = []
+    try:
         worktree = Worktree(repo, branch, repo.data_dir / "worktrees" / name)
         marker = {"branch": branch, "start": start_at, "worktree": str(worktree.path)}
         atomic_write(marker_path(repo, name), json.dumps(marker).encode())
         repo.git("branch", "--no-track", branch, start_at)
-        made["branch"] = start_at
+        made.append(start_at)
         worktree.create()
         state = BuildState(
             build=name,
@@ -79,7 +83,7 @@ def start(cls, repo_path, brief, *, build, provider, limits, sentence, usage, so
         session.save()
         marker_path(repo, name).unlink()
     except BaseException:
-        _undo_start(repo, name, branch, made.get("branch"))
+        _undo_start(repo, name, branch, made[0] if made else None)
         lock.release()
         raise
     return session

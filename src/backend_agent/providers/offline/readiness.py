@@ -39,9 +39,8 @@ def check_brief(brief: Brief, source: str, limits: Limits | None = None) -> None
 def require_entities(brief: Brief, source: str) -> None:
     if not [e for e in brief.entities if e.name != "User"]:
         raise BadInput(
-            f"{source} has no entities (besides User), and the offline generator builds "
-            "the tables, services and tests of [[entities]]: without them there is nothing "
-            "for it to build",
+            f"{source} has no entities (besides User): the offline generator needs "
+            "[[entities]] to know what to build (their tables, services and tests)",
             hint=f"add [[entities]] to {source} (`backend-agent brief init example.toml` "
             "writes an example), or set ANTHROPIC_API_KEY to build with Claude, which needs "
             "only [project]",
