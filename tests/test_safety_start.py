@@ -38,6 +38,7 @@ ONLY_USER = '[project]\nname = "notes"\n[[entities]]\nname = "User"\nfields = [{
         (ONLY_USER, "has no entities (besides User)"),
         ('[project]\nname = "notes"\n', "has no entities (besides User)"),
     ],
+    ids=["cycle", "self", "only-user", "no-entities"],
 )
 def test_a_brief_build_cannot_use_fails_in_brief_check_and_before_any_branch(
     repo, tmp_path, capsys, text, message
@@ -214,6 +215,7 @@ def test_clean_after_a_broken_state_keeps_what_is_not_ours(repo, capsys):
             "the offline generator would propose",
         ),
     ],
+    ids=["3-mib", "nested", "10000-entities", "offline-120-entities"],
 )
 def test_briefs_past_the_limits_are_refused_with_the_limit_named(
     tmp_path, capsys, content, message

@@ -37,56 +37,56 @@ def test_a_state_naming_the_users_branch_is_refused_and_nothing_moves(repo, caps
         assert git(repo, "rev-parse", "refs/heads/main") == main_tip
 
 
-@pytest.mark.parametrize(
-    ("change", "key"),
-    [
-        (lambda s: {}, "build"),
-        (lambda s: [s], "(top level)"),
-        (lambda s: {**s, "phases": "architecture"}, "phases"),
-        (lambda s: {**s, "phases": None}, "phases"),
-        (lambda s: {**s, "current": 3}, "current"),
-        (lambda s: {**s, "current": "deploy"}, "current"),
-        (lambda s: {**s, "worktree": "/tmp/elsewhere"}, "worktree"),
-        (lambda s: {**s, "worktree": s["worktree"] + "/../../../../.."}, "worktree"),
-        (lambda s: {**s, "branch": "backend-agent/../main"}, "branch"),
-        (lambda s: {**s, "build": "other"}, "build"),
-        (lambda s: {**s, "version": 9}, "version"),
-        (
-            lambda s: {
-                **s,
-                "phases": {
-                    **s["phases"],
-                    "architecture": {**s["phases"]["architecture"], "commit": "HEAD~1"},
-                },
+WRONG_SHAPES = [
+    (lambda s: {}, "build"),
+    (lambda s: [s], "(top level)"),
+    (lambda s: {**s, "phases": "architecture"}, "phases"),
+    (lambda s: {**s, "phases": None}, "phases"),
+    (lambda s: {**s, "current": 3}, "current"),
+    (lambda s: {**s, "current": "deploy"}, "current"),
+    (lambda s: {**s, "worktree": "/tmp/elsewhere"}, "worktree"),
+    (lambda s: {**s, "worktree": s["worktree"] + "/../../../../.."}, "worktree"),
+    (lambda s: {**s, "branch": "backend-agent/../main"}, "branch"),
+    (lambda s: {**s, "build": "other"}, "build"),
+    (lambda s: {**s, "version": 9}, "version"),
+    (
+        lambda s: {
+            **s,
+            "phases": {
+                **s["phases"],
+                "architecture": {**s["phases"]["architecture"], "commit": "HEAD~1"},
             },
-            "phases.architecture.commit",
-        ),
-        (
-            lambda s: {
-                **s,
-                "phases": {
-                    **s["phases"],
-                    "data-model": {
-                        **s["phases"]["data-model"],
-                        "status": "proposed",
-                        "proposal": {
-                            "summary": "x",
-                            "changes": [
-                                {
-                                    "path": "../../hooks/pre-commit",
-                                    "action": "create",
-                                    "kind": "code",
-                                    "content": "x",
-                                }
-                            ],
-                        },
+        },
+        "phases.architecture.commit",
+    ),
+    (
+        lambda s: {
+            **s,
+            "phases": {
+                **s["phases"],
+                "data-model": {
+                    **s["phases"]["data-model"],
+                    "status": "proposed",
+                    "proposal": {
+                        "summary": "x",
+                        "changes": [
+                            {
+                                "path": "../../hooks/pre-commit",
+                                "action": "create",
+                                "kind": "code",
+                                "content": "x",
+                            }
+                        ],
                     },
                 },
             },
-            "phases.data-model.proposal.changes.0.path",
-        ),
-    ],
-)
+        },
+        "phases.data-model.proposal.changes.0.path",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "key"), WRONG_SHAPES, ids=[k for _, k in WRONG_SHAPES])
 def test_a_state_of_the_wrong_shape_is_a_clear_refusal(repo, capsys, change, key):
     # case 5: pydantic ValidationError tracebacks on resume/undo before
     committed(repo, 1)

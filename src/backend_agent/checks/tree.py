@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
+from ..workspace.git import SAFE_CONFIG
 from ..workspace.paths import resolve_inside
 
 SCRATCH = "backend-agent-check-"
@@ -96,7 +97,7 @@ class ProposedTree:
         root = Path(tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-"))
         try:
             archive = subprocess.run(
-                ["git", "-c", "core.autocrlf=false", "archive", "--format=tar", "HEAD"],
+                ["git", *SAFE_CONFIG, "archive", "--format=tar", "HEAD"],
                 cwd=self.branch.path,
                 capture_output=True,
                 check=True,
