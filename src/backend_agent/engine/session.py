@@ -107,7 +107,7 @@ class BuildSession(Reviewing, Committing):
         what the state says was committed (or apply `repair`), reconcile after a crash."""
         repo = Repository.open(repo_path)
         repo.refuse_if_busy()
-        name = opening.pick(repo, build, cls.list(repo.root))
+        name = opening.pick(repo, build, cls.list(repo.root) if build is None else [])
         path = cls.state_path(repo, name)
         lock = BuildLock(path.with_suffix(".lock"))
         lock.acquire(name)
