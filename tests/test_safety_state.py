@@ -166,7 +166,7 @@ def test_a_branch_reset_in_the_worktree_can_restart_the_lost_phases(repo, capsys
     )
     assert code == 4, err
     assert f"(now at {commits['architecture'][:10]}) no longer holds what was committed" in err
-    assert "--restart-from data-model` builds phase 2-6 again" in err
+    assert "--restart-from data-model` builds phases 2-6 again from the branch as it is" in err
 
     code, _, err = cli(
         capsys, "resume", "--restart-from", "1", "--repo", str(repo), "--approve", "all"

@@ -72,10 +72,14 @@ def _lost(repo: Repository, state: BuildState, tip: str | None, missing: list[Ph
         lost = ", ".join(f"{p.number} {p.id} ({state.phases[p.id].commit[:10]})" for p in missing)
         happened += f"; the build state records these phases as committed: {lost}"
     first = missing[0] if missing else PHASES[0]
+    which = (
+        f"phase {first.number}"
+        if first.number == len(PHASES)
+        else f"phases {first.number}-{len(PHASES)}"
+    )
+    where = "where the build began" if tip is None else "the branch as it is"
     restart = (
-        f"`backend-agent resume {name} --restart-from {first.id}` builds phase {first.number}"
-        f"{'' if first.number == len(PHASES) else f'-{len(PHASES)}'} again from the branch as "
-        "it is"
+        f"`backend-agent resume {name} --restart-from {first.id}` builds {which} again from {where}"
     )
     target = _restore_target(state)
     choices = [restart]

@@ -91,8 +91,9 @@ class Committing:
                 return BadInput(
                     f"phase {earlier.number} ({earlier.id}) is not committed yet, and phase "
                     f"{target.number} ({target.id}) builds on it: phases are committed in order",
-                    hint=f"commit phase {earlier.number} first, then generate phase "
-                    f"{target.number} again so it sees what phase {earlier.number} committed",
+                    hint=f"commit phase {earlier.number} first, then propose phase "
+                    f"{target.number} again so it sees what phase {earlier.number} committed "
+                    "(the wizard: r; headless: `backend-agent resume --approve ...` does it)",
                 )
         return self.proposed_too_early(phase_id)
 
