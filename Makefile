@@ -4,13 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint screenshots clean
+.PHONY: demo test bench lint lock screenshots clean
 
-$(STAMP): pyproject.toml
+# The dev/test environment installs from the lock; pyproject.toml keeps ranges for users.
+LOCK := constraints-dev.txt
+
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $(STAMP)
+
+# Refresh the lock to the newest releases within pyproject.toml's ranges, then `make test`.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+		--upgrade --quiet --custom-compile-command 'make lock' -o $(LOCK)
 
 demo: $(STAMP)
 	$(BIN)/backend-agent demo

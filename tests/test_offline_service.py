@@ -305,8 +305,8 @@ def test_phase_4_adds_its_lines_to_the_edited_phase_3_files():
         + "\n\nOUR_CONSTANT = 1\n"
     )
     settings = settings.replace(
-        "    password_hash_parallelism: int = Field(default=4, ge=1)\n",
-        "    password_hash_parallelism: int = Field(default=4, ge=1)\n    feature_x: bool = False\n",
+        "    password_hash_parallelism: int = Field(default=1, ge=1)\n",
+        "    password_hash_parallelism: int = Field(default=1, ge=1)\n    feature_x: bool = False\n",
     )
     main = branch.content["app/main.py"].replace(
         "    return app\n", "    app.state.edited = True\n    return app\n"
@@ -429,3 +429,29 @@ def test_all_six_phases_commit_through_the_engine(repo):
     # own working tree is not touched.
     assert readme.startswith("# shop\n") and "a user's project" in readme
     assert (repo / "README.md").read_text() == "# a user's project\n"
+
+
+def test_more_than_one_machine_is_proposed_and_sized_from_the_targets(built):
+    for name, files in built.items():
+        deployment = {"Dockerfile", "compose.yaml", ".github/workflows/ci.yml"}
+        deployment |= {
+            f"deploy/k8s/{m}.yaml"
+            for m in ("deployment", "service", "hpa", "pdb", "migrate-job", "configmap")
+        }
+        assert deployment <= set(files), (name, deployment - set(files))
+        assert "docs/runbooks/scale-out.md" in files
+        assert "tests/test_deploy.py" in files and "app/infra/shared.py" in files
+    shop = built["shop"]
+    # 500 requests/s budgets 10 sign-ins/s: two slots of ~25 ms carry it on one instance.
+    adr = next(
+        c for p, c in shop.items() if p.endswith("-password-hashing-sized-for-the-targets.md")
+    )
+    assert "budgeted at 10/s" in adr and "at most 2 at a time" in adr
+    assert "password_hash_concurrency: int = Field(default=2, ge=1)" in shop["app/settings.py"]
+    assert (
+        'environment: Literal["development", "test", "staging", "production"] = "production"'
+        in (shop["app/settings.py"])
+    )
+    # Open services have no accounts: no sign-in limits, no hashing ADR.
+    assert "app/infra/auth_limit.py" not in built["open"]
+    assert not any("password-hashing" in p for p in built["open"])

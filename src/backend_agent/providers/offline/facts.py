@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ...core.brief import Brief
@@ -10,8 +11,8 @@ from .schema import Plan, Table
 AUTH_LABEL = {
     "jwt": "email + password sign-up and log-in, argon2id password hashes, short-lived JWT "
     "access tokens",
-    "api-key": "email + password sign-up that issues API keys; keys are stored hashed and sent "
-    "in the `X-API-Key` header",
+    "api-key": "email + password sign-up; API keys issued for email + password, stored hashed "
+    "and sent in the `X-API-Key` header",
     "session": "email + password log-in with server-side sessions in PostgreSQL and an "
     "HttpOnly cookie",
     "none": "no authentication: every endpoint is public",
@@ -104,6 +105,67 @@ def client_rate(brief: Brief) -> tuple[int, int]:
     rps = brief.targets.requests_per_second
     rate = max(10, round(rps / 20)) if rps else 10
     return rate, rate * 4
+
+
+@dataclass(frozen=True)
+class PasswordHashing:
+    """argon2id parameters and how many hashes one instance runs at once."""
+
+    memory_kib: int
+    time_cost: int
+    parallelism: int
+    hash_ms: int
+    """One hash on one core of a current server (about 21 ms measured on a shared
+    2-core machine; rounded up)."""
+    logins_per_second: int
+    """Sign-ups and log-ins the whole service is sized for."""
+    concurrency: int
+    """Hashes one instance runs at once; more wait for a slot."""
+    wait_seconds: float
+    """Longest wait for a slot before the answer is 503 `busy`."""
+
+    @property
+    def per_instance(self) -> int:
+        """Hashes per second one instance can do with all its slots busy."""
+        return self.concurrency * 1000 // self.hash_ms
+
+    @property
+    def memory_mib(self) -> int:
+        """Memory the hashes of one instance can hold at once."""
+        return math.ceil(self.concurrency * self.memory_kib / 1024)
+
+
+def password_hashing(brief: Brief) -> PasswordHashing:
+    """OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane), with one lane so each hash
+    takes one core and the slot count is the core count it may use. Log-ins and sign-ups
+    are budgeted at 2% of the request target (at least 5/s); each of two instances gets
+    enough slots to carry that budget alone, and at least 2."""
+    rps = brief.targets.requests_per_second or 50
+    logins = max(5, math.ceil(rps * 0.02))
+    hash_ms = 25
+    concurrency = max(2, math.ceil(logins * hash_ms / 1000))
+    return PasswordHashing(
+        memory_kib=19456,
+        time_cost=2,
+        parallelism=1,
+        hash_ms=hash_ms,
+        logins_per_second=logins,
+        concurrency=concurrency,
+        wait_seconds=2.0,
+    )
+
+
+@dataclass(frozen=True)
+class AuthLimits:
+    """Sign-up and log-in attempts, per client address and per account (email)."""
+
+    per_address_per_minute: int = 20
+    address_burst: int = 10
+    per_account_per_minute: int = 5
+    account_burst: int = 5
+
+
+AUTH_LIMITS = AuthLimits()
 
 
 def targets_table(brief: Brief) -> list[str]:

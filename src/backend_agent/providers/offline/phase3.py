@@ -124,11 +124,16 @@ def files(api: Api) -> list[FileChange]:
         ),
     ]
     if plan.users:
-        out.append(
+        out += [
             _code(
                 "tests/test_auth.py", tests_support.test_auth(api), f"{api.auth} sign-up and log-in"
-            )
-        )
+            ),
+            _code(
+                "tests/test_passwords.py",
+                accounts.passwords_test(plan),
+                "hashing slots, 503 busy, no connection held while hashing",
+            ),
+        ]
     for r in api.resources:
         out.append(
             _code(
@@ -270,6 +275,7 @@ def adrs(api: Api) -> list[Adr]:
         ),
     ]
     if brief.stack.auth != "none":
+        records.append(accounts.password_adr(api.plan))
         rules = []
         if owned:
             rules.append(

@@ -65,16 +65,18 @@ def changes(api: Api, branch: dict[str, str]) -> tuple[list[FileChange], list[st
 
 
 WHY = {
-    "app/infra/__init__.py": "wires logging, rate limit and cache in request order",
+    "app/infra/__init__.py": "wires logging, rate limits and cache in request order",
     "app/infra/logging.py": "JSON log lines stamped with the request id",
     "app/infra/request_id.py": "X-Request-ID in and out, one access line per request",
-    "app/infra/clients.py": "who a request is from, for the cache and the rate limiter",
+    "app/infra/clients.py": "who a request is from: credential hash, address behind trusted proxies",
+    "app/infra/shared.py": "Redis shared by every instance, with a per-process fallback",
     "app/infra/cache.py": "read cache with explicit invalidation (memory or Redis)",
-    "app/infra/rate_limit.py": "token bucket per client, 429 with Retry-After",
+    "app/infra/rate_limit.py": "token bucket per client (memory or Redis), 429 with Retry-After",
+    "app/infra/auth_limit.py": "sign-up and log-in limited per address and per account",
     "app/infra/health.py": "/healthz and /readyz",
     "app/main.py": "installs the infrastructure in create_app",
-    "app/settings.py": "settings for logs, cache, rate limits and readiness",
-    "pyproject.toml": "the optional redis extra; fakeredis for the cache tests",
+    "app/settings.py": "settings for logs, cache, rate limits, trusted proxies and readiness",
+    "pyproject.toml": "the optional redis extra; fakeredis for the cache and limit tests",
 }
 
 
@@ -88,6 +90,7 @@ def _why(path: str) -> str:
 
 def adrs(api: Api) -> list[Adr]:
     brief = api.plan.brief
+    limits = facts.AUTH_LIMITS
     name = api.name
     inv = infra.invalidation(api.plan)
     rate, burst = facts.client_rate(brief)
@@ -144,28 +147,46 @@ def adrs(api: Api) -> list[Adr]:
             bad=[
                 "in-process (the default) each instance invalidates only itself: with several "
                 "instances set REDIS_URL, or a read may be stale for up to CACHE_TTL_SECONDS (5 s)",
+                "while Redis is unreachable reads skip the cache, and a write's invalidation can "
+                "be lost: entries cached before it stay up to CACHE_TTL_SECONDS",
             ],
         ),
         Adr(
             slug="per-client-rate-limits",
-            title=f"Limit each client address to {rate} requests/s with bursts of {burst}",
+            title=f"Limit each client to {rate} requests/s with bursts of {burst}, shared "
+            "across instances through Redis",
             context=(
                 f"The throughput target is {rps} requests/s for the whole service. "
                 if rps
                 else "The brief sets no throughput target. "
             )
             + "One client — a bug in a loop, a scraper, a credential-stuffing run against "
-            "/auth — must not take the capacity everyone else needs.",
+            "/auth — must not take the capacity everyone else needs. The service runs as "
+            "several instances behind a load balancer, so a limit kept by each instance alone "
+            "would let a client through once per instance, and every request would seem to "
+            "come from the balancer.",
             drivers=[
-                "a single client cannot exhaust the service",
+                "a single client cannot exhaust the service, however many instances there are",
+                "the client is who really sent the request, not the proxy, and a client cannot "
+                "choose who it claims to be",
                 "clients can see their budget and back off before they are refused",
                 "probes keep working under load",
             ],
             options=[
                 Option(
-                    "Token bucket per client address, in process, RateLimit-* headers",
-                    ["allows short bursts, smooths sustained load", "no extra service"],
-                    ["per instance: N instances allow up to N times the rate"],
+                    "Token buckets per client address in Redis (in process without it), "
+                    "RateLimit-* headers, client from the rightmost untrusted X-Forwarded-For hop",
+                    [
+                        "one limit for a client across all instances",
+                        "buckets are refilled by Redis's clock: the instances' clocks do not matter",
+                        "the service still limits (per process) when Redis is away",
+                    ],
+                    ["a Redis round trip per request"],
+                ),
+                Option(
+                    "Token buckets in each process",
+                    ["no extra service"],
+                    ["N instances allow N times the rate"],
                 ),
                 Option("Fixed window counter", ["simple"], ["double bursts at window edges"]),
                 Option(
@@ -174,21 +195,46 @@ def adrs(api: Api) -> list[Adr]:
                     ["not there when running without one"],
                 ),
             ],
-            chosen="Token bucket per client address, in process, RateLimit-* headers",
+            chosen="Token buckets per client address in Redis (in process without it), "
+            "RateLimit-* headers, client from the rightmost untrusted X-Forwarded-For hop",
             because=(
                 f"{rate} requests/s is 5% of the {rps}/s target"
                 if rps and rate == round(rps / 20)
                 else f"{rate} requests/s is the floor that keeps a page load's fan-out working"
             )
             + f", and a burst of {burst} covers a page load; both are settings "
-            "(RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST).",
+            "(RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST). The address is the connection's peer "
+            "unless that peer is listed in TRUSTED_PROXIES; then X-Forwarded-For is read from the "
+            "right, each trusted hop handing over to the address it forwarded for, and the first "
+            "untrusted address is the client — the entries a client can write itself are never "
+            "used.",
             good=[
                 "buckets are keyed by address, not by the credential a request claims: made-up "
-                "tokens cannot mint fresh buckets",
+                "tokens cannot mint fresh buckets, and neither can made-up X-Forwarded-For entries",
                 "429 answers carry Retry-After and a problem document (`rate-limited`)",
+                *(
+                    [
+                        "sign-up and log-in have their own, tighter buckets per address "
+                        f"({limits.per_address_per_minute}/min, bursts of {limits.address_burst}) "
+                        f"and per account ({limits.per_account_per_minute}/min, bursts of "
+                        f"{limits.account_burst}), taken before any password is hashed"
+                    ]
+                    if api.auth != "none"
+                    else []
+                ),
             ],
             bad=[
-                "clients behind one NAT share a bucket; behind a proxy set TRUST_FORWARDED_FOR",
+                "clients behind one NAT share a bucket",
+                "TRUSTED_PROXIES must list the load balancers exactly: too wide, and a client "
+                "inside the range could claim any address",
+                *(
+                    [
+                        "a per-account limit lets someone slow down another person's log-ins by "
+                        "guessing at their email; the person still gets in once the attempts stop"
+                    ]
+                    if api.auth != "none"
+                    else []
+                ),
             ],
         ),
         Adr(
@@ -243,15 +289,27 @@ def summary(api: Api, notes: list[str]) -> str:
         "(`app/main.py`, `app/settings.py`, `pyproject.toml`), applied to the branch's "
         "current text so edits made there are kept.",
         "",
-        "* **Logs**: JSON lines with `request_id`; `X-Request-ID` kept or made, and returned.",
+        "* **Logs**: JSON lines with `request_id` (no terminal colour codes); `X-Request-ID` "
+        "kept or made, and returned.",
         f"* **Rate limits**: {rate} requests/s per client address, bursts of {burst}; 429 with "
-        "`Retry-After` and `RateLimit-*` headers.",
+        "`Retry-After` and `RateLimit-*` headers. The client is the rightmost X-Forwarded-For "
+        "address that is not one of TRUSTED_PROXIES."
+        + (
+            " Sign-up and log-in also have limits per address and per account."
+            if api.auth != "none"
+            else ""
+        ),
+        "* **Several instances**: with REDIS_URL set, rate-limit buckets and the cache live in "
+        "Redis, so limits hold across instances and a write invalidates every instance's reads; "
+        "without it (or while Redis is away) each process keeps its own.",
         "* **Read cache**: GET responses per credential, 5 s TTL, invalidated on writes:",
         *[
             f"  * a write to `{k}` invalidates {', '.join(f'`{n}`' for n in v)}"
             for k, v in inv.items()
         ],
-        "* **Probes**: `/healthz` (liveness), `/readyz` (PostgreSQL answers).",
+        "* **Probes**: `/healthz` (liveness), `/readyz` (PostgreSQL answers); like every "
+        "request it skips pooled connections a database restart killed, so it recovers by "
+        "itself.",
     ]
     if notes:
         lines += ["", "**Check before approving:**", "", *[f"* {n}" for n in notes]]

@@ -24,6 +24,21 @@ WHY = {
     "app/hardening/__init__.py": "places the hardening middleware around the infrastructure",
     "app/hardening/security_headers.py": "nosniff, DENY, CSP, no-store, HSTS",
     "app/hardening/body_limit.py": "413 for bodies over MAX_BODY_BYTES",
+    "app/hardening/content_type.py": "415 for bodies that are not JSON",
+    "app/hardening/tracing.py": "optional OpenTelemetry tracing over OTLP/HTTP",
+    "pyproject.toml": "the optional otel extra; deployment validators for the tests",
+    "Dockerfile": "multi-stage image, unprivileged, with a health check",
+    ".dockerignore": "keeps secrets and tests out of the image build",
+    "compose.yaml": "two replicas behind nginx, PostgreSQL, Redis, one migration first",
+    "deploy/nginx.conf": "the compose load balancer",
+    "deploy/k8s/configmap.yaml": "settings that are not secrets",
+    "deploy/k8s/secret.example.yaml": "the shape of the Secret (placeholders only)",
+    "deploy/k8s/deployment.yaml": "replicas with probes, resources and a graceful stop",
+    "deploy/k8s/service.yaml": "the Service in front of the replicas",
+    "deploy/k8s/hpa.yaml": "autoscaling from two replicas on CPU",
+    "deploy/k8s/pdb.yaml": "drains leave one replica serving",
+    "deploy/k8s/migrate-job.yaml": "migrations as a Job, serialised by the runner's advisory lock",
+    ".github/workflows/ci.yml": "lint, tests against PostgreSQL and Redis, the image",
     "app/hardening/timeouts.py": "504 past REQUEST_TIMEOUT_SECONDS",
     "app/hardening/metrics.py": "Prometheus metrics by route and status",
     "app/serve.py": "uvicorn with a graceful shutdown deadline; refuses bad settings",
@@ -33,20 +48,20 @@ WHY = {
 }
 
 
+EDITED = ("app/main.py", "app/settings.py", "pyproject.toml")
+
+
 def originals(api: Api) -> dict[str, str]:
     """What phases 3 and 4 would have committed: the base when the branch cannot take edits."""
     base = phase4.originals(api)
     earlier = phase4.edits(api)
-    return {
-        path: derive(None, base[path], earlier[path]).content
-        for path in ("app/main.py", "app/settings.py")
-    }
+    return {path: derive(None, base[path], earlier[path]).content for path in EDITED}
 
 
 def changes(api: Api, branch: dict[str, str]) -> tuple[list[FileChange], list[str]]:
     out = []
     for path, content in hardening.files(api).items():
-        kind = "test" if path.startswith("tests/") else "code"
+        kind = "test" if path.startswith("tests/") else "code" if path.endswith(".py") else "config"
         why = WHY.get(path) or "tests of " + path.removeprefix(
             "tests/test_hardening_"
         ).removesuffix(".py")
@@ -64,9 +79,11 @@ def changes(api: Api, branch: dict[str, str]) -> tuple[list[FileChange], list[st
     edits = {
         "app/main.py": hardening.main_edits(),
         "app/settings.py": hardening.settings_edits(api.plan),
+        "pyproject.toml": hardening.pyproject_edits(),
     }
     for path, original in originals(api).items():
-        change, note = modification(path, original, edits[path], branch, WHY[path], "code")
+        kind = "config" if path.endswith(".toml") else "code"
+        change, note = modification(path, original, edits[path], branch, WHY[path], kind)
         out.append(change)
         if note:
             notes.append(note)
@@ -194,9 +211,79 @@ def adrs(api: Api) -> list[Adr]:
                 "status; `db_pool_connections` and `db_pool_requests_waiting`",
                 "metrics wrap every other layer, so 429, 413 and 504 answers are counted",
             ],
-            bad=[f"`{api.metrics_path}` must not be reachable from the internet (network policy)"],
+            bad=[
+                f"`{api.metrics_path}` shows the service's traffic: keep it off the internet "
+                "(network policy) or set METRICS_TOKEN, which scrapers then send as a bearer token"
+            ],
+            more="Labels stay bounded whatever clients send: unknown paths are `unmatched` and "
+            "methods outside the standard seven are `OTHER`. Traces are optional: with "
+            "OTEL_EXPORTER_OTLP_ENDPOINT set (and the `otel` extra installed) each request and "
+            "its SQL statements are spans exported over OTLP/HTTP.",
         ),
+        deployment_adr(api),
     ]
+
+
+def deployment_adr(api: Api) -> Adr:
+    brief = api.plan.brief
+    availability = brief.targets.availability
+    return Adr(
+        slug="containers-compose-and-kubernetes",
+        title="Ship one container image; run it as two or more replicas with shared Redis",
+        context=f"{api.name} must run as several instances"
+        + (f" to meet {availability} availability" if availability else "")
+        + ": deploys replace instances one at a time, and a lost machine must not take the "
+        "service down. Every instance needs the same settings, the migrations must run once "
+        "per release (not once per instance), and state that must hold across instances — "
+        "rate limits, cache invalidation — cannot live in one process.",
+        drivers=[
+            "the same image in CI, on a laptop and in production",
+            "migrations applied exactly once, before new code serves",
+            "rolling deploys and drains that lose no accepted request",
+            "deployment files that are checked, not just written",
+        ],
+        options=[
+            Option(
+                "A multi-stage Dockerfile; compose.yaml for one machine; Kubernetes manifests "
+                "for a cluster; a CI workflow that tests and builds the image",
+                [
+                    "one artefact everywhere",
+                    "the generated suite validates every file (kubernetes-validate, "
+                    "check-jsonschema, hadolint)",
+                ],
+                ["three formats to keep in step with the settings"],
+            ),
+            Option(
+                "A Helm chart",
+                ["templated values per environment"],
+                ["another language to review; plain manifests are easier to read and patch"],
+            ),
+            Option(
+                "Platform-specific files (a PaaS manifest)",
+                ["least to write"],
+                ["ties the service to one vendor"],
+            ),
+        ],
+        chosen="A multi-stage Dockerfile; compose.yaml for one machine; Kubernetes manifests "
+        "for a cluster; a CI workflow that tests and builds the image",
+        because="they are the formats operators already read, and each can be validated by a "
+        "standard tool in the service's own test suite.",
+        good=[
+            "the image runs as an unprivileged user with a health check; compose runs two "
+            "replicas behind nginx with PostgreSQL and Redis, the migration first",
+            "the Deployment has startup, liveness and readiness probes, resources sized for the "
+            "password-hashing slots, a preStop pause and a grace period longer than the drain; "
+            "an autoscaler keeps two replicas or more and a disruption budget keeps one up",
+            "the migration Job relies on the runner's advisory lock: two Jobs at once apply "
+            "each file once",
+        ],
+        bad=[
+            "images, registries, ingress and TLS are the platform's: the manifests name an "
+            "image tag and a Service, nothing more",
+            "secrets are placeholders in secret.example.yaml; the real ones come from the "
+            "platform's secret store",
+        ],
+    )
 
 
 def summary(api: Api, notes: list[str]) -> str:
@@ -212,7 +299,15 @@ def summary(api: Api, notes: list[str]) -> str:
         f"(504), statements ≤ {facts.statement_timeout_ms(brief)} ms.",
         "* **Headers**: nosniff, DENY, deny-all CSP, no-store, HSTS outside development; CORS "
         "only for configured origins.",
-        f"* **Metrics**: `{api.metrics_path}` in Prometheus text format.",
+        "* **Bodies**: JSON only (415 otherwise), at most MAX_BODY_BYTES (413).",
+        f"* **Metrics**: `{api.metrics_path}` in Prometheus text format, labels bounded, "
+        "optionally behind METRICS_TOKEN; optional OpenTelemetry tracing (OTLP endpoint from "
+        "settings, the `otel` extra).",
+        "* **Deployment**: a multi-stage `Dockerfile`; `compose.yaml` with two replicas behind "
+        "nginx, PostgreSQL, Redis and the migration run once first; `deploy/k8s/` (Deployment "
+        "with probes and resources, Service, HorizontalPodAutoscaler, PodDisruptionBudget, "
+        "migration Job, ConfigMap and Secret); `.github/workflows/ci.yml`. The generated suite "
+        "validates them with kubernetes-validate, check-jsonschema and hadolint.",
         "* **Security review**: `docs/security-review.md`, OWASP API Top 10 item by item.",
     ]
     if notes:
@@ -224,7 +319,7 @@ def propose(
     brief: Brief, plan: Plan, existing: list[str], day: date, branch: BranchReader
 ) -> Proposal:
     api = build_api(plan)
-    texts = branch.read_many([p for p in ("app/main.py", "app/settings.py") if p in existing])
+    texts = branch.read_many([p for p in EDITED if p in existing])
     files, notes = changes(api, texts)
     if "app/infra/__init__.py" not in existing:
         notes.append(

@@ -121,7 +121,8 @@ def propose(
             f"{api.auth_words}), test, migrate.",
             f"* `docs/operations.md`: {len(settings)} settings read from `app/settings.py`, metrics, "
             f"logs, alerts from the targets, limits ({rate}/s per client, bursts of {burst}).",
-            "* `docs/runbooks/`: deploy, rollback, database migration, high error rate, database down.",
+            "* `docs/runbooks/`: deploy, scale out, rollback, database migration, high error rate, "
+            "database down.",
             *([""] + [f"* {n}" for n in notes] if notes else []),
         ]
     )

@@ -6,6 +6,8 @@ what the mode needs: a JWT signed at log-in, hashed API keys, or server-side ses
 
 from __future__ import annotations
 
+from .. import facts
+from ..adr import Adr, Option
 from ..schema import Plan, Table
 from .models import Imports, create_field, out_columns, out_field, update_field
 from .render import render
@@ -51,6 +53,93 @@ def passwords_module() -> str:
     return render("passwords.py.tmpl")
 
 
+def passwords_test(plan: Plan) -> str:
+    auth = plan.brief.stack.auth
+    return render(
+        "test_passwords.py.tmpl", login_path="/auth/keys" if auth == "api-key" else "/auth/login"
+    )
+
+
+def password_adr(plan: Plan) -> Adr:
+    """Why the argon2id parameters and the slot count are what they are, from the targets."""
+    brief = plan.brief
+    h = facts.password_hashing(brief)
+    rps = brief.targets.requests_per_second
+    limits = facts.AUTH_LIMITS
+    budget = (
+        f"The throughput target is {rps} requests/s; sign-ups and log-ins are budgeted at "
+        f"{h.logins_per_second}/s of it (2%, at least 5/s)."
+        if rps
+        else f"The brief gives no throughput target; sign-ups and log-ins are budgeted at "
+        f"{h.logins_per_second}/s."
+    )
+    busy_cores = h.logins_per_second * h.hash_ms / 1000
+    return Adr(
+        slug="password-hashing-sized-for-the-targets",
+        title=f"Hash passwords with argon2id at OWASP's baseline, at most {h.concurrency} at a "
+        "time per instance",
+        context=f"{brief.project.name} stores password hashes that must resist guessing if they "
+        "leak, so each hash is deliberately slow and memory-hard. That makes log-in the cheapest "
+        "way to exhaust the service: unbounded, every attempt holds a core and its hash memory, "
+        "and if it also held a pooled database connection while hashing, a burst of log-ins "
+        f"would starve every other request of connections. {budget}",
+        drivers=[
+            "hashes that resist offline guessing (OWASP Password Storage Cheat Sheet)",
+            "memory and CPU spent on hashing bounded whatever the traffic",
+            "capacity for the log-in budget with one of two instances down",
+            "no database connection held while hashing",
+        ],
+        options=[
+            Option(
+                f"argon2id, {h.memory_kib // 1024} MiB, {h.time_cost} passes, {h.parallelism} lane; "
+                f"{h.concurrency} slots per instance; 503 `busy` after {h.wait_seconds:g} s",
+                [
+                    "OWASP's recommended baseline for argon2id",
+                    f"at most {h.memory_mib} MiB of hash memory per instance",
+                    "a flood beyond capacity is refused quickly instead of queueing forever",
+                ],
+                ["past the capacity, log-ins get 503 `busy` and retry after a second"],
+            ),
+            Option(
+                "argon2-cffi's defaults (64 MiB, 3 passes, 4 lanes), unbounded",
+                ["a costlier hash to guess against"],
+                [
+                    "about 120 ms and 64 MiB per hash; with a thread per request, 40 log-ins "
+                    "at once hold 2.5 GiB",
+                ],
+            ),
+            Option(
+                "bcrypt, cost 12",
+                ["widely deployed"],
+                ["not memory-hard: cheaper on GPUs", "passwords past 72 bytes are cut"],
+            ),
+        ],
+        chosen=f"argon2id, {h.memory_kib // 1024} MiB, {h.time_cost} passes, {h.parallelism} "
+        f"lane; {h.concurrency} slots per instance; 503 `busy` after {h.wait_seconds:g} s",
+        because=f"one hash takes about {h.hash_ms} ms on one core, so the budget of "
+        f"{h.logins_per_second}/s keeps {busy_cores:.2g} cores busy across the service, and "
+        f"{h.concurrency} slots give one instance about {h.per_instance} hashes/s — enough for "
+        "the whole budget with the other instance down — while the memory hashes can hold stays "
+        f"at {h.memory_mib} MiB per instance.",
+        good=[
+            "routes hash first and borrow a connection only for their queries, so a waiting "
+            "or slow hash holds none (a generated test proves it)",
+            f"sign-up and log-in are also limited per client address ({limits.per_address_per_minute}"
+            f"/min, bursts of {limits.address_burst}) and per account "
+            f"({limits.per_account_per_minute}/min, bursts of {limits.account_burst}): see the "
+            "rate-limit ADR",
+            "every setting (PASSWORD_HASH_*) can be changed without code; the parameters are "
+            "stored in each hash, so old hashes keep verifying",
+        ],
+        bad=[
+            "the slot count does not follow the cores an instance really has: set "
+            "PASSWORD_HASH_CONCURRENCY to them, or log-ins queue at the slots",
+            "hashes made with older parameters are not upgraded on log-in (argon2's "
+            "`check_needs_rehash` is not wired in): add that before raising the cost",
+        ],
+    )
+
+
 def accounts_router(plan: Plan) -> str:
     assert plan.users is not None
     extra = extra_fields(plan.users)
@@ -83,7 +172,7 @@ def user_models(plan: Plan) -> str:
     assert plan.users is not None
     auth = plan.brief.stack.auth
     extra = extra_fields(plan.users)
-    imports = Imports({"Annotated", "BaseModel", "ConfigDict", "Field", "UUID"})
+    imports = Imports({"Annotated", "BaseModel", "ConfigDict", "Field", "Literal", "UUID"})
     imports.need("EMAIL_MAX_LENGTH", "EMAIL_PATTERN")
     imports.need("datetime")
     signup_extra = [create_field(c, imports) for c in extra]
@@ -117,6 +206,13 @@ def user_models(plan: Plan) -> str:
         "",
         "    email: Annotated[str, Field(max_length=EMAIL_MAX_LENGTH)]",
         f"    password: Annotated[str, Field(max_length={PASSWORD_MAX})]",
+        "",
+        "",
+        "class SignUpAccepted(BaseModel):",
+        '    """The same answer whether the email was free or taken: sign-up reveals no accounts."""',
+        "",
+        '    status: Literal["accepted"]',
+        "    detail: str",
         "",
         "",
         "class UserOut(BaseModel):",
@@ -165,11 +261,6 @@ def user_models(plan: Plan) -> str:
             '    """Shown once: only a hash of the secret is kept."""',
             "",
             "    key: str",
-            "",
-            "",
-            "class SignUpResult(BaseModel):",
-            "    user: UserOut",
-            "    api_key: NewApiKey",
         ]
     return "\n".join(lines) + "\n"
 
@@ -200,16 +291,14 @@ def user_repository(plan: Plan) -> str:
         else "JSON_FIELDS: frozenset[str] = frozenset()",
         "",
         "",
-        "async def insert(",
-        "    conn: AsyncConnection, password_hash: str, data: dict[str, Any]",
-        ") -> dict[str, Any]:",
+        "async def insert(conn: AsyncConnection, password_hash: str, data: dict[str, Any]) -> bool:",
+        '    """True if the account was made; False if the email (or another unique value) is',
+        '    taken, in which case nothing changes and the caller answers as if it had been made."""',
         "    cursor = await conn.execute(",
-        f"        {lit(f'INSERT INTO users ({names}) VALUES ({values}) RETURNING {{COLUMNS}}', f=True)},",
+        f"        {lit(f'INSERT INTO users ({names}) VALUES ({values}) ON CONFLICT DO NOTHING')},",
         '        {**adapt(data, JSON_FIELDS), "_password_hash": password_hash},',
         "    )",
-        "    row = await cursor.fetchone()",
-        "    assert row is not None",
-        "    return row",
+        "    return cursor.rowcount == 1",
         "",
         "",
         "async def by_email(conn: AsyncConnection, email: str) -> dict[str, Any] | None:",

@@ -198,8 +198,8 @@ ACCOUNT_ENDPOINTS = {
         ("GET", "/auth/me", "signed-in", "the signed-in account"),
     ],
     "api-key": [
-        ("POST", "/auth/signup", "anyone", "create an account and its first API key"),
-        ("POST", "/auth/keys", "anyone", "issue another key with email and password"),
+        ("POST", "/auth/signup", "anyone", "create an account"),
+        ("POST", "/auth/keys", "anyone", "issue a key with email and password"),
         ("GET", "/auth/keys", "signed-in", "list your keys (never their secrets)"),
         ("DELETE", "/auth/keys/{key_id}", "signed-in", "revoke one of your keys"),
         ("GET", "/auth/me", "signed-in", "the signed-in account"),

@@ -30,13 +30,15 @@ def _auth_walkthrough(api: Api) -> list[str]:
     if api.auth == "api-key":
         return [
             "```sh",
-            f"KEY=$(curl -s -X POST {base}/auth/signup -H 'Content-Type: application/json' \\",
-            '  -d \'{"email": "ada@example.com", "password": "a long passphrase"}\' | jq -r .api_key.key)',
+            f"curl -s -X POST {base}/auth/signup -H 'Content-Type: application/json' \\",
+            '  -d \'{"email": "ada@example.com", "password": "a long passphrase"}\'',
+            f"KEY=$(curl -s -X POST {base}/auth/keys -H 'Content-Type: application/json' \\",
+            '  -d \'{"email": "ada@example.com", "password": "a long passphrase"}\' | jq -r .key)',
             f'curl -s {base}{first.path} -H "X-API-Key: $KEY"',
             "```",
             "",
-            "The key is shown once. Issue more with `POST /auth/keys` (email and password), "
-            "revoke one with `DELETE /auth/keys/{key_id}`.",
+            "A key is shown once. Issue more the same way, revoke one with "
+            "`DELETE /auth/keys/{key_id}`.",
         ]
     if api.auth == "session":
         return [
@@ -58,6 +60,13 @@ def _auth_walkthrough(api: Api) -> list[str]:
         "",
         '`auth = "none"`: every endpoint is open to anyone.',
     ]
+
+
+SIGN_UP_NOTE = (
+    "Sign-up answers `202` with the same body whether the email was new or already had an "
+    "account (then nothing changes), so nobody can find out who has one; log in to know "
+    "it worked. Sign-up and log-in are limited per client address and per email."
+)
 
 
 def readme(api: Api, previous: str | None) -> str:
@@ -85,6 +94,18 @@ def readme(api: Api, previous: str | None) -> str:
         "python -m app.serve           # http://127.0.0.1:8000, docs at " + api.docs_path,
         "```",
         "",
+        "Or all of it in containers — two replicas behind a load balancer, PostgreSQL, Redis, "
+        "the migration run once first:",
+        "",
+        "```sh",
+        (
+            "JWT_SECRET=$(python -c 'import secrets; print(secrets.token_urlsafe(48))') "
+            if api.auth == "jwt"
+            else ""
+        )
+        + "POSTGRES_PASSWORD=... docker compose up --build",
+        "```",
+        "",
         "## Configure",
         "",
         "Settings are environment variables (or lines of `.env`); every one is listed in "
@@ -93,18 +114,23 @@ def readme(api: Api, previous: str | None) -> str:
         "| Variable | What |",
         "|---|---|",
         "| `DATABASE_URL` | the PostgreSQL database |",
-        "| `ENVIRONMENT` | `production` turns on the strict start-up checks |",
+        "| `ENVIRONMENT` | `production` by default: strict start-up checks (weak secrets refused); "
+        "`.env.example` sets `development` for a laptop |",
     ]
     if api.auth == "jwt":
         lines.append("| `JWT_SECRET` | 32+ random characters that sign access tokens |")
     lines += [
         "| `HOST`, `PORT` | where to listen (`HOST=0.0.0.0` in a container) |",
+        "| `REDIS_URL` | Redis shared by every instance: rate limits and the cache hold across them |",
+        '| `TRUSTED_PROXIES` | the load balancers in front, e.g. `["10.0.0.0/8"]`: the client is the '
+        "rightmost X-Forwarded-For address that is not one of them |",
         '| `CORS_ORIGINS` | browser origins allowed to call the API, e.g. `["https://app.example.com"]` |',
         "",
         "## Use it",
         "",
         *_auth_walkthrough(api),
         "",
+        *([SIGN_UP_NOTE, ""] if api.auth != "none" else []),
         "| Method | Path | Who may call it | What |",
         "|---|---|---|---|",
         *[f"| {e.method} | `{e.path}` | {e.access} | {e.summary} |" for e in eps],
@@ -116,7 +142,11 @@ def readme(api: Api, previous: str | None) -> str:
         "",
         "| Status | type | When |",
         "|---|---|---|",
-        *[f"| {p.status} | `urn:{name}:problem:{p.slug}` | {p.when} |" for p in CATALOGUE],
+        *[
+            f"| {p.status} | `urn:{name}:problem:{p.slug}` | {p.when} |"
+            for p in CATALOGUE
+            if api.auth != "none" or p.slug != "busy"
+        ],
         "",
         "## Test",
         "",
@@ -135,6 +165,22 @@ def readme(api: Api, previous: str | None) -> str:
         "`NNNN_description.sql` with the next number. See "
         "[the migration runbook](docs/runbooks/database-migration.md).",
         "",
+        "## Deploy",
+        "",
+        "| File | What |",
+        "|---|---|",
+        "| `Dockerfile` | the image: multi-stage, runs as an unprivileged user, with a health check |",
+        "| `compose.yaml` | two replicas behind nginx (`deploy/nginx.conf`), PostgreSQL, Redis; "
+        "the migration runs once before the replicas start |",
+        "| `deploy/k8s/` | ConfigMap, Secret (shape only), migration Job, Deployment with probes and "
+        "resources, Service, HorizontalPodAutoscaler, PodDisruptionBudget |",
+        "| `.github/workflows/ci.yml` | lint, the suite against PostgreSQL and Redis, the image |",
+        "",
+        "On Kubernetes: create the Secret from your secret store, `kubectl apply -f "
+        "deploy/k8s/configmap.yaml`, run `migrate-job.yaml` to completion, then apply the rest. "
+        "The suite validates all of these files (`tests/test_deploy.py`). Running more than one "
+        "instance: [the scale-out runbook](docs/runbooks/scale-out.md).",
+        "",
         "## Layout",
         "",
         "| Path | Holds |",
@@ -143,8 +189,9 @@ def readme(api: Api, previous: str | None) -> str:
         "| `app/services/` | the rules: ownership, references, links |",
         "| `app/repositories/` | the SQL |",
         "| `app/models/` | request and response bodies with the brief's limits |",
-        "| `app/infra/` | logs, request ids, cache, rate limits, probes |",
-        "| `app/hardening/` | metrics, security headers, CORS, body limit, timeouts |",
+        "| `app/infra/` | logs, request ids, cache, rate limits, Redis, probes |",
+        "| `app/hardening/` | metrics, security headers, CORS, body limits, timeouts, tracing |",
+        "| `deploy/`, `Dockerfile`, `compose.yaml` | how it is deployed |",
         "| `migrations/` | the schema, as numbered SQL files |",
         "| `tests/` | the test suite |",
         "",
@@ -186,7 +233,16 @@ def env_example(api: Api) -> str:
         ]
     if api.auth == "session":
         lines.append("SESSION_COOKIE_SECURE=false  # plain http:// in development only")
-    lines += ["LOG_LEVEL=INFO", '# CORS_ORIGINS=["http://localhost:5173"]', ""]
+    lines += [
+        "LOG_LEVEL=INFO",
+        '# CORS_ORIGINS=["http://localhost:5173"]',
+        "# More than one instance: share limits and cache, and name the load balancer.",
+        "# REDIS_URL=redis://localhost:6379/0",
+        '# TRUSTED_PROXIES=["127.0.0.1"]',
+        "# METRICS_TOKEN=",
+        "# OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -267,6 +323,13 @@ def operations(api: Api, settings: list[Setting]) -> str:
             if 2 * facts.pool_size(brief) >= 100
             else []
         ),
+        "Instances share what must hold across them through Redis (REDIS_URL): rate-limit "
+        "buckets and the cache's versions and entries. Behind a load balancer, list it in "
+        "TRUSTED_PROXIES. See [scaling out](runbooks/scale-out.md).",
+        "",
+        "After a PostgreSQL restart nothing needs restarting: each request skips pooled "
+        "connections the server closed, so requests and `/readyz` recover as soon as it answers.",
+        "",
         "On SIGTERM the process stops accepting connections, finishes requests in flight for up to "
         "SHUTDOWN_DEADLINE_SECONDS (20), then closes the pool: give the orchestrator a grace "
         "period of at least 30 s.",
@@ -290,7 +353,15 @@ def operations(api: Api, settings: list[Setting]) -> str:
         "| `db_pool_connections` | gauge | state (open, idle) |",
         "| `db_pool_requests_waiting` | gauge | |",
         "",
-        "Counters are per process: scrape every instance and `sum` across them.",
+        "Counters are per process: scrape every instance and `sum` across them. Labels are "
+        "bounded: unknown paths are `unmatched`, unknown methods `OTHER`. With METRICS_TOKEN "
+        "set, scrapers send `Authorization: Bearer <token>`; others get 401.",
+        "",
+        "## Traces",
+        "",
+        "Off by default. Install the `otel` extra and set OTEL_EXPORTER_OTLP_ENDPOINT (an "
+        "OTLP/HTTP collector, e.g. `http://otel-collector:4318`): each request is a span, each "
+        "SQL statement a child span, probes are not traced; OTEL_SERVICE_NAME names the service.",
         "",
         "## Logs",
         "",
@@ -302,7 +373,7 @@ def operations(api: Api, settings: list[Setting]) -> str:
         '{"time": "2025-01-01T12:00:00.000+00:00", "level": "INFO", "logger": "app.access", '
         f'"message": "GET {api.resources[0].path} 200", "request_id": "4bf92f3577b34da6", '
         f'"method": "GET", "path": "{api.resources[0].path}", "route": "{api.resources[0].path}", '
-        '"status": 200, "duration_ms": 3.1}',
+        '"client": "203.0.113.9", "status": 200, "duration_ms": 3.1}',
         "```",
         "",
         "Request bodies, credentials and query strings are never logged.",
@@ -316,8 +387,21 @@ def operations(api: Api, settings: list[Setting]) -> str:
         "",
         "## Limits in force",
         "",
-        f"* {rate} requests/s per client address, bursts of {burst} (429 with Retry-After).",
-        f"* Request bodies up to 1 MiB (413); requests up to {facts.request_timeout_seconds(brief)} s "
+        f"* {rate} requests/s per client address, bursts of {burst} (429 with Retry-After); "
+        "shared by all instances with REDIS_URL.",
+        *(
+            [
+                f"* Sign-up and log-in: {facts.AUTH_LIMITS.per_address_per_minute}/min per address "
+                f"(bursts of {facts.AUTH_LIMITS.address_burst}) and "
+                f"{facts.AUTH_LIMITS.per_account_per_minute}/min per email (bursts of "
+                f"{facts.AUTH_LIMITS.account_burst}); at most "
+                f"{facts.password_hashing(brief).concurrency} password hashes at once per "
+                "instance, 503 `busy` after PASSWORD_HASH_WAIT_SECONDS."
+            ]
+            if api.auth != "none"
+            else []
+        ),
+        f"* Request bodies: JSON only (415), up to 1 MiB (413); requests up to {facts.request_timeout_seconds(brief)} s "
         f"(504); SQL statements up to {facts.statement_timeout_ms(brief)} ms.",
         "* Read cache: 5 s per entry; a write invalidates "
         + "; ".join(f"`{k}` → {', '.join(v)}" for k, v in inv.items())
@@ -345,6 +429,7 @@ def operations(api: Api, settings: list[Setting]) -> str:
         "## Runbooks",
         "",
         "* [Deploy](runbooks/deploy.md)",
+        "* [Scale out](runbooks/scale-out.md)",
         "* [Roll back](runbooks/rollback.md)",
         "* [Database migration](runbooks/database-migration.md)",
         "* [Incident: high error rate](runbooks/incident-high-error-rate.md)",

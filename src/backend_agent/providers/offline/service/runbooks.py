@@ -195,7 +195,17 @@ def high_error_rate(api: Api) -> str:
             "| `internal-error` (500) | a bug, often from the last deploy | find the request id in "
             "the access line, read its log lines; [roll back](rollback.md) if it started with a release |",
             "| `rate-limited` (429, not an error) | one address over its budget | find it in the "
-            "access logs; block it upstream if hostile |",
+            "access lines (`client`); block it upstream if hostile. Every client limited at once: "
+            "TRUSTED_PROXIES does not list the load balancer, so all share its bucket |",
+            *(
+                [
+                    "| `busy` (503) | more log-ins at once than the hashing slots "
+                    "(PASSWORD_HASH_CONCURRENCY per instance) | a log-in flood: check 429s on "
+                    "`/auth`; add instances, or slots only with the cores to run them |"
+                ]
+                if api.auth != "none"
+                else []
+            ),
             "",
             "## 3. Follow one request",
             "",
@@ -243,8 +253,10 @@ def database_down(api: Api) -> str:
             "",
             "## Recover",
             "",
-            "* Server down: restart it or fail over to the replica; point DATABASE_URL at the new "
-            "primary if its address changed and restart the instances.",
+            "* Server down: restart it or fail over to the replica. Once it answers, the "
+            "instances recover by themselves — every request skips pooled connections the "
+            "restart killed, and `/readyz` turns 200 — so do not restart them. Only if the "
+            "primary's address changed: point DATABASE_URL at it and roll the instances.",
             "* Too many connections: lower DATABASE_POOL_MAX_SIZE or the instance count, or put "
             "PgBouncer in front.",
             "* Restored from backup: run `python -m app.migrate --status` — the restored schema "
@@ -261,8 +273,77 @@ def database_down(api: Api) -> str:
     )
 
 
+def scale_out(api: Api) -> str:
+    brief = api.plan.brief
+    pool = facts.pool_size(brief)
+    lines = [
+        f"# Runbook: run {api.name} on more than one instance",
+        "",
+        "Instances are stateless; what they share lives in PostgreSQL and Redis. "
+        "`compose.yaml` runs two behind nginx, `deploy/k8s/` as many as the autoscaler decides.",
+        "",
+        "## Before the second instance",
+        "",
+        "1. **REDIS_URL** on every instance, the same Redis: rate limits then hold across "
+        "instances (a client gets one budget, not one per instance) and a write through one "
+        "instance invalidates the cached reads of all. Without it, N instances allow N times "
+        "the rate and a read elsewhere may be stale for up to CACHE_TTL_SECONDS.",
+        "2. **TRUSTED_PROXIES** lists the load balancers (addresses or their subnet, as a JSON "
+        "list). The client is then the rightmost X-Forwarded-For address that is not a listed "
+        "proxy. Check it: the access lines' `client` must be callers' addresses, not the "
+        "balancer's — if it is the balancer's, every client shares one rate-limit bucket.",
+        f"3. **Connections**: instances × DATABASE_POOL_MAX_SIZE ({pool}) must stay under the "
+        "server's `max_connections`, with room for migrations and people; beyond that put "
+        "PgBouncer (transaction mode) in between.",
+        "4. **Same settings everywhere** (the ConfigMap and Secret, or compose's environment)"
+        + (
+            ": the same JWT_SECRET, or tokens from one instance fail on another"
+            if api.auth == "jwt"
+            else ""
+        )
+        + ".",
+        "5. **Migrations once per release**, from one place (the `migrate` service or the "
+        "Job), never at each instance's start. The runner's advisory lock makes two runs safe, "
+        "not useful.",
+        "",
+        "## Add or remove instances",
+        "",
+        "* compose: `docker compose up -d --scale app=3`.",
+        "* Kubernetes: the HorizontalPodAutoscaler keeps 2 or more and adds replicas when CPU "
+        "stays above 70%; raise `maxReplicas` in `deploy/k8s/hpa.yaml`. `kubectl scale` is "
+        "undone by the autoscaler.",
+        "* A removed instance gets SIGTERM after its readiness is gone (preStop pause), drains "
+        "requests in flight for SHUTDOWN_DEADLINE_SECONDS and exits; no accepted request is "
+        "lost.",
+        "",
+        "## Check",
+        "",
+        "* Traffic spreads: `sum by (instance) (rate(http_requests_total[5m]))`.",
+        "* `db_pool_requests_waiting` stays at 0 on every instance.",
+        "* One client hitting the limit gets 429 from every instance alike.",
+    ]
+    if api.auth != "none":
+        h = facts.password_hashing(brief)
+        lines.append(
+            f"* Log-in capacity grows with instances: each runs {h.concurrency} hashes at once "
+            f"(about {h.per_instance} log-ins/s); the budget is {h.logins_per_second}/s."
+        )
+    lines += [
+        "",
+        "## When Redis goes away",
+        "",
+        "Requests keep being answered: each instance limits and caches on its own (the log "
+        "says `redis unavailable`) and reads skip the cache. Bring Redis back; nothing needs a "
+        "restart. Cached reads may be stale for up to CACHE_TTL_SECONDS after writes made "
+        "while it was away.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def runbooks(api: Api) -> dict[str, str]:
     return {
+        "docs/runbooks/scale-out.md": scale_out(api),
         "docs/runbooks/deploy.md": deploy(api),
         "docs/runbooks/rollback.md": rollback(api),
         "docs/runbooks/database-migration.md": database_migration(api),

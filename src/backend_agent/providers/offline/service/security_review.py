@@ -95,16 +95,32 @@ def _authentication(api: Api) -> Item:
             [],
             ["Add authentication before anything in it is private."],
         )
+    h = facts.password_hashing(api.plan.brief)
+    limits = facts.AUTH_LIMITS
     does = [
-        f"Passwords are hashed with argon2id (64 MiB, t=3 by default) and must be "
-        f"{PASSWORD_MIN}-{PASSWORD_MAX} characters; production refuses a weaker hash setting.",
+        f"Passwords are hashed with argon2id ({h.memory_kib // 1024} MiB, {h.time_cost} passes: "
+        f"OWASP's baseline) and must be {PASSWORD_MIN}-{PASSWORD_MAX} characters; production "
+        "refuses a weaker hash setting.",
+        f"At most {h.concurrency} hashes run at once per instance; a sign-in that waits "
+        f"{h.wait_seconds:g} s for a slot gets 503 `busy`, and no route holds a database "
+        "connection while it hashes, so a log-in flood cannot exhaust memory or the pool.",
         "Log-in costs the same for an unknown email as for a wrong password and answers the "
-        "same `invalid-credentials`, so accounts cannot be enumerated by timing or wording.",
-        f"/auth is rate-limited per client address like every route "
-        f"({facts.client_rate(api.plan.brief)[0]}/s, bursts of {facts.client_rate(api.plan.brief)[1]}).",
+        "same `invalid-credentials`; sign-up answers 202 with the same body whether the email "
+        "is new or taken. Accounts cannot be enumerated by timing or wording.",
+        f"Sign-up and log-in are limited per client address ({limits.per_address_per_minute}/min, "
+        f"bursts of {limits.address_burst}) and per account ({limits.per_account_per_minute}/min, "
+        f"bursts of {limits.account_burst}), on top of the limit every route has.",
     ]
-    where = ["`app/passwords.py::verify_password`", "`app/routers/accounts.py::sign_up`"]
-    tests = ["`tests/test_auth.py`"]
+    where = [
+        "`app/passwords.py::Hashing.verify`",
+        "`app/routers/accounts.py::sign_up`",
+        "`app/infra/auth_limit.py::AuthLimitMiddleware`",
+    ]
+    tests = [
+        "`tests/test_auth.py`",
+        "`tests/test_passwords.py::test_a_log_in_waiting_for_a_hash_holds_no_database_connection`",
+        "`tests/test_infra_auth_limit.py`",
+    ]
     if auth == "jwt":
         does.append(
             "Access tokens are HS256 JWTs with `exp`, `iat`, `iss` required and checked; they live "
@@ -165,8 +181,11 @@ def _consumption(api: Api) -> Item:
         "handled",
         [
             f"Token-bucket rate limit per client address: {rate}/s, bursts of {burst}; 429 with "
-            "Retry-After.",
-            "Request bodies over MAX_BODY_BYTES (1 MiB) are refused with 413, even when chunked.",
+            "Retry-After. The address is the rightmost X-Forwarded-For hop not in "
+            "TRUSTED_PROXIES, so a client cannot pick its own bucket; with REDIS_URL the "
+            "buckets are shared by every instance.",
+            "Request bodies over MAX_BODY_BYTES (1 MiB) are refused with 413, even when chunked; "
+            "bodies that are not JSON with 415.",
             "Every list is paginated; `limit` is at most 100.",
             f"Requests are cancelled after {facts.request_timeout_seconds(brief)} s (504); SQL "
             f"statements after {facts.statement_timeout_ms(brief)} ms; idle transactions too.",
@@ -175,7 +194,9 @@ def _consumption(api: Api) -> Item:
         ],
         [
             "`app/infra/rate_limit.py::RateLimitMiddleware`",
+            "`app/infra/clients.py::client_address`",
             "`app/hardening/body_limit.py::BodyLimitMiddleware`",
+            "`app/hardening/content_type.py::ContentTypeMiddleware`",
             "`app/pagination.py::MAX_LIMIT`",
             "`app/hardening/timeouts.py::TimeoutMiddleware`",
             "`app/db.py::conninfo`",
@@ -183,9 +204,15 @@ def _consumption(api: Api) -> Item:
         [
             "`tests/test_infra_rate_limit.py`",
             "`tests/test_hardening_http.py::test_bodies_over_the_limit_get_413_declared_or_streamed`",
+            "`tests/test_hardening_http.py::test_bodies_that_are_not_json_get_415`",
             "`tests/test_hardening_http.py::test_requests_past_the_deadline_get_504`",
         ],
-        ["Rate limits are per instance; with N instances a client gets up to N times the rate."],
+        [
+            "Without REDIS_URL rate limits are per instance: with N instances a client gets up "
+            "to N times the rate. Set it whenever more than one instance runs.",
+            "List exactly the load balancers in TRUSTED_PROXIES; behind one that is not listed, "
+            "every client shares the balancer's bucket.",
+        ],
     )
 
 
@@ -265,7 +292,8 @@ def _misconfiguration(api: Api) -> Item:
         "handled",
         [
             "Settings are validated at start-up; in staging and production unsafe values are "
-            "refused with every problem listed (exit code 2).",
+            "refused with every problem listed (exit code 2). ENVIRONMENT defaults to "
+            "production, so a machine that does not say it is for development gets the checks.",
             "Security headers on every response: nosniff, DENY framing, no referrer, a "
             "deny-all CSP for API responses, `Cache-Control: no-store`, HSTS outside development.",
             "CORS is off unless CORS_ORIGINS lists origins; `*` is refused in production.",
@@ -296,12 +324,16 @@ def _inventory(api: Api) -> Item:
             f"The OpenAPI document (`/openapi.json`, browsable at `{api.docs_path}`) is generated "
             "from the code, so it lists exactly the routes that exist.",
             f"Operational routes are `/healthz`, `/readyz` and `{api.metrics_path}`; the metrics "
-            "route can be turned off (METRICS_ENABLED).",
+            "route can be turned off (METRICS_ENABLED) or kept to scrapers with METRICS_TOKEN, and "
+            "its labels stay bounded whatever methods and paths clients send.",
         ],
-        ["`app/main.py::create_app`"],
-        [],
+        ["`app/main.py::create_app`", "`app/hardening/metrics.py::metrics_route`"],
         [
-            f"Expose `{api.metrics_path}` and the docs only on the internal network.",
+            "`tests/test_hardening_metrics.py::test_a_metrics_token_keeps_the_metrics_to_scrapers`",
+            "`tests/test_hardening_metrics.py::test_labels_stay_bounded_whatever_clients_send`",
+        ],
+        [
+            f"Expose `{api.metrics_path}` (or set METRICS_TOKEN) and the docs only on the internal network.",
             "Version the API (e.g. `/v1`) before a second client depends on it.",
         ],
     )
@@ -315,8 +347,10 @@ def _consumption_of_apis(api: Api) -> Item:
         [
             "The service consumes no third-party API. Its dependencies are PostgreSQL and, when "
             "configured, Redis; values read back from them are validated by the response models.",
+            "Redis is a help, not a dependency: when it fails, limits and caching fall back to "
+            "the process for a second at a time and requests keep being answered.",
         ],
-        ["`app/infra/cache.py::RedisStore`"],
+        ["`app/infra/cache.py::RedisStore`", "`app/infra/shared.py::SharedRedis.call`"],
         [],
         ["Use `sslmode=verify-full` in DATABASE_URL and a TLS `rediss://` URL across networks."],
     )

@@ -11,7 +11,7 @@ import ast
 from dataclasses import dataclass
 
 MEANING = {
-    "environment": "development, test, staging or production; staging and production refuse unsafe values",
+    "environment": "development, test, staging or production (the default); staging and production refuse unsafe values",
     "database_url": "libpq URL of PostgreSQL, e.g. postgresql://app@db:5432/app?sslmode=verify-full",
     "database_pool_min_size": "connections kept open when idle",
     "database_pool_max_size": "most connections per instance (capacity estimate of the architecture)",
@@ -25,13 +25,19 @@ MEANING = {
     "password_hash_time_cost": "argon2id iterations",
     "password_hash_memory_kib": "argon2id memory per hash (at least 19456 outside development)",
     "password_hash_parallelism": "argon2id lanes",
+    "password_hash_concurrency": "hashes one instance runs at once (each takes a core and its memory)",
+    "password_hash_wait_seconds": "longest a sign-in waits for a hashing slot before 503 busy",
     "log_level": "DEBUG, INFO, WARNING or ERROR",
     "cache_ttl_seconds": "lifetime of a cached GET response; 0 turns the cache off",
     "cache_max_entries": "in-process cache size (least recently used go first)",
-    "redis_url": "share the cache between instances (needs the `redis` extra)",
+    "redis_url": "Redis shared by every instance for rate limits and the cache, e.g. redis://redis:6379/0 (needs the `redis` extra); unset: per process",
     "rate_limit_per_second": "steady requests per second per client address",
     "rate_limit_burst": "requests a client address may send at once",
-    "trust_forwarded_for": "take the client address from X-Forwarded-For (only behind a proxy that sets it)",
+    "trusted_proxies": 'load balancers whose X-Forwarded-For is believed, as a JSON list of addresses or networks (`["10.0.0.0/8"]`); the client is the rightmost address not in it',
+    "auth_attempts_per_minute_per_address": "sign-ups and log-ins per minute from one client address",
+    "auth_burst_per_address": "sign-ups and log-ins one client address may send at once",
+    "auth_attempts_per_minute_per_account": "sign-ups and log-ins per minute for one email, from anywhere",
+    "auth_burst_per_account": "sign-ups and log-ins for one email at once",
     "readiness_timeout_seconds": "how long /readyz waits for the database",
     "host": "address to listen on (0.0.0.0 in a container)",
     "port": "port to listen on",
@@ -41,6 +47,9 @@ MEANING = {
     "cors_origins": "browser origins allowed to call the API, as a JSON list; empty: CORS off",
     "hsts_seconds": "Strict-Transport-Security max-age, sent in staging and production",
     "metrics_enabled": "serve Prometheus metrics",
+    "metrics_token": "if set, the metrics answer only `Authorization: Bearer <token>` (32+ random characters outside development)",
+    "otel_exporter_otlp_endpoint": "OTLP/HTTP collector to send traces to (needs the `otel` extra); unset: no tracing",
+    "otel_service_name": "`service.name` of the traces",
 }
 
 
