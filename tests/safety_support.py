@@ -14,6 +14,12 @@ from .conftest import EXAMPLES
 from .helpers import generate, start
 
 BRIEF = str(EXAMPLES / "bookmarks.toml")
+HEADLESS = ("--approve", "all", "--checks", "none")
+
+
+def build_args(repo: Path) -> list[str]:
+    """`build --brief BRIEF --repo REPO`, for more options after it."""
+    return ["build", "--brief", BRIEF, "--repo", str(repo)]
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:

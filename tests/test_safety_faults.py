@@ -17,7 +17,7 @@ from backend_agent.engine.store import BuildLock
 
 from .conftest import ROOT
 from .helpers import generate, run_cli, start
-from .safety_support import BRIEF, cli, state_file
+from .safety_support import HEADLESS, build_args, cli, state_file
 
 
 def refuse_writes_under(folder: Path, number: int, monkeypatch) -> None:
@@ -39,10 +39,10 @@ def refuse_writes_under(folder: Path, number: int, monkeypatch) -> None:
 def test_a_read_only_repository_says_so(repo, capsys, monkeypatch):
     # case 5: OSError EROFS from the state store was a traceback
     refuse_writes_under(repo / ".git", errno.EROFS, monkeypatch)
-    code, _, err = cli(capsys, "build", "--brief", BRIEF, "--repo", str(repo))
+    code, _, err = cli(capsys, *build_args(repo))
     assert code == 2, err
     assert "read-only file system" in err and "writable copy" in err
-    code, _, err = cli(capsys, "build", "--brief", BRIEF, "--repo", str(repo), "--json")
+    code, _, err = cli(capsys, *build_args(repo), "--json")
     assert code == 2
 
 
@@ -56,9 +56,7 @@ def test_a_full_disk_while_saving_keeps_the_last_state(repo, capsys, monkeypatch
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "fsync", full)
-    code, _, err = cli(
-        capsys, "resume", "--repo", str(repo), "--approve", "all", "--checks", "none"
-    )
+    code, _, err = cli(capsys, "resume", "--repo", str(repo), *HEADLESS)
     assert code == 2, err
     assert "the disk is full" in err and "df -h" in err
     assert state_file(repo).read_bytes() == saved

@@ -10,7 +10,7 @@ from backend_agent.engine import BuildSession
 
 from .conftest import git
 from .helpers import generate, run_cli, start, user_view
-from .safety_support import BRIEF, cli, committed
+from .safety_support import BRIEF, HEADLESS, build_args, cli, committed
 
 
 def test_another_worktree_on_an_unmounted_drive_keeps_its_metadata(repo, tmp_path, capsys):
@@ -25,17 +25,10 @@ def test_another_worktree_on_an_unmounted_drive_keeps_its_metadata(repo, tmp_pat
 
     code, _, err = cli(
         capsys,
-        "build",
-        "--brief",
-        BRIEF,
-        "--repo",
-        str(repo),
+        *build_args(repo),
         "--phases",
         "1-2",
-        "--approve",
-        "all",
-        "--checks",
-        "none",
+        *HEADLESS,
     )
     assert code == 0, err
     git(repo, "worktree", "remove", "--force", str(repo / ".git/backend-agent/worktrees/bookmarks"))
@@ -46,10 +39,7 @@ def test_another_worktree_on_an_unmounted_drive_keeps_its_metadata(repo, tmp_pat
         str(repo),
         "--phases",
         "3",
-        "--approve",
-        "all",
-        "--checks",
-        "none",
+        *HEADLESS,
     )  # brings our worktree back: again no prune
     assert code == 0, err
     assert user_view(repo) == before
@@ -83,17 +73,10 @@ def test_sparse_checkout_of_the_user_builds_every_file(repo, capsys):
 
     code, out, err = cli(
         capsys,
-        "build",
-        "--brief",
-        BRIEF,
-        "--repo",
-        str(repo),
+        *build_args(repo),
         "--phases",
         "1-2",
-        "--approve",
-        "all",
-        "--checks",
-        "none",
+        *HEADLESS,
     )
     assert code == 0, err
     assert "sparse-checkout" not in err
@@ -123,11 +106,7 @@ def test_the_users_fsmonitor_never_runs_for_us(repo, tmp_path, capsys):
     git(repo, "config", "core.fsmonitor", str(hook))
     code, _, err = cli(
         capsys,
-        "build",
-        "--brief",
-        BRIEF,
-        "--repo",
-        str(repo),
+        *build_args(repo),
         "--phases",
         "1-2",
         "--approve",
@@ -145,7 +124,7 @@ def test_a_user_branch_named_backend_agent_is_a_clear_conflict(repo, capsys):
     # case 7: git's raw "cannot lock ref" before
     git(repo, "branch", "backend-agent")
     before = user_view(repo)
-    code, _, err = cli(capsys, "build", "--brief", BRIEF, "--repo", str(repo))
+    code, _, err = cli(capsys, *build_args(repo))
     assert code == 4
     assert "your branch 'backend-agent' blocks 'backend-agent/bookmarks'" in err
     assert "git branch -m backend-agent backend-agent-old" in err
@@ -169,10 +148,7 @@ def test_stale_head_lock_and_index_lock_of_our_worktree_are_cleared(repo, capsys
         str(repo),
         "--phases",
         "1",
-        "--approve",
-        "all",
-        "--checks",
-        "none",
+        *HEADLESS,
     )
     assert code == 0, err
     assert "Unable to create" not in err

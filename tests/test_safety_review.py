@@ -22,7 +22,7 @@ from backend_agent.workspace.paths import Limits
 
 from .conftest import ROOT, git
 from .helpers import generate, start, user_view
-from .safety_support import cli, committed, state_file
+from .safety_support import HEADLESS, build_args, cli, committed, state_file
 
 REQ = "docs/requirements.md"
 
@@ -48,10 +48,7 @@ def test_review_apply_refuses_a_committed_phase(repo, tmp_path, capsys):
         str(repo),
         "--phases",
         "2",
-        "--approve",
-        "all",
-        "--checks",
-        "none",
+        *HEADLESS,
     )
     assert code == 0, err
     with BuildSession.open(repo) as session:
@@ -213,21 +210,13 @@ def test_phase_three_cannot_be_committed_before_phase_two(repo):
 
 def test_headless_phases_with_a_gap_stop_before_doing_anything(repo, capsys):
     before = user_view(repo)
-    from .safety_support import BRIEF
 
     code, _, err = cli(
         capsys,
-        "build",
-        "--brief",
-        BRIEF,
-        "--repo",
-        str(repo),
+        *build_args(repo),
         "--phases",
         "1,3",
-        "--approve",
-        "all",
-        "--checks",
-        "none",
+        *HEADLESS,
     )
     assert code == 2 and "include it: --phases 2-3" in err
     assert user_view(repo) == before

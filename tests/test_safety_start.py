@@ -14,7 +14,7 @@ import pytest
 
 from .conftest import ROOT, git
 from .helpers import run_cli, user_view
-from .safety_support import BRIEF, cli, committed, fake_git, state_file
+from .safety_support import HEADLESS, build_args, cli, committed, fake_git, state_file
 
 BRANCH = "backend-agent/bookmarks"
 NOTE = (
@@ -65,10 +65,7 @@ def test_a_brief_build_cannot_use_fails_in_brief_check_and_before_any_branch(
         str(repo),
         "--phases",
         "1",
-        "--approve",
-        "all",
-        "--checks",
-        "none",
+        *HEADLESS,
     )
     assert code == 0, err
 
@@ -92,7 +89,7 @@ def test_a_failure_after_the_branch_is_made_removes_it_again(repo, tmp_path):
         'echo "fatal: write error: No space left on device" >&2; exit 128',
     )
     before = user_view(repo)
-    result = run_cli("build", "--brief", BRIEF, "--repo", str(repo), env=env)
+    result = run_cli(*build_args(repo), env=env)
     assert result.returncode == 2, result.stderr
     assert "the disk is full" in result.stderr and "Traceback" not in result.stderr
     assert git(repo, "branch", "--list", BRANCH) == ""
@@ -100,17 +97,10 @@ def test_a_failure_after_the_branch_is_made_removes_it_again(repo, tmp_path):
     assert "bookmarks" not in git(repo, "worktree", "list")
     assert user_view(repo) == before
     result = run_cli(
-        "build",
-        "--brief",
-        BRIEF,
-        "--repo",
-        str(repo),
+        *build_args(repo),
         "--phases",
         "1",
-        "--approve",
-        "all",
-        "--checks",
-        "none",
+        *HEADLESS,
     )
     assert result.returncode == 0, result.stderr
 
@@ -120,7 +110,7 @@ def test_a_kill_during_the_start_leaves_an_orphan_that_is_offered_for_cleanup(re
     started = tmp_path / "adding"
     env = fake_git(tmp_path / "bin", "worktree add", f"touch {started}; sleep 60")
     process = subprocess.Popen(
-        [sys.executable, "-m", "backend_agent.cli", "build", "--brief", BRIEF, "--repo", str(repo)],
+        [sys.executable, "-m", "backend_agent.cli", *build_args(repo)],
         env=env,
         cwd=ROOT,
         stderr=subprocess.PIPE,
@@ -134,7 +124,7 @@ def test_a_kill_during_the_start_leaves_an_orphan_that_is_offered_for_cleanup(re
     process.wait()
     assert git(repo, "branch", "--list", BRANCH).strip() == BRANCH  # the orphan
 
-    result = run_cli("build", "--brief", BRIEF, "--repo", str(repo))
+    result = run_cli(*build_args(repo))
     assert result.returncode == 4
     assert "an earlier start of this build was interrupted" in result.stderr
     assert "backend-agent clean bookmarks" in result.stderr
@@ -148,17 +138,10 @@ def test_a_kill_during_the_start_leaves_an_orphan_that_is_offered_for_cleanup(re
     assert f"deleted branch {BRANCH}" in result.stderr
     assert git(repo, "branch", "--list", BRANCH) == ""
     result = run_cli(
-        "build",
-        "--brief",
-        BRIEF,
-        "--repo",
-        str(repo),
+        *build_args(repo),
         "--phases",
         "1",
-        "--approve",
-        "all",
-        "--checks",
-        "none",
+        *HEADLESS,
     )
     assert result.returncode == 0, result.stderr
 
@@ -168,9 +151,7 @@ def test_clean_after_a_broken_state_keeps_what_is_not_ours(repo, capsys):
     code, _, err = cli(capsys, "clean", "bookmarks", "--repo", str(repo))
     assert code == 2 and "can be resumed" in err  # a working build is not cleaned
     state_file(repo).write_text("{ not json")
-    code, _, err = cli(
-        capsys, "build", "--brief", BRIEF, "--repo", str(repo), "--build", "bookmarks"
-    )
+    code, _, err = cli(capsys, *build_args(repo), "--build", "bookmarks")
     assert code == 4  # the state is there, broken: resume/clean, never overwrite
     code, _, err = cli(capsys, "clean", "bookmarks", "--repo", str(repo))
     assert code == 0, err
@@ -249,3 +230,24 @@ def test_a_sentence_with_terminal_escapes_drafts_a_brief_that_checks(repo, tmp_p
     assert "\x1b" not in text and "\x07" not in text and "dog walking marketplace" in text
     code, _, err = cli(capsys, "brief", "check", str(out), "--provider", "anthropic")
     assert code == 0, err
+
+
+def test_an_old_orphan_in_an_empty_repository_is_known_by_our_root_commit(make_repo, capsys):
+    repo = make_repo(commit=False)
+    committed(repo, 1)
+    path = state_file(repo)
+    path.unlink()  # a start from before markers existed, or a state deleted by hand
+    code, _, err = cli(capsys, *build_args(repo))
+    assert code == 4 and "the build it belongs to has no state any more" in err
+    assert "backend-agent clean bookmarks" in err
+    code, _, err = cli(capsys, "clean", "bookmarks", "--repo", str(repo))
+    assert code == 0 and f"deleted branch {BRANCH}" in err and "brings it back" in err
+    code, _, err = cli(capsys, *build_args(repo), "--phases", "1", *HEADLESS)
+    assert code == 0, err
+
+
+def test_a_branch_under_our_branch_name_is_a_clear_conflict(repo, capsys):
+    git(repo, "branch", "backend-agent/bookmarks/mine")
+    code, _, err = cli(capsys, *build_args(repo))
+    assert code == 4 and "your branch 'backend-agent/bookmarks/mine' blocks" in err
+    assert not (repo / ".git" / "backend-agent").exists()

@@ -10,7 +10,7 @@ import pytest
 
 from .conftest import git
 from .helpers import user_view
-from .safety_support import cli, committed, state_file
+from .safety_support import HEADLESS, cli, committed, state_file
 
 BRANCH = "backend-agent/bookmarks"
 
@@ -27,7 +27,7 @@ def test_a_state_naming_the_users_branch_is_refused_and_nothing_moves(repo, caps
     before, saved = user_view(repo), path.read_bytes()
     main_tip = git(repo, "rev-parse", "refs/heads/main")
 
-    for args in (["resume", "--approve", "all", "--checks", "none"], ["undo"]):
+    for args in (["resume", *HEADLESS], ["undo"]):
         code, _, err = cli(capsys, *args, "--repo", str(repo))
         assert code == 2, err
         assert f"the build state {path} cannot be used: branch: 'main'" in err
@@ -118,9 +118,7 @@ def test_a_deleted_branch_stops_the_build_instead_of_starting_over(repo, capsys)
     commits = committed(repo, 2)
     git(repo, "update-ref", "-d", f"refs/heads/{BRANCH}")
     saved, before = state_file(repo).read_bytes(), user_view(repo)
-    code, _, err = cli(
-        capsys, "resume", "--approve", "all", "--checks", "none", "--repo", str(repo)
-    )
+    code, _, err = cli(capsys, "resume", *HEADLESS, "--repo", str(repo))
     assert code == 4, err
     assert f"branch {BRANCH} is gone (deleted)" in err
     assert f"1 architecture ({commits['architecture'][:10]})" in err
@@ -161,9 +159,7 @@ def test_a_branch_reset_in_the_worktree_can_restart_the_lost_phases(repo, capsys
     commits = committed(repo, 2)
     worktree = repo / ".git/backend-agent/worktrees/bookmarks"
     git(worktree, "reset", "-q", "--hard", "HEAD~1")
-    code, _, err = cli(
-        capsys, "resume", "--approve", "all", "--checks", "none", "--repo", str(repo)
-    )
+    code, _, err = cli(capsys, "resume", *HEADLESS, "--repo", str(repo))
     assert code == 4, err
     assert f"(now at {commits['architecture'][:10]}) no longer holds what was committed" in err
     assert "--restart-from data-model` builds phases 2-6 again from the branch as it is" in err
@@ -181,10 +177,7 @@ def test_a_branch_reset_in_the_worktree_can_restart_the_lost_phases(repo, capsys
         "data-model",
         "--phases",
         "2",
-        "--approve",
-        "all",
-        "--checks",
-        "none",
+        *HEADLESS,
         "--repo",
         str(repo),
     )
@@ -217,10 +210,7 @@ def test_restore_is_refused_once_git_collected_the_commits(repo, capsys):
         "architecture",
         "--phases",
         "1",
-        "--approve",
-        "all",
-        "--checks",
-        "none",
+        *HEADLESS,
         "--repo",
         str(repo),
     )

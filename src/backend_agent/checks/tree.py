@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
+from ..core.processes import alive
 from ..workspace.git import SAFE_CONFIG
 from ..workspace.paths import resolve_inside
 
@@ -31,13 +32,11 @@ def sweep_scratch() -> None:
     for folder in Path(tempfile.gettempdir()).glob(SCRATCH + "*"):
         match = pattern.match(folder.name)
         try:
-            if not match or folder.stat().st_uid != os.getuid():
-                continue
-            os.kill(int(match.group(1)), 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
+            ours = match is not None and folder.stat().st_uid == os.getuid()
         except OSError:
             continue
+        if ours and not alive(int(match.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class Branch(Protocol):

@@ -18,6 +18,7 @@ from pathlib import Path
 from ..core.controls import show_controls
 from ..core.errors import BadInput, Conflict
 from ..core.oserrors import os_failure
+from ..core.processes import alive
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -113,15 +114,7 @@ def _alive(info: object) -> bool:
     pid, host, since = info.get("pid"), info.get("host"), info.get("since")
     if not isinstance(pid, int) or not isinstance(host, str) or not isinstance(since, float):
         return False
-    if host != socket.gethostname():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return host != socket.gethostname() or alive(pid)
 
 
 def read_json(path: Path) -> object:

@@ -232,6 +232,16 @@ class Repository:
     def refuse_ref_clash(self, branch: str) -> None:
         """git keeps a branch as a file: `backend-agent` cannot be both a branch and the
         folder our branches live in. Say so before creating anything."""
+        under = self.git(
+            "for-each-ref", "--count=1", "--format=%(refname:short)", f"refs/heads/{branch}/"
+        )
+        if under.strip():
+            raise Conflict(
+                f"your branch {under.strip()!r} blocks {branch!r}: git cannot hold a branch "
+                f"named {branch!r} and branches under {branch + '/'!r} at once",
+                hint="pass --build OTHER-NAME; backend-agent never renames or deletes your "
+                "branches",
+            )
         parts = branch.split("/")
         for end in range(1, len(parts)):
             prefix = "/".join(parts[:end])
