@@ -16,6 +16,7 @@ from ..core.controls import show_controls
 from ..core.errors import BackendAgentError, BadInput
 from ..core.oserrors import os_failure
 from .build import cmd_build, cmd_demo, cmd_resume, open_wizard
+from .check import cmd_check
 from .commands import (
     cmd_brief,
     cmd_builds,
@@ -25,8 +26,10 @@ from .commands import (
     cmd_skills,
     cmd_undo,
 )
+from .install import cmd_install, cmd_uninstall
 from .output import Reported, error_doc, say
 from .parser import build_parser
+from .serve import cmd_serve
 
 COMMANDS = (
     "demo",
@@ -39,6 +42,10 @@ COMMANDS = (
     "brief",
     "review",
     "skills",
+    "install",
+    "uninstall",
+    "check",
+    "serve",
 )
 EXIT_INTERRUPTED = 130
 
@@ -62,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "skills": cmd_skills,
         "review": cmd_review,
         "new": cmd_new,
+        "install": cmd_install,
+        "uninstall": cmd_uninstall,
+        "check": cmd_check,
+        "serve": cmd_serve,
     }
     try:
         if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
@@ -80,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_error(reported.error)
         return reported.error.exit_code
     except (BackendAgentError, OSError) as failure:
-        error = failure if isinstance(failure, BackendAgentError) else os_failure(failure, "go on")
+        error = failure if isinstance(failure, BackendAgentError) else os_failure(failure, "finish")
         if as_json:
             print(json.dumps({"error": error_doc(error)}, indent=2))
         print_error(error)

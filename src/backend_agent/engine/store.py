@@ -21,15 +21,17 @@ from ..core.oserrors import os_failure
 from ..core.processes import alive
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` or leave it as it was; a full or read-only disk is a
-    BadInput saying so (the old file is still whole)."""
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace `path` with `data` whole, or leave it as it was; `mode` for a file others
+    read (else 0600). A full or read-only disk is a BadInput saying so."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise os_failure(exc, "save the build state") from None
+        raise os_failure(exc, f"write {path}") from None
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -38,7 +40,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException as exc:
         Path(temp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise os_failure(exc, f"save the build state {path}") from None
+            raise os_failure(exc, f"write {path}") from None
         raise
     directory = os.open(path.parent, os.O_RDONLY)
     try:
