@@ -179,7 +179,9 @@ def test_sigterm_during_review_apply_applies_all_or_nothing(repo, tmp_path):
         state = json.loads(state_file(repo).read_text())
         decisions = {r["decision"] for r in state["phases"]["architecture"]["reviews"].values()}
         assert decisions in ({"pending"}, {"approved"}), (fraction, decisions)
-        assert (decisions == {"approved"}) == (process.returncode == 0)
+        assert process.returncode in (0, 130)  # done, or stopped (before or after the save)
+        if decisions == {"pending"}:
+            assert process.returncode == 130
 
 
 def test_phase_three_cannot_be_committed_before_phase_two(repo):
