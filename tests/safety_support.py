@@ -22,6 +22,11 @@ def build_args(repo: Path) -> list[str]:
     return ["build", "--brief", BRIEF, "--repo", str(repo)]
 
 
+def resume_headless(repo: Path, phases: str) -> list[str]:
+    """`resume` of `repo`'s build through `phases`, approving all, without checks."""
+    return ["resume", "--repo", str(repo), "--phases", phases, *HEADLESS]
+
+
 def cli(capsys, *args: str) -> tuple[int, str, str]:
     """The command line in this process: (exit code, stdout, stderr)."""
     capsys.readouterr()

@@ -10,7 +10,7 @@ from backend_agent.engine import BuildSession
 
 from .conftest import git
 from .helpers import generate, run_cli, start, user_view
-from .safety_support import BRIEF, HEADLESS, build_args, cli, committed
+from .safety_support import BRIEF, HEADLESS, build_args, cli, committed, resume_headless
 
 
 def test_another_worktree_on_an_unmounted_drive_keeps_its_metadata(repo, tmp_path, capsys):
@@ -33,13 +33,7 @@ def test_another_worktree_on_an_unmounted_drive_keeps_its_metadata(repo, tmp_pat
     assert code == 0, err
     git(repo, "worktree", "remove", "--force", str(repo / ".git/backend-agent/worktrees/bookmarks"))
     code, _, err = cli(
-        capsys,
-        "resume",
-        "--repo",
-        str(repo),
-        "--phases",
-        "3",
-        *HEADLESS,
+        capsys, *resume_headless(repo, "3")
     )  # brings our worktree back: again no prune
     assert code == 0, err
     assert user_view(repo) == before
@@ -141,15 +135,7 @@ def test_stale_head_lock_and_index_lock_of_our_worktree_are_cleared(repo, capsys
     (admin / "HEAD.lock").write_text("")
     (admin / "index.lock").write_text("")
     (repo / ".git/refs/heads/backend-agent/bookmarks.lock").write_text("")
-    code, _, err = cli(
-        capsys,
-        "resume",
-        "--repo",
-        str(repo),
-        "--phases",
-        "1",
-        *HEADLESS,
-    )
+    code, _, err = cli(capsys, *resume_headless(repo, "1"))
     assert code == 0, err
     assert "Unable to create" not in err
     assert git(repo, "log", "-1", "--format=%s", "backend-agent/bookmarks").startswith(

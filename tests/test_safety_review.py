@@ -22,7 +22,7 @@ from backend_agent.workspace.paths import Limits
 
 from .conftest import ROOT, git
 from .helpers import generate, start, user_view
-from .safety_support import HEADLESS, build_args, cli, committed, state_file
+from .safety_support import HEADLESS, build_args, cli, committed, resume_headless, state_file
 
 REQ = "docs/requirements.md"
 
@@ -41,15 +41,7 @@ def test_review_apply_refuses_a_committed_phase(repo, tmp_path, capsys):
     code, _, err = cli(capsys, "review", "apply", review, "--repo", str(repo))
     assert code == 2 and "phase 1 (architecture) is committed" in err and "undo" in err
     assert state_file(repo).read_bytes() == saved
-    code, _, err = cli(
-        capsys,
-        "resume",
-        "--repo",
-        str(repo),
-        "--phases",
-        "2",
-        *HEADLESS,
-    )
+    code, _, err = cli(capsys, *resume_headless(repo, "2"))
     assert code == 0, err
     with BuildSession.open(repo) as session:
         session.goto("architecture")
