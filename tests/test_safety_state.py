@@ -127,6 +127,10 @@ def test_a_deleted_branch_stops_the_build_instead_of_starting_over(repo, capsys)
     assert "--restore-branch" in err and "--restart-from architecture" in err
     assert state_file(repo).read_bytes() == saved and user_view(repo) == before
     assert git(repo, "branch", "--list", BRANCH) == ""
+    _, _, err = cli(capsys, "builds", "--repo", str(repo))  # not listed as intact
+    assert "no longer on backend-agent/bookmarks: architecture, data-model" in err
+    _, out, _ = cli(capsys, "builds", "--json", "--repo", str(repo))
+    assert json.loads(out)[0]["lost"] == ["architecture", "data-model"]
 
     code, _, err = cli(
         capsys,
@@ -152,6 +156,8 @@ def test_a_deleted_branch_stops_the_build_instead_of_starting_over(repo, capsys)
     adrs = git(repo, "ls-tree", "--name-only", f"{BRANCH}:docs/adr").split()
     assert len(adrs) == len(set(a[:4] for a in adrs)), "ADR numbers go on, never restart"
     assert user_view(repo) == before
+    _, out, _ = cli(capsys, "builds", "--json", "--repo", str(repo))
+    assert json.loads(out)[0]["lost"] == []
 
 
 def test_a_branch_reset_in_the_worktree_can_restart_the_lost_phases(repo, capsys):

@@ -59,6 +59,11 @@ def cmd_builds(args: argparse.Namespace) -> int:
             f"{b.build:<20} {b.branch:<34} at {b.phase:<14} {done}  "
             f"[{b.provider}{' ' + b.model if b.model else ''}, {b.updated:%Y-%m-%d %H:%M}]"
         )
+        if b.lost:
+            say(
+                f"  {b.build}: no longer on {b.branch}: {', '.join(b.lost)}; "
+                f"`backend-agent resume {b.build}` says what happened and how to go on"
+            )
     return 0
 
 

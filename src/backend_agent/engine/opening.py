@@ -8,6 +8,7 @@ from pathlib import Path
 from ..core.errors import BadInput
 from ..workspace.git import BRANCH_PREFIX, Repository
 from ..workspace.ownership import ownership
+from .branch_check import missing_phases
 from .starting import leftover, marker_path, state_path
 from .state import BuildState, BuildSummary, check_build_name
 from .state_file import load_state
@@ -17,6 +18,31 @@ from .store import remove_stale_temps
 def state_files(repo: Repository) -> list[Path]:
     folder = repo.data_dir / "builds"
     return sorted(folder.glob("*.json")) if folder.exists() else []
+
+
+def summaries(repo: Repository) -> list[BuildSummary]:
+    """The builds whose state can be used, newest first, each with the committed phases
+    its branch no longer holds."""
+    found = []
+    for path in state_files(repo):
+        try:
+            state = load_state(path, repo.data_dir)
+        except BadInput:
+            continue
+        _, lost = missing_phases(repo, state)
+        found.append(
+            BuildSummary(
+                build=state.build,
+                branch=state.branch,
+                phase=state.current,
+                committed=[p for p, r in state.phases.items() if r.status == "committed"],
+                lost=[p.id for p in lost],
+                provider=state.provider,
+                model=state.model,
+                updated=state.updated,
+            )
+        )
+    return sorted(found, key=lambda s: s.updated, reverse=True)
 
 
 def broken(repo: Repository) -> list[BadInput]:

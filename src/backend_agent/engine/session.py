@@ -30,7 +30,6 @@ from .committing import TRAILER_PREFIX, Committing
 from .guard import vet
 from .reviewing import Reviewing
 from .state import BuildState, BuildSummary, PhaseRecord, now
-from .state_file import load_state
 from .store import BuildLock, atomic_write
 
 
@@ -128,25 +127,7 @@ class BuildSession(Reviewing, Committing):
     @classmethod
     def list(cls, repo_path: str | Path) -> list[BuildSummary]:
         """The builds whose state can be used, newest first (`broken` lists the others)."""
-        repo = Repository.open(repo_path)
-        summaries = []
-        for path in opening.state_files(repo):
-            try:
-                state = load_state(path, repo.data_dir)
-            except BadInput:
-                continue
-            summaries.append(
-                BuildSummary(
-                    build=state.build,
-                    branch=state.branch,
-                    phase=state.current,
-                    committed=[p for p, r in state.phases.items() if r.status == "committed"],
-                    provider=state.provider,
-                    model=state.model,
-                    updated=state.updated,
-                )
-            )
-        return sorted(summaries, key=lambda s: s.updated, reverse=True)
+        return opening.summaries(Repository.open(repo_path))
 
     @staticmethod
     def broken(repo_path: str | Path) -> list[BadInput]:

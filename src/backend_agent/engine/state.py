@@ -110,6 +110,9 @@ class BuildSummary(BaseModel):
     branch: str
     phase: str
     committed: list[str]
+    lost: list[str] = []
+    """Phases recorded as committed whose commits are no longer on the branch (deleted,
+    reset or rewritten): opening the build stops and offers --restore-branch/--restart-from."""
     provider: str
     model: str
     updated: datetime

@@ -107,6 +107,8 @@ class WelcomeScreen(Screen):
         ]
         for build in builds:
             done = ", ".join(build.committed) or "nothing committed yet"
+            if build.lost:
+                done += f" (no longer on its branch: {', '.join(build.lost)})"
             provider = f"{build.provider} ({build.model})" if build.model else build.provider
             options.append(
                 Option(
