@@ -44,14 +44,16 @@ def cmd_builds(args: argparse.Namespace) -> int:
     from ..engine import BuildSession
 
     builds = BuildSession.list(args.repo)
-    for problem in BuildSession.broken(args.repo):
+    problems = BuildSession.broken(args.repo)
+    for problem in problems:
         say(f"cannot be used: {show_controls(problem.message)}")
         say(f"  hint: {problem.hint}")
     if args.json:
         print(json.dumps([b.model_dump(mode="json") for b in builds], indent=2))
         return 0
     if not builds:
-        say("no builds in this repository; start one with `backend-agent build --brief FILE`")
+        if not problems:  # else "no builds" would contradict the lines above
+            say("no builds in this repository; start one with `backend-agent build --brief FILE`")
         return 0
     for b in builds:
         done = ", ".join(b.committed) or "nothing committed"
