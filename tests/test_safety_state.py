@@ -197,6 +197,19 @@ def test_a_branch_reset_in_the_worktree_can_restart_the_lost_phases(repo, capsys
     assert json.loads(out)[0]["committed"] == ["architecture", "data-model"]
 
 
+async def test_the_wizard_lists_the_phases_a_branch_lost(repo):
+    from .wizard_support import SIZE, settle, wizard
+
+    committed(repo, 2)
+    git(repo / ".git/backend-agent/worktrees/bookmarks", "reset", "-q", "--hard", "HEAD~1")
+    app = wizard(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        choices = app.screen.query_one("#welcome-choices")
+        line = str(choices.get_option_at_index(1).prompt)
+        assert "architecture · lost from its branch: data-model" in line
+
+
 def test_restore_is_refused_once_git_collected_the_commits(repo, capsys):
     committed(repo, 1)
     git(repo, "update-ref", "-d", f"refs/heads/{BRANCH}")
