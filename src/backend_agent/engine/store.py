@@ -92,7 +92,7 @@ class BuildLock:
                 info = json.loads(os.pread(fd, 4096, 0) or b"{}")
             except (OSError, ValueError):
                 info = {}
-            if _alive(info):
+            if _live_holder(info):
                 since = time.strftime("%H:%M:%S", time.localtime(info["since"]))
                 return f"process {info['pid']} on {info['host']} (since {since})"
             time.sleep(0.05)
@@ -109,7 +109,7 @@ class BuildLock:
         return self._fd is not None
 
 
-def _alive(info: object) -> bool:
+def _live_holder(info: object) -> bool:
     """A holder record naming a process that runs (or runs on another host)."""
     if not isinstance(info, dict):
         return False
