@@ -12,6 +12,8 @@ from .conftest import git
 from .helpers import generate, run_cli, start, user_view
 from .safety_support import BRIEF, HEADLESS, build_args, cli, committed, resume_headless
 
+BRANCH = "backend-agent/bookmarks"
+
 
 def test_another_worktree_on_an_unmounted_drive_keeps_its_metadata(repo, tmp_path, capsys):
     # case 1: git worktree prune would drop .git/worktrees/wt while its drive is away
@@ -53,6 +55,31 @@ def test_a_removed_worktree_folder_of_ours_is_re_registered_without_prune(repo):
         assert (session.worktree.path / "docs" / "requirements.md").exists()
     listed = git(repo, "worktree", "list", "--porcelain")
     assert listed.count("backend-agent/worktrees/bookmarks") == 1
+
+
+def test_a_moved_or_copied_repository_builds_on_in_its_own_worktree(repo, capsys):
+    # the state records our worktree's absolute path: after `mv` it named a folder that is
+    # gone (recreated outside the repository), after `cp -a` the original's worktree
+    import shutil
+
+    commits = committed(repo, 1)
+    moved = repo.parent / "moved"
+    repo.rename(moved)
+    code, _, err = cli(capsys, *resume_headless(moved, "2"))
+    assert code == 0, err
+    assert not repo.exists()
+    ours = moved / ".git/backend-agent/worktrees/bookmarks"
+    assert f"worktree {ours}\n" in git(moved, "worktree", "list", "--porcelain")
+    assert git(moved, "rev-parse", f"{BRANCH}~1").strip() == commits["architecture"]
+
+    copy = repo.parent / "copy"
+    shutil.copytree(moved, copy, symlinks=True)
+    original = user_view(moved), git(moved, "rev-parse", BRANCH)
+    code, _, err = cli(capsys, *resume_headless(copy, "3"))
+    assert code == 0, err
+    assert (user_view(moved), git(moved, "rev-parse", BRANCH)) == original
+    assert git(copy, "log", "-1", "--format=%s", BRANCH).startswith("service-layer:")
+    assert str(moved) not in git(copy, "worktree", "list", "--porcelain")
 
 
 def test_sparse_checkout_of_the_user_builds_every_file(repo, capsys):

@@ -54,9 +54,18 @@ def load_state(path: Path, data_dir: Path) -> BuildState:
         key = ".".join(str(part) for part in first["loc"]) or "(top level)"
         more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
         raise BrokenState(path, key, first["msg"][:1].lower() + first["msg"][1:] + more) from None
+    state.worktree = _moved(state.worktree, state.build, data_dir)
     for key, problem in _problems(state, path, data_dir):
         raise BrokenState(path, key, problem)
     return state
+
+
+def _moved(worktree: str, build: str, data_dir: Path) -> str:
+    """Our worktree's place now. A repository moved or copied elsewhere still records the
+    old folder; it is the same worktree of ours when the path ends as ours do."""
+    if Path(worktree).parts[-3:] == ("backend-agent", "worktrees", build):
+        return str(data_dir / "worktrees" / build)
+    return worktree
 
 
 def _problems(state: BuildState, path: Path, data_dir: Path):

@@ -42,6 +42,8 @@ class Worktree:
         """Bring the worktree back if someone removed it (from our branch, never from the
         user's HEAD); put it back on our branch with every file checked out; clear the
         locks a killed git of ours left."""
+        if self.exists() and not self._linked():
+            self._relink()
         if not self._linked():
             if self.repo.branch_tip(self.branch) is None:
                 raise WorkspaceError(
@@ -59,9 +61,26 @@ class Worktree:
             self.git("checkout", "--quiet", "--force", self.branch)
         self._unsparse()
 
+    def _relink(self) -> None:
+        """The repository was moved or copied: point our worktree and its admin folder at
+        each other again. By hand, because `git worktree repair` also rewrites the user's
+        other worktrees' links."""
+        admin = self.repo.common_dir / "worktrees" / self.git_dir().name
+        backlink = admin / "gitdir"
+        if (
+            backlink.is_file()
+            and Path(backlink.read_text().strip()).parent.parts[-3:] == (self.path.parts[-3:])
+        ):
+            (self.path / ".git").write_text(f"gitdir: {admin}\n")
+            backlink.write_text(f"{self.path / '.git'}\n")
+
     def _linked(self) -> bool:
-        """The worktree exists and git still knows it (its admin folder is there)."""
-        return self.exists() and self.git_dir().is_dir()
+        """The worktree exists and this repository still knows it (its admin folder is
+        there, in this repository: a copied repository's points into the original)."""
+        if not self.exists():
+            return False
+        admin = self.git_dir()
+        return admin.is_dir() and admin.resolve().parent == self.repo.common_dir / "worktrees"
 
     def clear_stale_locks(self) -> None:
         """Locks git leaves when it is killed: in our worktree and on our branch's ref.
