@@ -58,6 +58,9 @@ class PhaseRecord(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     checks: PhaseChecks | None = None
     """The last check run of the proposal (see engine/checking.py)."""
+    conversation: dict | None = None
+    """The provider's conversation behind the proposal, for a revision or fix round to go
+    on with (see ProposalReady.conversation)."""
 
     def review(self, path: str) -> Review:
         return self.reviews.setdefault(path, Review())
@@ -98,6 +101,9 @@ class BuildState(BaseModel):
     disabled_skills: list[str] = Field(default_factory=list)
     test_command: str | None = None
     """The project's test command as last given (--test-command); None: pytest if found."""
+    answers: dict[str, str] = Field(default_factory=dict)
+    """The person's answers to the provider's open questions, by question: every later
+    phase is told them."""
 
     def record(self, phase_id: str) -> PhaseRecord:
         return self.phases[phase_id]
