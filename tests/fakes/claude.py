@@ -159,7 +159,8 @@ class SimulatedClaude:
         from backend_agent.providers.offline import GENERATORS
         from backend_agent.providers.offline.plan import build_plan
         from backend_agent.providers.offline.target import target_for
-        from backend_agent.workspace.git import Repository, Worktree
+        from backend_agent.workspace.git import Repository
+        from backend_agent.workspace.worktree import Worktree
 
         system = "\n".join(b["text"] for b in request.body["system"])
         name, day = BUILD.search(system).groups()

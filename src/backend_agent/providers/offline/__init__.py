@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 from ...core.brief import Brief
-from ...core.errors import BadInput
 from ...core.events import Event, Progress, ProposalReady, TextDelta
 from ...core.proposal import Proposal
 from ..base import BranchReader, ProposalRequest, Provider
 from . import phase1, phase2, phase3, phase4, phase5, phase6
 from .plan import build_plan
+from .readiness import require_entities
 from .schema import Plan
 from .target import PYTHON, TYPESCRIPT, target_for
 from .typescript import phases as ts
@@ -65,17 +65,9 @@ class OfflineProvider(Provider):
     name = "offline"
     model = ""
 
-    def check_brief(self, brief: Brief, source: str = "the brief") -> None:
-        if not [e for e in brief.entities if e.name != "User"]:
-            raise BadInput(
-                "the offline generator needs [[entities]] in the brief to know what to build",
-                hint=f"add entities to {source} (see `backend-agent brief init`), or set "
-                "ANTHROPIC_API_KEY to build with Claude, which needs only [project]",
-            )
-
     def propose(self, request: ProposalRequest) -> Iterator[Event]:
         brief = request.brief
-        self.check_brief(brief)
+        require_entities(brief, "the build's brief")
         generate = GENERATORS[target_for(brief).id][request.phase.id]
         request.check_cancelled()
         yield Progress(f"planning {request.phase.title.lower()} from the brief")
