@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from .. import facts
 from ..branch_edit import Edit, add_after, add_to_class, call_before_return, ensure_import
+from ..cases import others_are_hidden
 from ..schema import Plan
 from .accounts import cookie_name
 from .api import Api, Resource, invalidation, namespaces
 from .render import render
-from .tests_resources import others_are_hidden
 
 INSTALL_LINE = "install_infrastructure(app, settings)"
 

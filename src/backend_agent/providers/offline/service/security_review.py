@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import facts
+from ..cases import others_are_hidden
 from .accounts import PASSWORD_MAX, PASSWORD_MIN
 from .api import Api, Resource
 from .rules import read_condition, write_condition
-from .tests_resources import others_are_hidden
 from .tests_rules import visibility
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..expect import Persona, personas, roles_for, status
+from .. import cases
 from ..naming import article
 from .api import Api, Reference, Resource
 from .samples import pick_invalid
@@ -77,9 +77,8 @@ def _validation(api: Api, suite: Suite, r: Resource) -> None:
                 'assert_problem(patch, 422, "validation-error")',
             ],
         )
-    required = [c for c in r.table.creatable if c.required]
-    if required:
-        column = required[0]
+    column = cases.first_required(r)
+    if column is not None:
         name = ident(column.api)
         suite.test(
             f"{name}_is_required",
@@ -93,7 +92,6 @@ def _validation(api: Api, suite: Suite, r: Resource) -> None:
             ],
         )
     _loose_values(api, suite, r)
-    nullable_not = [c for c in r.table.updatable if not c.nullable]
     body = [
         f'body = {{**new_{single}(client, alice), "id": "{"0" * 8}-0000-0000-0000-{"0" * 12}"}}',
     ]
@@ -103,8 +101,8 @@ def _validation(api: Api, suite: Suite, r: Resource) -> None:
         f'response = client.post("{path}", json=body, headers=alice.headers)',
         'assert_problem(response, 422, "validation-error")',
     ]
-    if nullable_not:
-        column = nullable_not[0]
+    column = cases.first_not_null(r)
+    if column is not None:
         body += [
             f"row = create_{single}(client, alice)",
             f"url = f\"{path}/{{row['id']}}\"",
@@ -118,7 +116,7 @@ def _loose_values(api: Api, suite: Suite, r: Resource) -> None:
     """A number or a flag sent as a string, and a blank required text, are refused: strict
     types, not coercion."""
     single, path = r.table.singular, r.path
-    loose = next((c for c in r.fields if c.kind in ("int", "bool")), None)
+    loose = cases.loose_field(r)
     if loose is not None:
         sent = '"7"' if loose.kind == "int" else '"true"'
         suite.test(
@@ -131,10 +129,7 @@ def _loose_values(api: Api, suite: Suite, r: Resource) -> None:
                 f'assert "{loose.api}" in {{e["field"] for e in problem["errors"]}}',
             ],
         )
-    blank = next(
-        (c for c in r.fields if c.kind in ("string", "text") and c.source and c.source.required),
-        None,
-    )
+    blank = cases.blank_field(r)
     if blank is not None:
         body = [
             f'body = new_{single}(client, alice, **{{"{blank.api}": "   "}})',
@@ -154,46 +149,34 @@ def _loose_values(api: Api, suite: Suite, r: Resource) -> None:
 
 def _authentication(api: Api, suite: Suite, r: Resource) -> None:
     """What a caller without credentials gets, verb by verb, as the brief's rules say."""
-    if api.auth == "none":
+    case = cases.anonymous(api, r)
+    if case is None:
         return
-    single, path, table = r.table.singular, r.path, r.table
-    anonymous = next(p for p in personas(table, api.auth) if not p.signed_in)
+    single, path, code = r.table.singular, r.path, case.codes
     made = f"create_{single}(client, alice" + (", public=True)" if r.public else ")")
-
-    def code(verb: str) -> int:
-        return status(table, verb, anonymous, public=True)
-
     body = [
         f"row = {made}",
         f"url = f\"{path}/{{row['id']}}\"",
         f"body = new_{single}(client, alice)",
-        EXPECT[code("create")].format(call=f'client.post("{path}", json=body)'),
+        EXPECT[code["create"]].format(call=f'client.post("{path}", json=body)'),
     ]
-    if table.access.needs_user("create"):
+    if case.bad_credentials:
         body += [
             f'bad = client.post("{path}", json=body, headers=BAD_CREDENTIALS)',
             'assert_problem(bad, 401, "authentication-required")',
         ]
     body += [
-        EXPECT[code("list")].format(call=f'client.get("{path}")'),
-        EXPECT[code("read")].format(call="client.get(url)"),
-        EXPECT[code("update")].format(call="client.patch(url, json={})"),
-        EXPECT[code("delete")].format(call="client.delete(url)"),
+        EXPECT[code["list"]].format(call=f'client.get("{path}")'),
+        EXPECT[code["read"]].format(call="client.get(url)"),
+        EXPECT[code["update"]].format(call="client.patch(url, json={})"),
+        EXPECT[code["delete"]].format(call="client.delete(url)"),
     ]
     suite.test("callers_without_credentials_get_what_the_brief_allows", params(api, "alice"), body)
 
 
-def others_are_hidden(api: Api, r: Resource) -> bool:
-    """Do a member's rows stay hidden from other members (so a test can show it)?"""
-    if not r.table.owned:
-        return False
-    member = next(p for p in personas(r.table, api.auth) if p.name == "member")
-    return status(r.table, "read", member, public=False) == 404
-
-
 def _ownership(api: Api, suite: Suite, r: Resource) -> None:
     """Another member's PATCH with a real body, and their DELETE, reach nothing."""
-    if not others_are_hidden(api, r):
+    if not cases.others_are_hidden(api, r):
         return
     single, path = r.table.singular, r.path
     made = f"create_{single}(client, alice" + (", public=False)" if r.public else ")")
@@ -217,18 +200,15 @@ def _ownership(api: Api, suite: Suite, r: Resource) -> None:
 
 def _uniques(api: Api, suite: Suite, r: Resource) -> None:
     single, path = r.table.singular, r.path
-    creatable = {c.api for c in r.table.creatable}
-    for unique in r.table.uniques:
-        cols = list(unique.brief_columns)
-        if not set(cols) <= creatable:
-            continue  # a state or a server-set value: no request can repeat it
+    for unique in cases.unique_cases(r):
+        cols = unique.columns
         name = "_".join(ident(c) for c in cols)
         same = "same = {" + ", ".join(f'"{c}": first["{c}"]' for c in cols) + "}"
         conflict = [
             'problem = assert_problem(response, 409, "conflict")',
             f'assert problem["fields"] == {cols!r}',
         ]
-        if r.table.owned and unique.columns[0] != "owner_id":
+        if unique.across_owners:
             body = [
                 "# The set names a relation, so it holds across owners: a second buyer is",
                 "# refused as the first one is.",
@@ -275,9 +255,8 @@ def _references(api: Api, suite: Suite, r: Resource) -> None:
         )
         if ref.target.name == "users":
             continue
-        target = api.resource(ref.target)
-        carol = Persona("carol", True, False, frozenset(roles_for(r.table, ("create",))))
-        if status(ref.target, "read", carol, public=False) == 404:
+        target = cases.hidden_target(api, r, ref)
+        if target is not None:
             hidden = ", public=False" if target.public else ""
             suite.test(
                 f"{name}_of_someone_else_is_refused_like_a_missing_one"
@@ -294,7 +273,7 @@ def _references(api: Api, suite: Suite, r: Resource) -> None:
                     'assert_problem(response, 422, "invalid-reference")',
                 ],
             )
-        _on_delete(api, suite, r, ref, target)
+        _on_delete(api, suite, r, ref, api.resource(ref.target))
 
 
 def _on_delete(api: Api, suite: Suite, r: Resource, ref: Reference, target: Resource) -> None:
@@ -354,10 +333,9 @@ def _import_order(name: str) -> tuple[int, str]:
 
 def resource_tests(api: Api, r: Resource) -> str:
     suite = Suite()
-    for part in (_crud, _validation, _authentication, _ownership, _uniques, _references):
-        part(api, suite, r)
-    links(api, suite, r)
-    filters(api, suite, r)
+    sections = (_crud, _validation, _authentication, _ownership, _uniques, _references)
+    for section in (*sections, links, filters):
+        section(api, suite, r)
     for test_name, test_params, body in rule_tests(api, r):
         suite.test(test_name, test_params, body)
     code = "\n".join(suite.lines)
@@ -374,10 +352,7 @@ def resource_tests(api: Api, r: Resource) -> str:
         | {"Account"}
     )
     head = [
-        f'"""{r.path}: {r.label} — the happy path, validation, '
-        + ("authentication, " if api.auth != "none" else "")
-        + ("ownership, " if r.table.owned else "")
-        + 'and the brief\'s rules."""',
+        f'"""{r.path}: {r.label} — {cases.suite_topics(api, r)}."""',
         "",
         "from __future__ import annotations",
         "",

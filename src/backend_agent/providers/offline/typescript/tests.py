@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 
-from ..expect import Persona, personas, roles_for, status
+from .. import cases
 from ..naming import article
 from ..service.api import Api, Reference, Resource
 from ..service.samples import pick_invalid_value
-from ..service.tests_resources import others_are_hidden
 from .names import factory, ts
 from .test_common import EXPECT, Suite, change, grant
 from .test_support import literal
@@ -90,9 +89,8 @@ def _validation(api: Api, suite: Suite, r: Resource) -> None:
                 'assertProblem(patch, 422, "validation-error");',
             ],
         )
-    required = [c for c in r.table.creatable if c.required]
-    if required:
-        column = required[0]
+    column = cases.first_required(r)
+    if column is not None:
         suite.test(
             f"{column.api} is required",
             ["alice"],
@@ -112,9 +110,8 @@ def _validation(api: Api, suite: Suite, r: Resource) -> None:
         f"const body = {{ ...(await {new}(app, alice)), {forbidden} }};",
         f'assertProblem(await call(app, "POST", {ts(path)}, {{ body, headers: alice.headers }}), 422, "validation-error");',
     ]
-    not_null = [c for c in r.table.updatable if not c.nullable]
-    if not_null:
-        column = not_null[0]
+    column = cases.first_not_null(r)
+    if column is not None:
         body += [
             f"const row = await {create}(app, alice);",
             f'const nulled = await call(app, "PATCH", `{path}/${{row.id}}`, {{ body: {{ {column.api}: null }}, headers: alice.headers }});',
@@ -127,7 +124,7 @@ def _loose_values(suite: Suite, r: Resource) -> None:
     """A number or a flag sent as a string, and a blank required text, are refused: strict
     types, not coercion."""
     path, new = r.path, factory(r, "new")
-    loose = next((c for c in r.fields if c.kind in ("int", "bool")), None)
+    loose = cases.loose_field(r)
     if loose is not None:
         sent = '"7"' if loose.kind == "int" else '"true"'
         suite.test(
@@ -140,10 +137,7 @@ def _loose_values(suite: Suite, r: Resource) -> None:
                 f"expect({_fields('problem')}).toContain({ts(loose.api)});",
             ],
         )
-    blank = next(
-        (c for c in r.fields if c.kind in ("string", "text") and c.source and c.source.required),
-        None,
-    )
+    blank = cases.blank_field(r)
     if blank is not None:
         body = [
             f'const body = await {new}(app, alice, {{ {blank.api}: "   " }});',
@@ -162,38 +156,34 @@ def _loose_values(suite: Suite, r: Resource) -> None:
 
 def _authentication(api: Api, suite: Suite, r: Resource) -> None:
     """What a caller without credentials gets, verb by verb, as the brief's rules say."""
-    if api.auth == "none":
+    case = cases.anonymous(api, r)
+    if case is None:
         return
-    path, table = r.path, r.table
-    anonymous = next(p for p in personas(table, api.auth) if not p.signed_in)
+    path, code = r.path, case.codes
     made = f"await {factory(r)}(app, alice" + (", {}, true)" if r.public else ")")
-
-    def code(verb: str) -> int:
-        return status(table, verb, anonymous, public=True)
-
     body = [
         f"const row = {made};",
         f"const url = `{path}/${{row.id}}`;",
         f"const body = await {factory(r, 'new')}(app, alice);",
-        EXPECT[code("create")].format(call=f'await call(app, "POST", {ts(path)}, {{ body }})'),
+        EXPECT[code["create"]].format(call=f'await call(app, "POST", {ts(path)}, {{ body }})'),
     ]
-    if table.access.needs_user("create"):
+    if case.bad_credentials:
         body += [
             f'const bad = await call(app, "POST", {ts(path)}, {{ body, headers: BAD_CREDENTIALS }});',
             'assertProblem(bad, 401, "authentication-required");',
         ]
     body += [
-        EXPECT[code("list")].format(call=f'await call(app, "GET", {ts(path)})'),
-        EXPECT[code("read")].format(call='await call(app, "GET", url)'),
-        EXPECT[code("update")].format(call='await call(app, "PATCH", url, { body: {} })'),
-        EXPECT[code("delete")].format(call='await call(app, "DELETE", url)'),
+        EXPECT[code["list"]].format(call=f'await call(app, "GET", {ts(path)})'),
+        EXPECT[code["read"]].format(call='await call(app, "GET", url)'),
+        EXPECT[code["update"]].format(call='await call(app, "PATCH", url, { body: {} })'),
+        EXPECT[code["delete"]].format(call='await call(app, "DELETE", url)'),
     ]
     suite.test("callers without credentials get what the brief allows", ["alice"], body)
 
 
 def _ownership(api: Api, suite: Suite, r: Resource) -> None:
     """Another member's PATCH with a real body, and their DELETE, reach nothing."""
-    if not others_are_hidden(api, r):
+    if not cases.others_are_hidden(api, r):
         return
     path = r.path
     made = f"await {factory(r)}(app, alice" + (", {}, false)" if r.public else ")")
@@ -217,18 +207,15 @@ def _ownership(api: Api, suite: Suite, r: Resource) -> None:
 
 def _uniques(api: Api, suite: Suite, r: Resource) -> None:
     path = r.path
-    creatable = {c.api for c in r.table.creatable}
     create, new = factory(r), factory(r, "new")
-    for unique in r.table.uniques:
-        cols = list(unique.brief_columns)
-        if not set(cols) <= creatable:
-            continue  # a state or a server-set value: no request can repeat it
+    for unique in cases.unique_cases(r):
+        cols = unique.columns
         same = "const same = { " + ", ".join(f"{c}: first.{c}" for c in cols) + " };"
         conflict = [
             'problem = assertProblem(response, 409, "conflict");',
             f"expect(problem.fields).toEqual({ts(cols)});",
         ]
-        if r.table.owned and unique.columns[0] != "owner_id":
+        if unique.across_owners:
             body = [
                 "// The set names a relation, so it holds across owners: a second buyer is refused",
                 "// as the first one is.",
@@ -276,9 +263,8 @@ def _references(api: Api, suite: Suite, r: Resource) -> None:
         )
         if ref.target.name == "users":
             continue
-        target = api.resource(ref.target)
-        carol = Persona("carol", True, False, frozenset(roles_for(r.table, ("create",))))
-        if status(ref.target, "read", carol, public=False) == 404:
+        target = cases.hidden_target(api, r, ref)
+        if target is not None:
             hidden = ", {}, false" if target.public else ""
             suite.test(
                 f"{col} of someone else is refused like a missing one"
@@ -295,7 +281,7 @@ def _references(api: Api, suite: Suite, r: Resource) -> None:
                     'assertProblem(response, 422, "invalid-reference");',
                 ],
             )
-        _on_delete(suite, r, ref, target)
+        _on_delete(suite, r, ref, api.resource(ref.target))
 
 
 def _on_delete(suite: Suite, r: Resource, ref: Reference, target: Resource) -> None:
@@ -353,10 +339,9 @@ HELPERS = re.compile(
 
 def resource_tests(api: Api, r: Resource) -> str:
     suite = Suite()
-    for part in (_crud, _validation, _authentication, _ownership, _uniques, _references):
-        part(api, suite, r)
-    links(api, suite, r)
-    filters(api, suite, r)
+    sections = (_crud, _validation, _authentication, _ownership, _uniques, _references)
+    for section in (*sections, links, filters):
+        section(api, suite, r)
     for name, people, body in rule_tests(api, r):
         suite.test(name, people, body)
     code = "\n".join(suite.lines)
@@ -364,10 +349,7 @@ def resource_tests(api: Api, r: Resource) -> str:
     if re.search(r"\bAccount\b", code):
         names.append("type Account")
     head = [
-        f"/** {r.path}: {r.label} — the happy path, validation, "
-        + ("authentication, " if api.auth != "none" else "")
-        + ("ownership, " if r.table.owned else "")
-        + "and the brief's rules. */",
+        f"/** {r.path}: {r.label} — {cases.suite_topics(api, r)}. */",
     ]
     if "randomUUID()" in code:
         head += ['import { randomUUID } from "node:crypto";', ""]

@@ -1,0 +1,99 @@
+"""Which cases a resource's generated suite covers, decided once from the plan: both targets
+render these same cases, each in its own language (`service/tests_resources.py`,
+`typescript/tests.py`), so the two suites cannot drift apart in what they test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .expect import Persona, personas, roles_for, status
+from .schema import Column
+from .service.api import Api, Reference, Resource
+
+VERBS = ("create", "list", "read", "update", "delete")
+
+
+def suite_topics(api: Api, r: Resource) -> str:
+    """What the file tests, for its first line."""
+    return (
+        "the happy path, validation, "
+        + ("authentication, " if api.auth != "none" else "")
+        + ("ownership, " if r.table.owned else "")
+        + "and the brief's rules"
+    )
+
+
+def first_required(r: Resource) -> Column | None:
+    """A field a create must send (the test leaves it out)."""
+    return next((c for c in r.table.creatable if c.required), None)
+
+
+def first_not_null(r: Resource) -> Column | None:
+    """A field an update may not clear (the test sends null)."""
+    return next((c for c in r.table.updatable if not c.nullable), None)
+
+
+def loose_field(r: Resource) -> Column | None:
+    """A number or a flag: sent as a string it must be refused (strict types)."""
+    return next((c for c in r.fields if c.kind in ("int", "bool")), None)
+
+
+def blank_field(r: Resource) -> Column | None:
+    """A required text: blank it must be refused."""
+    return next(
+        (c for c in r.fields if c.kind in ("string", "text") and c.source and c.source.required),
+        None,
+    )
+
+
+@dataclass(frozen=True)
+class Anonymous:
+    """What a caller without credentials gets, verb by verb; `bad_credentials` when a create
+    needs an account, so wrong credentials must get 401 too."""
+
+    codes: dict[str, int]
+    bad_credentials: bool
+
+
+def anonymous(api: Api, r: Resource) -> Anonymous | None:
+    """None when the service has no accounts."""
+    if api.auth == "none":
+        return None
+    who = next(p for p in personas(r.table, api.auth) if not p.signed_in)
+    codes = {verb: status(r.table, verb, who, public=True) for verb in VERBS}
+    return Anonymous(codes, r.table.access.needs_user("create"))
+
+
+def others_are_hidden(api: Api, r: Resource) -> bool:
+    """Do a member's rows stay hidden from other members (so a test can show it)?"""
+    if not r.table.owned:
+        return False
+    member = next(p for p in personas(r.table, api.auth) if p.name == "member")
+    return status(r.table, "read", member, public=False) == 404
+
+
+@dataclass(frozen=True)
+class UniqueCase:
+    columns: list[str]
+    across_owners: bool
+    """The set names a relation, so it holds across owners, not per owner."""
+
+
+def unique_cases(r: Resource) -> list[UniqueCase]:
+    """The uniques a request can repeat (not a state or a server-set value)."""
+    creatable = {c.api for c in r.table.creatable}
+    out = []
+    for unique in r.table.uniques:
+        cols = list(unique.brief_columns)
+        if set(cols) <= creatable:
+            out.append(UniqueCase(cols, r.table.owned and unique.columns[0] != "owner_id"))
+    return out
+
+
+def hidden_target(api: Api, r: Resource, ref: Reference) -> Resource | None:
+    """The referenced resource when a plain member cannot see another's row of it (so a
+    reference to one must be refused like a missing row); None otherwise."""
+    carol = Persona("carol", True, False, frozenset(roles_for(r.table, ("create",))))
+    if status(ref.target, "read", carol, public=False) == 404:
+        return api.resource(ref.target)
+    return None
