@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .expect import Persona, personas, roles_for, status
+from .expect import Persona, personas, recipe, refused_move, roles_for, status
 from .schema import Column
 from .service.api import Api, Reference, Resource
 
@@ -97,3 +97,70 @@ def hidden_target(api: Api, r: Resource, ref: Reference) -> Resource | None:
     if status(ref.target, "read", carol, public=False) == 404:
         return api.resource(ref.target)
     return None
+
+
+def states(r: Resource) -> list[bool | None]:
+    """The row states the per-caller matrix covers: not public and public, when the brief
+    names them (None: the table has no public rows)."""
+    if not r.public:
+        return [None]
+    return [p for p in (False, True) if recipe(r.table, p) is not None]
+
+
+STATE_WORDS = {None: "a row", False: "a row that is not public", True: "a public row"}
+
+
+def answers(r: Resource, who: Persona, state: bool | None) -> tuple[int, int, int]:
+    """What `who` gets reading, listing and changing a row in `state`."""
+    public = bool(state)
+    return (
+        status(r.table, "read", who, public),
+        status(r.table, "list", who, public),
+        status(r.table, "update", who, public),
+    )
+
+
+def plain_reader(api: Api, r: Resource) -> Persona | None:
+    """A caller who reads public rows but not the others and may not change them, when the
+    brief's rules have one (so a test can show that rows that are not public stay hidden)."""
+    table = r.table
+    if not r.public or None in (recipe(table, True), recipe(table, False)):
+        return None
+    return next(
+        (
+            p
+            for p in personas(table, api.auth)
+            if not p.owner
+            and status(table, "read", p, True) == 200
+            and status(table, "read", p, False) == 404
+            and status(table, "list", p, True) == 200
+        ),
+        None,
+    )
+
+
+@dataclass(frozen=True)
+class TransitionCase:
+    """A state column's test: a new row starts at `start`, walks `walk` to `at`, from where
+    the brief's transitions refuse `refused`; `first` is the first move allowed from `start`."""
+
+    column: Column
+    start: object
+    walk: list[object]
+    at: object
+    refused: object
+    first: object
+
+
+def transition_cases(r: Resource) -> list[TransitionCase]:
+    out = []
+    for column in [c for c in r.table.columns if c.transitions]:
+        start = column.source.default if column.source else None
+        found = refused_move(column)
+        if found is None:
+            continue
+        walk, refused = found
+        at = walk[-1] if walk else start
+        first = next(b for a, b in column.transitions if a == start)
+        out.append(TransitionCase(column, start, walk, at, refused, first))
+    return out

@@ -5,7 +5,8 @@ from the generated code they check."""
 
 from __future__ import annotations
 
-from ..expect import Persona, personas, recipe, refused_move, status
+from .. import cases
+from ..expect import Persona, personas, status
 from ..schema import Column
 from .api import Api, Resource
 from .tests_common import change
@@ -19,13 +20,6 @@ def _account(who: Persona, api: Api) -> str:
     if who.roles:
         return f"with_roles(client, {quoted(sorted(who.roles))})"
     return "sign_up(client)"
-
-
-def _states(r: Resource) -> list[bool | None]:
-    """The row states the matrix covers: not public and public, when the brief names them."""
-    if not r.public:
-        return [None]
-    return [p for p in (False, True) if recipe(r.table, p) is not None]
 
 
 def matrix(api: Api, r: Resource) -> list[tuple[str, str, list[str]]]:
@@ -52,9 +46,9 @@ def matrix(api: Api, r: Resource) -> list[tuple[str, str, list[str]]]:
         f'    response = client.post("{path}", json=sent, headers=account.headers)',
         "    assert_status(response, expected, who)",
     ]
-    for index, state in enumerate(_states(r)):
+    for index, state in enumerate(cases.states(r)):
         arg = "" if state is None else f", public={state}"
-        words = {None: "a row", False: "a row that is not public", True: "a public row"}[state]
+        words = cases.STATE_WORDS[state]
         body += [
             f"# Reading and changing {words}: (GET, in the list, PATCH with a real change)",
             f"row = create_{single}(client, creator{arg})",
@@ -62,9 +56,7 @@ def matrix(api: Api, r: Resource) -> list[tuple[str, str, list[str]]]:
             "for n, (who, (seen, listed, changed)) in enumerate({",
         ]
         for p in people:
-            seen = status(table, "read", p, bool(state))
-            listed = status(table, "list", p, bool(state))
-            changed = status(table, "update", p, bool(state))
+            seen, listed, changed = cases.answers(r, p, state)
             body.append(f'    "{p.name}": ({seen}, {listed}, {changed}),')
         body += [
             "}.items()):",
@@ -85,7 +77,7 @@ def matrix(api: Api, r: Resource) -> list[tuple[str, str, list[str]]]:
             "    else:",
             "        assert after == before, who",
         ]
-    for state in _states(r):
+    for state in cases.states(r):
         arg = "" if state is None else f", public={state}"
         body.append("for who, expected in {")
         for p in people:
@@ -116,20 +108,7 @@ def matrix(api: Api, r: Resource) -> list[tuple[str, str, list[str]]]:
 def visibility(api: Api, r: Resource) -> list[tuple[str, str, list[str]]]:
     """Plain readers see public rows only; those who may change rows see them all."""
     table, single, path = r.table, r.table.singular, r.path
-    if not r.public or None in (recipe(table, True), recipe(table, False)):
-        return []
-    people = personas(table, api.auth)
-    reader = next(
-        (
-            p
-            for p in people
-            if not p.owner
-            and status(table, "read", p, True) == 200
-            and status(table, "read", p, False) == 404
-            and status(table, "list", p, True) == 200
-        ),
-        None,
-    )
+    reader = cases.plain_reader(api, r)
     if reader is None:
         return []
     creator = "sign_up(client)" if table.owned else "manager(client)"
@@ -156,16 +135,17 @@ def visibility(api: Api, r: Resource) -> list[tuple[str, str, list[str]]]:
 
 
 def transitions(api: Api, r: Resource) -> list[tuple[str, str, list[str]]]:
-    table, single, path = r.table, r.table.singular, r.path
+    single, path = r.table.singular, r.path
     out = []
-    for column in [c for c in table.columns if c.transitions]:
-        start = column.source.default if column.source else None
-        found = refused_move(column)
-        if found is None:
-            continue
-        walk, refused = found
-        at = walk[-1] if walk else start
-        first = next(b for a, b in column.transitions if a == start)
+    for case in cases.transition_cases(r):
+        column, start, walk, at, refused, first = (
+            case.column,
+            case.start,
+            case.walk,
+            case.at,
+            case.refused,
+            case.first,
+        )
         body = [
             f"# A new row starts at {start!r}; a create may not choose another state.",
             f'sent = {{**new_{single}(client, alice), "{column.api}": {first!r}}}',

@@ -6,20 +6,14 @@ same answers)."""
 
 from __future__ import annotations
 
-from ..expect import personas, recipe, refused_move, status
+from .. import cases
+from ..expect import personas, status
 from ..schema import Column
 from ..service.api import Api, Resource
 from .names import factory, ts
 from .test_common import account, change
 
 Test = tuple[str, list[str], list[str]]
-
-
-def _states(r: Resource) -> list[bool | None]:
-    """The row states the matrix covers: not public and public, when the brief names them."""
-    if not r.public:
-        return [None]
-    return [p for p in (False, True) if recipe(r.table, p) is not None]
 
 
 def _state(state: bool | None) -> str:
@@ -49,8 +43,8 @@ def matrix(api: Api, r: Resource) -> list[Test]:
         f'  assertStatus(await call(app, "POST", {ts(path)}, {{ body: sent, headers: caller.headers }}), expected, who);',
         "}",
     ]
-    for index, state in enumerate(_states(r)):
-        words = {None: "a row", False: "a row that is not public", True: "a public row"}[state]
+    for index, state in enumerate(cases.states(r)):
+        words = cases.STATE_WORDS[state]
         body += [
             f"// Reading and changing {words}: GET, in the list, PATCH with a real change.",
             "{",
@@ -59,9 +53,7 @@ def matrix(api: Api, r: Resource) -> list[Test]:
             "  const answers: Record<string, [number, number, number]> = {",
         ]
         for p in people:
-            seen = status(table, "read", p, bool(state))
-            listed = status(table, "list", p, bool(state))
-            changed = status(table, "update", p, bool(state))
+            seen, listed, changed = cases.answers(r, p, state)
             body.append(f"    {ts(p.name)}: [{seen}, {listed}, {changed}],")
         body += [
             "  };",
@@ -83,7 +75,7 @@ def matrix(api: Api, r: Resource) -> list[Test]:
             "  }",
             "}",
         ]
-    for state in _states(r):
+    for state in cases.states(r):
         body += [
             "for (const [who, expected] of Object.entries({",
             *[f"  {ts(p.name)}: {status(table, 'delete', p, bool(state))}," for p in people],
@@ -99,7 +91,7 @@ def matrix(api: Api, r: Resource) -> list[Test]:
         body += [
             f"// `{r.mine_param}=true` keeps only the caller's own rows, whatever else they see.",
             "{",
-            f"  const row = await {create}(app, creator{_state(_states(r)[-1])});",
+            f"  const row = await {create}(app, creator{_state(cases.states(r)[-1])});",
             "  for (const [who, caller] of Object.entries(people)) {",
             "    if (caller.id === null) continue;",
             f'    const mine = await call(app, "GET", {ts(path)}, {{ query: {{ {r.mine_param}: "true" }}, headers: caller.headers }});',
@@ -114,20 +106,7 @@ def matrix(api: Api, r: Resource) -> list[Test]:
 def visibility(api: Api, r: Resource) -> list[Test]:
     """Plain readers see public rows only; those who may change rows see them all."""
     table, path, create = r.table, r.path, factory(r)
-    if not r.public or None in (recipe(table, True), recipe(table, False)):
-        return []
-    people = personas(table, api.auth)
-    reader = next(
-        (
-            p
-            for p in people
-            if not p.owner
-            and status(table, "read", p, True) == 200
-            and status(table, "read", p, False) == 404
-            and status(table, "list", p, True) == 200
-        ),
-        None,
-    )
+    reader = cases.plain_reader(api, r)
     if reader is None:
         return []
     creator = "await signUp(app)" if table.owned else "await manager(app)"
@@ -152,18 +131,12 @@ def visibility(api: Api, r: Resource) -> list[Test]:
 
 
 def transitions(api: Api, r: Resource) -> list[Test]:
-    table, path = r.table, r.path
+    path = r.path
     create, new = factory(r), factory(r, "new")
     out = []
-    for column in [c for c in table.columns if c.transitions]:
-        start = column.source.default if column.source else None
-        found = refused_move(column)
-        if found is None:
-            continue
-        walk, refused = found
-        at = walk[-1] if walk else start
-        first = next(b for a, b in column.transitions if a == start)
-        key = column.api
+    for case in cases.transition_cases(r):
+        start, walk, at, refused, first = case.start, case.walk, case.at, case.refused, case.first
+        key = case.column.api
         body = [
             f"// A new row starts at {ts(start)}; a create may not choose another state.",
             f"const sent = {{ ...(await {new}(app, alice)), {key}: {ts(first)} }};",
