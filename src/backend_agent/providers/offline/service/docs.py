@@ -4,89 +4,13 @@ docs/operations.md — each built from the plan, the targets and the code's own 
 from __future__ import annotations
 
 from .. import facts
+from .. import readme as text
 from ..target import PYTHON, Target
-from .accounts import cookie_name
-from .api import Api, endpoints, invalidation
+from .api import Api, invalidation
 from .problems import CATALOGUE
 from .settings_doc import Setting, table
 
 DEFAULT_AVAILABILITY = "99.5%"
-
-
-def _auth_walkthrough(api: Api) -> list[str]:
-    base = "http://127.0.0.1:8000"
-    first = api.resources[0]
-    sample = "'{...}'"
-    if api.auth == "jwt":
-        return [
-            "```sh",
-            f"curl -s -X POST {base}/auth/signup -H 'Content-Type: application/json' \\",
-            '  -d \'{"email": "ada@example.com", "password": "a long passphrase"}\'',
-            f"TOKEN=$(curl -s -X POST {base}/auth/login -H 'Content-Type: application/json' \\",
-            '  -d \'{"email": "ada@example.com", "password": "a long passphrase"}\' | jq -r .access_token)',
-            f'curl -s {base}{first.path} -H "Authorization: Bearer $TOKEN"',
-            "```",
-        ]
-    if api.auth == "api-key":
-        return [
-            "```sh",
-            f"curl -s -X POST {base}/auth/signup -H 'Content-Type: application/json' \\",
-            '  -d \'{"email": "ada@example.com", "password": "a long passphrase"}\'',
-            f"KEY=$(curl -s -X POST {base}/auth/keys -H 'Content-Type: application/json' \\",
-            '  -d \'{"email": "ada@example.com", "password": "a long passphrase"}\' | jq -r .key)',
-            f'curl -s {base}{first.path} -H "X-API-Key: $KEY"',
-            "```",
-            "",
-            "A key is shown once. Issue more the same way, revoke one with "
-            "`DELETE /auth/keys/{key_id}`.",
-        ]
-    if api.auth == "session":
-        return [
-            "```sh",
-            f"curl -s -X POST {base}/auth/signup -H 'Content-Type: application/json' \\",
-            '  -d \'{"email": "ada@example.com", "password": "a long passphrase"}\'',
-            f"curl -s -c jar -X POST {base}/auth/login -H 'Content-Type: application/json' \\",
-            '  -d \'{"email": "ada@example.com", "password": "a long passphrase"}\'',
-            f"curl -s -b jar {base}{first.path}",
-            "```",
-            "",
-            f"The session lives in the HttpOnly cookie `{cookie_name(api.name)}`; "
-            "`POST /auth/logout` ends it.",
-        ]
-    return [
-        "```sh",
-        f"curl -s -X POST {base}{first.path} -H 'Content-Type: application/json' -d {sample}",
-        "```",
-        "",
-        '`auth = "none"`: every endpoint is open to anyone.',
-    ]
-
-
-def roles_section(api: Api, admin: str = "python -m app.admin") -> list[str]:
-    """The README's roles and how an operator grants them with the target's `admin`."""
-    roles = api.plan.brief.roles
-    if not roles:
-        return []
-    return [
-        "## Roles",
-        "",
-        "Every account is a member; these roles add rights (see the table above):",
-        "",
-        *[f"* `{r.name}`" + (f" — {r.description}" if r.description else "") for r in roles],
-        "",
-        "An operator grants and revokes them against the database (there is no HTTP route for it):",
-        "",
-        "```sh",
-        f"{admin} grant-role ada@example.com {roles[0].name}",
-        f"{admin} revoke-role ada@example.com {roles[0].name}",
-        f"{admin} roles ada@example.com",
-        "```",
-        "",
-        "Roles are read from the database on every request that needs them, never from the "
-        "token: a revocation holds from the account's next request. A GET answer cached "
-        "before it may still be served to the same credential for up to CACHE_TTL_SECONDS.",
-        "",
-    ]
 
 
 SIGN_UP_NOTE = (
@@ -99,7 +23,6 @@ SIGN_UP_NOTE = (
 def readme(api: Api, previous: str | None) -> str:
     brief = api.plan.brief
     name = api.name
-    eps = endpoints(api)
     lines = [
         f"# {name}",
         "",
@@ -133,50 +56,30 @@ def readme(api: Api, previous: str | None) -> str:
         + "POSTGRES_PASSWORD=... docker compose up --build",
         "```",
         "",
-        "## Configure",
-        "",
-        "Settings are environment variables (or lines of `.env`); every one is listed in "
-        "[docs/operations.md](docs/operations.md). The ones to set first:",
-        "",
-        "| Variable | What |",
-        "|---|---|",
-        "| `DATABASE_URL` | the PostgreSQL database |",
-        "| `ENVIRONMENT` | `production` by default: strict start-up checks (weak secrets refused); "
-        "`.env.example` sets `development` for a laptop |",
-    ]
-    if api.auth == "jwt":
-        lines.append("| `JWT_SECRET` | 32+ random characters that sign access tokens |")
-    lines += [
-        "| `HOST`, `PORT` | where to listen (`HOST=0.0.0.0` in a container) |",
-        "| `REDIS_URL` | Redis shared by every instance: rate limits and the cache hold across them |",
-        '| `TRUSTED_PROXIES` | the load balancers in front, e.g. `["10.0.0.0/8"]`: the client is the '
-        "rightmost X-Forwarded-For address that is not one of them |",
-        '| `CORS_ORIGINS` | browser origins allowed to call the API, e.g. `["https://app.example.com"]` |',
+        *text.configure(
+            api,
+            "`production` by default: strict start-up checks (weak secrets refused); "
+            "`.env.example` sets `development` for a laptop",
+            [
+                "| `REDIS_URL` | Redis shared by every instance: rate limits and the cache hold across them |",
+                '| `TRUSTED_PROXIES` | the load balancers in front, e.g. `["10.0.0.0/8"]`: the client is the '
+                "rightmost X-Forwarded-For address that is not one of them |",
+                '| `CORS_ORIGINS` | browser origins allowed to call the API, e.g. `["https://app.example.com"]` |',
+            ],
+        ),
         "",
         "## Use it",
         "",
-        *_auth_walkthrough(api),
+        *text.auth_walkthrough(api),
         "",
         *([SIGN_UP_NOTE, ""] if api.auth != "none" else []),
-        "| Method | Path | Who may call it | What |",
-        "|---|---|---|---|",
-        *[f"| {e.method} | `{e.path}` | {e.access} | {e.summary} |" for e in eps],
+        *text.endpoint_table(api),
         "",
-        "Lists are newest first and paginated: `?limit=` (1-100, default 20) and "
-        "`?cursor=` (the `next_cursor` of the previous page). A list holds the rows the caller "
-        "may see; a row they may see but not change answers 403 to a change, one they may not "
-        "see answers 404.",
+        text.PAGINATION + " A list holds the rows the caller may see; a row they may see but "
+        "not change answers 403 to a change, one they may not see answers 404.",
         "",
-        *roles_section(api),
-        "Errors are RFC 9457 problem documents (`application/problem+json`); branch on `type`:",
-        "",
-        "| Status | type | When |",
-        "|---|---|---|",
-        *[
-            f"| {p.status} | `urn:{name}:problem:{p.slug}` | {p.when} |"
-            for p in CATALOGUE
-            if api.auth != "none" or p.slug != "busy"
-        ],
+        *text.roles_section(api, PYTHON.commands.admin),
+        *text.problem_table(api, [p for p in CATALOGUE if api.auth != "none" or p.slug != "busy"]),
         "",
         "## Test",
         "",
@@ -230,55 +133,26 @@ def readme(api: Api, previous: str | None) -> str:
         "| `migrations/` | the schema, as numbered SQL files |",
         "| `tests/` | the test suite |",
         "",
-        "## More",
-        "",
-        "* [Requirements](docs/requirements.md), [architecture](docs/architecture.md), "
-        "[data model](docs/data-model.md), [decisions](docs/adr/)",
-        "* [Security review](docs/security-review.md) against the OWASP API Top 10",
-        "* [Operations](docs/operations.md) and [runbooks](docs/runbooks/)",
-        "",
+        *text.MORE,
+        *text.earlier_readme(previous, f"# {name}\n\n{brief.project.summary or name}. A FastAPI"),
     ]
-    if (
-        previous
-        and previous.strip()
-        and not previous.startswith(f"# {name}\n\n{brief.project.summary or name}. A FastAPI")
-    ):
-        lines += [
-            "## From the earlier README",
-            "",
-            "_Kept from the README that was on this branch before the service was generated._",
-            "",
-            previous.strip(),
-            "",
-        ]
     return "\n".join(lines)
 
 
 def env_example(api: Api) -> str:
-    name = api.name.replace("-", "_")
-    lines = [
-        f"# Local settings for {api.name}: copy to .env (which is never committed) and edit.",
-        "ENVIRONMENT=development",
-        f"DATABASE_URL=postgresql://localhost/{name}",
-    ]
-    if api.auth == "jwt":
-        lines += [
-            "# Generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
-            "JWT_SECRET=",
-        ]
-    if api.auth == "session":
-        lines.append("SESSION_COOKIE_SECURE=false  # plain http:// in development only")
-    lines += [
-        "LOG_LEVEL=INFO",
-        '# CORS_ORIGINS=["http://localhost:5173"]',
-        "# More than one instance: share limits and cache, and name the load balancer.",
-        "# REDIS_URL=redis://localhost:6379/0",
-        '# TRUSTED_PROXIES=["127.0.0.1"]',
-        "# METRICS_TOKEN=",
-        "# OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318",
-        "",
-    ]
-    return "\n".join(lines)
+    return text.env_example(
+        api,
+        [],
+        "python -c 'import secrets; print(secrets.token_urlsafe(48))'",
+        [
+            '# CORS_ORIGINS=["http://localhost:5173"]',
+            "# More than one instance: share limits and cache, and name the load balancer.",
+            "# REDIS_URL=redis://localhost:6379/0",
+            '# TRUSTED_PROXIES=["127.0.0.1"]',
+            "# METRICS_TOKEN=",
+            "# OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318",
+        ],
+    )
 
 
 def error_budget(api: Api) -> tuple[str, float, bool]:

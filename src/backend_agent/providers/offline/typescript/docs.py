@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from ..service.api import Api, endpoints
-from ..service.docs import _auth_walkthrough, roles_section
+from .. import readme as text
+from ..service.api import Api
 from ..service.problems import CATALOGUE
 from ..service.settings_doc import Setting
 from ..target import TYPESCRIPT
@@ -47,7 +47,6 @@ def readme(api: Api, previous: str | None) -> str:
     brief = api.plan.brief
     name = api.name
     db = name.replace("-", "_")
-    eps = endpoints(api)
     lines = [
         f"# {name}",
         "",
@@ -81,40 +80,25 @@ def readme(api: Api, previous: str | None) -> str:
         "| `npm run typecheck` | `tsc --noEmit` over src/ and test/ |",
         "| `npm run lint` | ESLint with type-aware rules (floating promises are errors) |",
         "",
-        "## Configure",
-        "",
-        "Settings are environment variables (or lines of `.env`); every one is listed in "
-        "[docs/operations.md](docs/operations.md). The ones to set first:",
-        "",
-        "| Variable | What |",
-        "|---|---|",
-        "| `DATABASE_URL` | the PostgreSQL database |",
-        "| `ENVIRONMENT` | `production` turns on the strict start-up checks |",
-    ]
-    if api.auth == "jwt":
-        lines.append("| `JWT_SECRET` | 32+ random characters that sign access tokens |")
-    lines += [
-        "| `HOST`, `PORT` | where to listen (`HOST=0.0.0.0` in a container) |",
-        "| `CORS_ORIGINS` | browser origins allowed to call the API, comma-separated |",
-        "| `REDIS_URL` | share rate limits and the cache between instances |",
+        *text.configure(
+            api,
+            "`production` turns on the strict start-up checks",
+            [
+                "| `CORS_ORIGINS` | browser origins allowed to call the API, comma-separated |",
+                "| `REDIS_URL` | share rate limits and the cache between instances |",
+            ],
+        ),
         "",
         "## Use it",
         "",
-        *_auth_walkthrough(api),
+        *text.auth_walkthrough(api),
         "",
-        "| Method | Path | Who may call it | What |",
-        "|---|---|---|---|",
-        *[f"| {e.method} | `{e.path}` | {e.access} | {e.summary} |" for e in eps],
+        *text.endpoint_table(api),
         "",
-        *roles_section(api, TYPESCRIPT.commands.admin),
-        "Lists are newest first and paginated: `?limit=` (1-100, default 20) and "
-        "`?cursor=` (the `next_cursor` of the previous page).",
+        *text.roles_section(api, TYPESCRIPT.commands.admin),
+        text.PAGINATION,
         "",
-        "Errors are RFC 9457 problem documents (`application/problem+json`); branch on `type`:",
-        "",
-        "| Status | type | When |",
-        "|---|---|---|",
-        *[f"| {p.status} | `urn:{name}:problem:{p.slug}` | {p.when} |" for p in CATALOGUE],
+        *text.problem_table(api, CATALOGUE),
         "",
         "## Test",
         "",
@@ -154,47 +138,18 @@ def readme(api: Api, previous: str | None) -> str:
         "| `migrations/` | the schema, as numbered SQL files |",
         "| `test/` | the vitest suite |",
         "",
-        "## More",
-        "",
-        "* [Requirements](docs/requirements.md), [architecture](docs/architecture.md), "
-        "[data model](docs/data-model.md), [decisions](docs/adr/)",
-        "* [Security review](docs/security-review.md) against the OWASP API Top 10",
-        "* [Operations](docs/operations.md) and [runbooks](docs/runbooks/)",
-        "",
+        *text.MORE,
+        *text.earlier_readme(
+            previous, f"# {name}\n\n{brief.project.summary or name}. A Fastify service"
+        ),
     ]
-    generated = f"# {name}\n\n{brief.project.summary or name}. A Fastify service"
-    if previous and previous.strip() and not previous.startswith(generated):
-        lines += [
-            "## From the earlier README",
-            "",
-            "_Kept from the README that was on this branch before the service was generated._",
-            "",
-            previous.strip(),
-            "",
-        ]
     return "\n".join(lines)
 
 
 def env_example(api: Api) -> str:
-    name = api.name.replace("-", "_")
-    lines = [
-        f"# Local settings for {api.name}: copy to .env (which is never committed) and edit.",
-        "ENVIRONMENT=development",
-        f"DATABASE_URL=postgresql://localhost/{name}",
-        "HOST=127.0.0.1",
-        "PORT=8000",
-    ]
-    if api.auth == "jwt":
-        lines += [
-            "# Generate one: node -e \"console.log(require('crypto').randomBytes(48).toString('base64url'))\"",
-            "JWT_SECRET=",
-        ]
-    if api.auth == "session":
-        lines.append("SESSION_COOKIE_SECURE=false  # plain http:// in development only")
-    lines += [
-        "LOG_LEVEL=INFO",
-        "# CORS_ORIGINS=http://localhost:5173",
-        "# REDIS_URL=redis://localhost:6379",
-        "",
-    ]
-    return "\n".join(lines)
+    return text.env_example(
+        api,
+        ["HOST=127.0.0.1", "PORT=8000"],
+        "node -e \"console.log(require('crypto').randomBytes(48).toString('base64url'))\"",
+        ["# CORS_ORIGINS=http://localhost:5173", "# REDIS_URL=redis://localhost:6379"],
+    )
