@@ -4,11 +4,12 @@ render these same cases, each in its own language (`service/tests_resources.py`,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .expect import Persona, personas, recipe, refused_move, roles_for, status
+from .expect import Persona, allowed, personas, recipe, refused_move, roles_for, status
 from .schema import Column
-from .service.api import Api, Reference, Resource
+from .service.api import Api, LinkEnd, Reference, Resource
 
 VERBS = ("create", "list", "read", "update", "delete")
 
@@ -164,3 +165,46 @@ def transition_cases(r: Resource) -> list[TransitionCase]:
         first = next(b for a, b in column.transitions if a == start)
         out.append(TransitionCase(column, start, walk, at, refused, first))
     return out
+
+
+@dataclass(frozen=True)
+class LinkRefusals:
+    """What a link's tests expect when a caller links what is not theirs: `far_of_other`,
+    a plain member linking someone else's far row (None: no such test); `row_of_other`, a
+    member linking to someone else's row."""
+
+    far_of_other: int | None
+    row_of_other: int | None
+
+
+def link_refusals(api: Api, r: Resource, end: LinkEnd) -> LinkRefusals:
+    if api.auth == "none":
+        return LinkRefusals(None, None)
+    far = end.far
+    carol = Persona("carol", True, False, frozenset(roles_for(r.table, ("create", "update"))))
+    refused = 404 if status(far, "read", carol, public=False) == 404 else 403
+    far_of_other = (
+        refused if far.owned and (refused == 404 or not allowed(far, "update", carol)) else None
+    )
+    bob = next(p for p in personas(r.table, api.auth) if p.name == "member")
+    refused = status(r.table, "update", bob, public=False)
+    row_of_other = (
+        refused if r.table.owned and not end.far_is_users and refused in (403, 404) else None
+    )
+    return LinkRefusals(far_of_other, row_of_other)
+
+
+def filter_columns(api: Api, r: Resource) -> Iterator[tuple[Column, Resource | None]]:
+    """The list filters a test can exercise, each with the resource its value names (None
+    for a plain value): a create must be able to choose the value, and not an account."""
+    for flt in r.filters:
+        column = flt.column
+        if not column.create:
+            continue  # a state or a server-set value: a create cannot choose it
+        if column.kind != "reference":
+            yield column, None
+            continue
+        ref = column.references
+        assert ref is not None  # a reference column always has its foreign key
+        if ref.table != "users":
+            yield column, api.resource(api.plan.table(ref.target_entity))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..expect import Persona, allowed, personas, roles_for, status
+from .. import cases
 from ..naming import article
 from .api import Api, LinkEnd, Resource
 from .samples import two_values
@@ -54,12 +54,8 @@ def _link_tests(api: Api, suite: Suite, r: Resource, end: LinkEnd) -> None:
         'assert empty.json()["items"] == []',
     ]
     suite.test(f"link_list_and_unlink_{far.name}", params(api, *people), body)
-    if api.auth == "none":
-        return
-    own = roles_for(r.table, ("create", "update"))
-    carol = Persona("carol", True, False, frozenset(own))
-    refused = 404 if status(far, "read", carol, public=False) == 404 else 403
-    if far.owned and (refused == 404 or not allowed(far, "update", carol)):
+    refusals = cases.link_refusals(api, r, end)
+    if refusals.far_of_other is not None:
         hidden = ", public=False" if far.public_when else ""
         suite.test(
             f"{article(far_single)}_{far_single}_of_someone_else_cannot_be_linked",
@@ -71,12 +67,12 @@ def _link_tests(api: Api, suite: Suite, r: Resource, end: LinkEnd) -> None:
                 f"row = create_{single}(client, carol)",
                 f"theirs = create_{far_single}(client, bob{hidden})",
                 f"link = f\"{path}/{{row['id']}}{end.segment}/{{theirs['id']}}\"",
-                EXPECT[refused].format(call="client.put(link, headers=carol.headers)"),
+                EXPECT[refusals.far_of_other].format(
+                    call="client.put(link, headers=carol.headers)"
+                ),
             ],
         )
-    bob = next(p for p in personas(r.table, api.auth) if p.name == "member")
-    refused = status(r.table, "update", bob, public=False)
-    if r.table.owned and not end.far_is_users and refused in (403, 404):
+    if refusals.row_of_other is not None:
         hidden = ", public=False" if r.public else ""
         suite.test(
             f"nobody_links_to_someone_elses_{single}",
@@ -85,22 +81,16 @@ def _link_tests(api: Api, suite: Suite, r: Resource, end: LinkEnd) -> None:
                 f"row = create_{single}(client, alice{hidden})",
                 f"far = create_{far_single}(client, bob)",
                 f"link = f\"{path}/{{row['id']}}{end.segment}/{{far['id']}}\"",
-                EXPECT[refused].format(call="client.put(link, headers=bob.headers)"),
+                EXPECT[refusals.row_of_other].format(call="client.put(link, headers=bob.headers)"),
             ],
         )
 
 
 def filters(api: Api, suite: Suite, r: Resource) -> None:
     single, path = r.table.singular, r.path
-    for flt in r.filters:
-        column = flt.column
-        if not column.create:
-            continue  # a state or a server-set value: a create cannot choose it
-        if column.kind == "reference":
-            if column.references and column.references.table == "users":
-                continue
-            target = column.references.target_entity if column.references else ""
-            maker = f"create_{api.plan.table(target).singular}(client, alice)['id']"
+    for column, target in cases.filter_columns(api, r):
+        if target is not None:
+            maker = f"create_{target.table.singular}(client, alice)['id']"
             values = (maker, maker)
             body = [f"first_value, second_value = {values[0]}, {values[1]}"]
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..expect import Persona, allowed, personas, roles_for, status
+from .. import cases
 from ..naming import article
 from ..service.api import Api, LinkEnd, Resource
 from ..service.samples import two_plain
@@ -59,13 +59,9 @@ def _link_tests(api: Api, suite: Suite, r: Resource, end: LinkEnd) -> None:
         f"expect(({_get(listing)}).json().items).toEqual([]);",
     ]
     suite.test(f"links, lists and unlinks {far.name.replace('_', ' ')}", people, body)
-    if api.auth == "none":
-        return
     far_words = far.singular.replace("_", " ")
-    own = roles_for(r.table, ("create", "update"))
-    carol = Persona("carol", True, False, frozenset(own))
-    refused = 404 if status(far, "read", carol, public=False) == 404 else 403
-    if far.owned and (refused == 404 or not allowed(far, "update", carol)):
+    refusals = cases.link_refusals(api, r, end)
+    if refusals.far_of_other is not None:
         hidden = ", {}, false" if far.public_when else ""
         suite.test(
             f"{article(far_words)} {far_words} of someone else cannot be linked",
@@ -77,14 +73,12 @@ def _link_tests(api: Api, suite: Suite, r: Resource, end: LinkEnd) -> None:
                 f"const row = await {factory(r)}(app, carol);",
                 f"const theirs = await {factory(api.resource(far))}(app, bob{hidden});",
                 f"const link = `{path}/${{row.id}}{end.segment}/${{theirs.id}}`;",
-                EXPECT[refused].format(
+                EXPECT[refusals.far_of_other].format(
                     call='await call(app, "PUT", link, { headers: carol.headers })'
                 ),
             ],
         )
-    bob = next(p for p in personas(r.table, api.auth) if p.name == "member")
-    refused = status(r.table, "update", bob, public=False)
-    if r.table.owned and not end.far_is_users and refused in (403, 404):
+    if refusals.row_of_other is not None:
         hidden = ", {}, false" if r.public else ""
         suite.test(
             f"nobody links to someone else's {r.table.singular.replace('_', ' ')}",
@@ -93,7 +87,7 @@ def _link_tests(api: Api, suite: Suite, r: Resource, end: LinkEnd) -> None:
                 f"const row = await {factory(r)}(app, alice{hidden});",
                 f"const far = await {factory(api.resource(far))}(app, bob);",
                 f"const link = `{path}/${{row.id}}{end.segment}/${{far.id}}`;",
-                EXPECT[refused].format(
+                EXPECT[refusals.row_of_other].format(
                     call='await call(app, "PUT", link, { headers: bob.headers })'
                 ),
             ],
@@ -101,14 +95,8 @@ def _link_tests(api: Api, suite: Suite, r: Resource, end: LinkEnd) -> None:
 
 
 def filters(api: Api, suite: Suite, r: Resource) -> None:
-    for flt in r.filters:
-        column = flt.column
-        if not column.create:
-            continue  # a state or a server-set value: a create cannot choose it
-        if column.kind == "reference":
-            if column.references and column.references.table == "users":
-                continue
-            target = api.resource(api.plan.table(column.references.target_entity))  # type: ignore[union-attr]
+    for column, target in cases.filter_columns(api, r):
+        if target is not None:
             make = f"(await {factory(target)}(app, alice)).id"
             values = [f"const firstValue = {make};", f"const secondValue = {make};"]
         else:
