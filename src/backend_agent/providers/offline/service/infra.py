@@ -3,12 +3,11 @@ and the few lines they add to files of phase 3."""
 
 from __future__ import annotations
 
-from .. import facts
+from .. import clients, facts
 from ..branch_edit import Edit, add_after, add_to_class, call_before_return, ensure_import
 from ..cases import others_are_hidden
 from ..schema import Plan
-from .accounts import cookie_name
-from .api import Api, Resource, invalidation, namespaces
+from .api import Api, LinkEnd, Reference, Resource, invalidation, namespaces
 from .render import render
 
 INSTALL_LINE = "install_infrastructure(app, settings)"
@@ -16,13 +15,9 @@ INSTALL_LINE = "install_infrastructure(app, settings)"
 
 def _credential(api: Api) -> tuple[str, str, str]:
     """(words, header tuple literal, cookie literal) for app/infra/clients.py."""
-    if api.auth == "jwt":
-        return "the bearer token", '("authorization",)', "None"
-    if api.auth == "api-key":
-        return "the X-API-Key header", '("x-api-key",)', "None"
-    if api.auth == "session":
-        return "the Cookie header, whole", "()", f'"{cookie_name(api.name)}"'
-    return "none: this API has no credentials", "()", "None"
+    key = clients.credential(api, "the Cookie header, whole")
+    headers = "(" + "".join(f'"{h}",' for h in key.headers) + ")"
+    return key.words, headers, f'"{key.cookie}"' if key.cookie else "None"
 
 
 def settings_fields(plan: Plan) -> list[str]:
@@ -73,53 +68,44 @@ def pyproject_edits() -> list[Edit]:
 
 
 def _related_test(api: Api) -> list[str]:
-    """A cross-resource invalidation test for the first edge the brief has, if any."""
-    for r in api.resources:
-        for end in r.links:
-            if not end.writes or end.far_is_users:
-                continue
-            far = api.resource(end.far)
-            return [
-                "",
-                "",
-                f"def test_linking_{end.far.singular}_refreshes_the_other_side(",
-                "    client: TestClient, alice: Account",
-                ") -> None:",
-                f"    near = create_{r.table.singular}(client, alice)",
-                f"    far = create_{end.far.singular}(client, alice)",
-                f"    listing = f\"{far.path}/{{far['id']}}{r.path}\"",
-                "    client.get(listing, headers=alice.headers)",
-                '    assert client.get(listing, headers=alice.headers).headers["x-cache"] == "HIT"',
-                f"    link = f\"{r.path}/{{near['id']}}{end.segment}/{{far['id']}}\"",
-                "    assert client.put(link, headers=alice.headers).status_code == 204",
-                "    after = client.get(listing, headers=alice.headers)",
-                '    assert after.headers["x-cache"] == "MISS" and _ids(after) == [near["id"]]',
-            ]
-    for r in api.resources:
-        for ref in r.references:
-            if (
-                ref.target.name == "users"
-                or ref.rule != "CASCADE"
-                or ref.target.name == r.table.name
-            ):
-                continue
-            parent = api.resource(ref.target)
-            return [
-                "",
-                "",
-                f"def test_deleting_a_{ref.target.singular}_refreshes_{r.table.name}(",
-                "    client: TestClient, alice: Account",
-                ") -> None:",
-                f"    parent = create_{ref.target.singular}(client, alice)",
-                f'    child = create_{r.table.singular}(client, alice, **{{"{ref.column.api}": parent["id"]}})',
-                f'    client.get("{r.path}", headers=alice.headers)',
-                f'    assert client.get("{r.path}", headers=alice.headers).headers["x-cache"] == "HIT"',
-                f"    gone = client.delete(f\"{parent.path}/{{parent['id']}}\", headers=alice.headers)",
-                "    assert gone.status_code == 204",
-                f'    after = client.get("{r.path}", headers=alice.headers)',
-                '    assert after.headers["x-cache"] == "MISS" and child["id"] not in _ids(after)',
-            ]
-    return []
+    return clients.edge_test(api, _link_refreshes, _cascade_refreshes)
+
+
+def _link_refreshes(r: Resource, far: Resource, end: LinkEnd) -> list[str]:
+    return [
+        "",
+        "",
+        f"def test_linking_{end.far.singular}_refreshes_the_other_side(",
+        "    client: TestClient, alice: Account",
+        ") -> None:",
+        f"    near = create_{r.table.singular}(client, alice)",
+        f"    far = create_{end.far.singular}(client, alice)",
+        f"    listing = f\"{far.path}/{{far['id']}}{r.path}\"",
+        "    client.get(listing, headers=alice.headers)",
+        '    assert client.get(listing, headers=alice.headers).headers["x-cache"] == "HIT"',
+        f"    link = f\"{r.path}/{{near['id']}}{end.segment}/{{far['id']}}\"",
+        "    assert client.put(link, headers=alice.headers).status_code == 204",
+        "    after = client.get(listing, headers=alice.headers)",
+        '    assert after.headers["x-cache"] == "MISS" and _ids(after) == [near["id"]]',
+    ]
+
+
+def _cascade_refreshes(r: Resource, parent: Resource, ref: Reference) -> list[str]:
+    return [
+        "",
+        "",
+        f"def test_deleting_a_{ref.target.singular}_refreshes_{r.table.name}(",
+        "    client: TestClient, alice: Account",
+        ") -> None:",
+        f"    parent = create_{ref.target.singular}(client, alice)",
+        f'    child = create_{r.table.singular}(client, alice, **{{"{ref.column.api}": parent["id"]}})',
+        f'    client.get("{r.path}", headers=alice.headers)',
+        f'    assert client.get("{r.path}", headers=alice.headers).headers["x-cache"] == "HIT"',
+        f"    gone = client.delete(f\"{parent.path}/{{parent['id']}}\", headers=alice.headers)",
+        "    assert gone.status_code == 204",
+        f'    after = client.get("{r.path}", headers=alice.headers)',
+        '    assert after.headers["x-cache"] == "MISS" and child["id"] not in _ids(after)',
+    ]
 
 
 def _credential_test(api: Api, r: Resource) -> list[str]:

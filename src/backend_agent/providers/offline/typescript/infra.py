@@ -3,11 +3,10 @@ limits, health probes — and the lines they add to phase 3's app, config and pa
 
 from __future__ import annotations
 
-from .. import facts
+from .. import clients, facts
 from ..branch_edit import Edit
 from ..schema import Plan
-from ..service.accounts import cookie_name
-from ..service.api import Api, Resource, invalidation, namespaces
+from ..service.api import Api, LinkEnd, Reference, Resource, invalidation, namespaces
 from . import edits
 from .names import factory, ts
 from .project import ROUTES_LAST, render
@@ -19,13 +18,9 @@ CONFIG_OPEN = "export const ConfigSchema = z.object({"
 
 def _credential(api: Api) -> tuple[str, str, str]:
     """(words, header names, cookie) for src/infra/clients.ts."""
-    if api.auth == "jwt":
-        return "the bearer token", '["authorization"]', "null"
-    if api.auth == "api-key":
-        return "the X-API-Key header", '["x-api-key"]', "null"
-    if api.auth == "session":
-        return "the session cookie", "[]", ts(cookie_name(api.name))
-    return "none: this API has no credentials", "[]", "null"
+    key = clients.credential(api, "the session cookie")
+    headers = "[" + ", ".join(ts(h) for h in key.headers) + "]"
+    return key.words, headers, ts(key.cookie) if key.cookie else "null"
 
 
 def config_fields(plan: Plan) -> list[str]:
@@ -93,51 +88,46 @@ def package_edits() -> list[Edit]:
 
 
 def _related_test(api: Api) -> list[str]:
-    """A cross-resource invalidation test for the first edge the brief has, if any."""
-    for r in api.resources:
-        for end in r.links:
-            if not end.writes or end.far_is_users:
-                continue
-            far = api.resource(end.far)
-            return [
-                "",
-                f"it({ts(f'linking refreshes the {far.label} side')}, async () => {{",
-                "  const { app } = service;",
-                "  const alice = await manager(app);",
-                f"  const near = await {factory(r)}(app, alice);",
-                f"  const far = await {factory(far)}(app, alice);",
-                f"  const listing = `{far.path}/${{far.id}}{r.path}`;",
-                '  await call(app, "GET", listing, { headers: alice.headers });',
-                '  expect((await call(app, "GET", listing, { headers: alice.headers })).headers["x-cache"]).toBe("HIT");',
-                f"  const link = `{r.path}/${{near.id}}{end.segment}/${{far.id}}`;",
-                '  expect((await call(app, "PUT", link, { headers: alice.headers })).statusCode).toBe(204);',
-                '  const after = await call(app, "GET", listing, { headers: alice.headers });',
-                '  expect(after.headers["x-cache"]).toBe("MISS");',
-                "  expect(ids(after)).toEqual([near.id]);",
-                "});",
-            ]
-    for r in api.resources:
-        for ref in r.references:
-            if ref.target.name in ("users", r.table.name) or ref.rule != "CASCADE":
-                continue
-            parent = api.resource(ref.target)
-            return [
-                "",
-                f"it({ts(f'deleting {ref.target.singular} refreshes {r.label}')}, async () => {{",
-                "  const { app } = service;",
-                "  const alice = await manager(app);",
-                f"  const parent = await {factory(parent)}(app, alice);",
-                f"  const child = await {factory(r)}(app, alice, {{ {ref.column.api}: parent.id }});",
-                f'  await call(app, "GET", {ts(r.path)}, {{ headers: alice.headers }});',
-                f'  expect((await call(app, "GET", {ts(r.path)}, {{ headers: alice.headers }})).headers["x-cache"]).toBe("HIT");',
-                f'  const gone = await call(app, "DELETE", `{parent.path}/${{parent.id}}`, {{ headers: alice.headers }});',
-                "  expect(gone.statusCode).toBe(204);",
-                f'  const after = await call(app, "GET", {ts(r.path)}, {{ headers: alice.headers }});',
-                '  expect(after.headers["x-cache"]).toBe("MISS");',
-                "  expect(ids(after)).not.toContain(child.id);",
-                "});",
-            ]
-    return []
+    return clients.edge_test(api, _link_refreshes, _cascade_refreshes)
+
+
+def _link_refreshes(r: Resource, far: Resource, end: LinkEnd) -> list[str]:
+    return [
+        "",
+        f"it({ts(f'linking refreshes the {far.label} side')}, async () => {{",
+        "  const { app } = service;",
+        "  const alice = await manager(app);",
+        f"  const near = await {factory(r)}(app, alice);",
+        f"  const far = await {factory(far)}(app, alice);",
+        f"  const listing = `{far.path}/${{far.id}}{r.path}`;",
+        '  await call(app, "GET", listing, { headers: alice.headers });',
+        '  expect((await call(app, "GET", listing, { headers: alice.headers })).headers["x-cache"]).toBe("HIT");',
+        f"  const link = `{r.path}/${{near.id}}{end.segment}/${{far.id}}`;",
+        '  expect((await call(app, "PUT", link, { headers: alice.headers })).statusCode).toBe(204);',
+        '  const after = await call(app, "GET", listing, { headers: alice.headers });',
+        '  expect(after.headers["x-cache"]).toBe("MISS");',
+        "  expect(ids(after)).toEqual([near.id]);",
+        "});",
+    ]
+
+
+def _cascade_refreshes(r: Resource, parent: Resource, ref: Reference) -> list[str]:
+    return [
+        "",
+        f"it({ts(f'deleting {ref.target.singular} refreshes {r.label}')}, async () => {{",
+        "  const { app } = service;",
+        "  const alice = await manager(app);",
+        f"  const parent = await {factory(parent)}(app, alice);",
+        f"  const child = await {factory(r)}(app, alice, {{ {ref.column.api}: parent.id }});",
+        f'  await call(app, "GET", {ts(r.path)}, {{ headers: alice.headers }});',
+        f'  expect((await call(app, "GET", {ts(r.path)}, {{ headers: alice.headers }})).headers["x-cache"]).toBe("HIT");',
+        f'  const gone = await call(app, "DELETE", `{parent.path}/${{parent.id}}`, {{ headers: alice.headers }});',
+        "  expect(gone.statusCode).toBe(204);",
+        f'  const after = await call(app, "GET", {ts(r.path)}, {{ headers: alice.headers }});',
+        '  expect(after.headers["x-cache"]).toBe("MISS");',
+        "  expect(ids(after)).not.toContain(child.id);",
+        "});",
+    ]
 
 
 def _credential_test(api: Api, r: Resource) -> list[str]:
