@@ -38,34 +38,32 @@ def ensure_import(line: str) -> Edit:
     return edit
 
 
-def before(anchor: str, new: list[str]) -> Edit:
-    """Lines just before the first line equal to `anchor` (once)."""
+def _present(lines: list[str], new: list[str]) -> bool:
+    """Every non-blank line of `new` is already there: the edit was made before."""
+    return all(n in lines for n in new if n.strip())
 
+
+def _next_to(anchor: str, new: list[str], offset: int) -> Edit:
     def edit(source: str) -> str | None:
         lines = _lines(source)
-        if all(n in lines for n in new if n.strip()):
+        if _present(lines, new):
             return source
         if anchor not in lines:
             return None
-        at = lines.index(anchor)
+        at = lines.index(anchor) + offset
         return _join(lines[:at] + new + lines[at:], source)
 
     return edit
+
+
+def before(anchor: str, new: list[str]) -> Edit:
+    """Lines just before the first line equal to `anchor` (once)."""
+    return _next_to(anchor, new, 0)
 
 
 def after(anchor: str, new: list[str]) -> Edit:
     """Lines just after the first line equal to `anchor` (once)."""
-
-    def edit(source: str) -> str | None:
-        lines = _lines(source)
-        if all(n in lines for n in new if n.strip()):
-            return source
-        if anchor not in lines:
-            return None
-        at = lines.index(anchor) + 1
-        return _join(lines[:at] + new + lines[at:], source)
-
-    return edit
+    return _next_to(anchor, new, 1)
 
 
 def replace(old: str, new: str) -> Edit:
@@ -89,7 +87,7 @@ def inside(opening: str, closing: str, new: list[str]) -> Edit:
 
     def edit(source: str) -> str | None:
         lines = _lines(source)
-        if all(n in lines for n in new if n.strip()):
+        if _present(lines, new):
             return source
         if opening not in lines:
             return None
