@@ -208,3 +208,33 @@ def filter_columns(api: Api, r: Resource) -> Iterator[tuple[Column, Resource | N
         assert ref is not None  # a reference column always has its foreign key
         if ref.table != "users":
             yield column, api.resource(api.plan.table(ref.target_entity))
+
+
+SERVER_SET_SAMPLES: dict[str, object] = {
+    "datetime": "2024-01-01T00:00:00+00:00",
+    "date": "2024-01-01",
+    "uuid": "00000000-0000-0000-0000-000000000001",
+    "decimal": "1.00",
+    "int": 1,
+    "bool": True,
+}
+
+
+def server_set_sample(column: Column) -> tuple[object, bool]:
+    """A well-typed value a client sends for a server-set field (and must be refused), and
+    whether it is one of the field's enum values."""
+    if column.kind == "enum" and column.source and column.source.values:
+        return column.source.values[0], True
+    return SERVER_SET_SAMPLES.get(column.kind, "x"), False
+
+
+SERVER_DEFAULTS = {"now()": "now", "current_date": "today", "gen_random_uuid()": "uuid"}
+
+
+def server_value(column: Column) -> tuple[str, object]:
+    """How a test checks what the server put in a server-set field: "now", "today" or
+    "uuid" from its SQL default, else "decimal" or "value" with the brief's default."""
+    if column.default in SERVER_DEFAULTS:
+        return SERVER_DEFAULTS[column.default], None
+    value = column.source.default if column.source else None
+    return ("decimal" if column.kind == "decimal" else "value"), value

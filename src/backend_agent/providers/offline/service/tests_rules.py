@@ -184,27 +184,23 @@ def transitions(api: Api, r: Resource) -> list[tuple[str, str, list[str]]]:
     return out
 
 
-SENT = {
-    "datetime": '"2024-01-01T00:00:00+00:00"',
-    "date": '"2024-01-01"',
-    "uuid": '"00000000-0000-0000-0000-000000000001"',
-    "decimal": '"1.00"',
-    "int": "1",
-    "bool": "True",
-}
+def _sent(column: Column) -> str:
+    """The Python literal of the value a client tries to set a server-set field to."""
+    value, of_enum = cases.server_set_sample(column)
+    return repr(value) if of_enum or not isinstance(value, str) else f'"{value}"'
 
 
 def _server_value(column: Column) -> str:
     """An assertion about the value the server put in `row`."""
     key = column.api
-    if column.default == "now()":
+    kind, value = cases.server_value(column)
+    if kind == "now":
         return f'assert row["{key}"] == row["created_at"]  # now(), in the creating transaction'
-    if column.default == "current_date":
+    if kind == "today":
         return f'assert date.fromisoformat(row["{key}"])'
-    if column.default == "gen_random_uuid()":
+    if kind == "uuid":
         return f'assert UUID(row["{key}"])'
-    value = column.source.default if column.source else None
-    if column.kind == "decimal":
+    if kind == "decimal":
         return f'assert Decimal(str(row["{key}"])) == Decimal("{value}")'
     return f'assert row["{key}"] == {value!r}'
 
@@ -231,9 +227,7 @@ def fixed_fields(api: Api, r: Resource) -> list[tuple[str, str, list[str]]]:
                 )
             )
         if column.server_set:
-            sent = SENT.get(column.kind, '"x"')
-            if column.kind == "enum" and column.source and column.source.values:
-                sent = repr(column.source.values[0])
+            sent = _sent(column)
             out.append(
                 (
                     f"{column.api}_is_set_by_the_server",

@@ -166,27 +166,17 @@ def transitions(api: Api, r: Resource) -> list[Test]:
     return out
 
 
-SENT = {
-    "datetime": '"2024-01-01T00:00:00+00:00"',
-    "date": '"2024-01-01"',
-    "uuid": '"00000000-0000-0000-0000-000000000001"',
-    "decimal": '"1.00"',
-    "int": "1",
-    "bool": "true",
-}
-
-
 def _server_value(column: Column) -> str:
     """An assertion about the value the server put in `row`."""
     key = column.api
-    if column.default == "now()":
+    kind, value = cases.server_value(column)
+    if kind == "now":
         return f"expect(row.{key}).toBe(row.created_at); // now(), in the creating transaction"
-    if column.default == "current_date":
+    if kind == "today":
         return f"expect(row.{key}).toMatch(/^\\d{{4}}-\\d{{2}}-\\d{{2}}$/);"
-    if column.default == "gen_random_uuid()":
+    if kind == "uuid":
         return f"expect(row.{key}).toMatch(/^[0-9a-f-]{{36}}$/);"
-    value = column.source.default if column.source else None
-    if column.kind == "decimal":
+    if kind == "decimal":
         return f"expect(Number(row.{key})).toBe({float(str(value))});"
     return f"expect(row.{key}).toEqual({ts(value)});"
 
@@ -215,9 +205,7 @@ def fixed_fields(api: Api, r: Resource) -> list[Test]:
                 )
             )
         if column.server_set:
-            sent = SENT.get(column.kind, '"x"')
-            if column.kind == "enum" and column.source and column.source.values:
-                sent = ts(column.source.values[0])
+            sent = ts(cases.server_set_sample(column)[0])
             out.append(
                 (
                     f"{key} is set by the server",
