@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from .. import facts
 from ..adr import Adr, Option
-from ..schema import Plan, Table
-from .models import Imports, create_field, out_columns, out_field, update_field
+from ..schema import Plan
+from ..users import extra_fields, user_columns
+from .models import Imports, create_field, out_field, update_field
 from .render import render
 from .repositories import lit
 
@@ -32,10 +33,6 @@ def cookie_name(project: str) -> str:
 
 def key_prefix(project: str) -> str:
     return "".join(part[0] for part in project.split("-") if part)[:4] + "k"
-
-
-def extra_fields(users: Table) -> list:
-    return [c for c in users.columns if c.source is not None]
 
 
 def auth_module(plan: Plan) -> str:
@@ -268,9 +265,8 @@ def user_models(plan: Plan) -> str:
 def user_repository(plan: Plan) -> str:
     assert plan.users is not None
     auth = plan.brief.stack.auth
-    extra = extra_fields(plan.users)
-    columns = ", ".join(c.sql for c in out_columns(plan.users.columns))
-    names = ", ".join(["email", "password_hash", *(c.sql for c in extra)])
+    found = user_columns(plan)
+    extra, columns, names = found.extra, found.returned, found.inserted
     values = ", ".join(["%(email)s", "%(_password_hash)s", *(f"%({c.api})s" for c in extra)])
     json_fields = sorted(c.api for c in extra if c.kind == "json")
     lines = [

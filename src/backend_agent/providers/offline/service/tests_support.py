@@ -7,7 +7,8 @@ import re
 
 from ..expect import creator_roles, recipe
 from ..schema import Column
-from .accounts import cookie_name, extra_fields
+from ..users import extra_fields
+from .accounts import cookie_name
 from .api import Api, Resource
 from .render import render
 from .samples import valid

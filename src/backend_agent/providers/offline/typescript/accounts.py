@@ -6,10 +6,10 @@ from __future__ import annotations
 from ..schema import Plan
 from ..service.accounts import PASSWORD_MAX, PASSWORD_MIN, cookie_name, key_prefix
 from ..service.api import Api
-from ..service.models import out_columns
+from ..users import extra_fields, user_columns
 from .project import render
 from .repositories import quoted
-from .schemas import create_field, extra_fields, helpers_used, out_field, update_field
+from .schemas import create_field, helpers_used, out_field, update_field
 
 SUMMARY = {
     "jwt": "short-lived JWT access tokens issued at log-in (see src/passwords.ts).",
@@ -174,9 +174,8 @@ def user_schemas(plan: Plan) -> str:
 def user_repository(plan: Plan) -> str:
     assert plan.users is not None
     auth = plan.brief.stack.auth
-    extra = extra_fields(plan.users)
-    columns = ", ".join(c.sql for c in out_columns(plan.users.columns))
-    names = ", ".join(["email", "password_hash", *(c.sql for c in extra)])
+    found = user_columns(plan)
+    extra, columns, names = found.extra, found.returned, found.inserted
     values = ", ".join(f"${i}" for i in range(1, len(extra) + 3))
     params = ["data.email", "passwordHash"] + [
         f"jsonParam(data.{c.api})"

@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime
 
 from ..plan import length_limits
-from ..schema import EMAIL_MAX, URL_MAX, Column, Table
+from ..schema import EMAIL_MAX, URL_MAX, Column
 from ..service.api import Api, Resource
 from ..service.models import INT32, out_columns
 from .names import ts
@@ -196,7 +196,3 @@ def resource_schemas(api: Api, resource: Resource) -> str:
         head.append(f'import {{ {", ".join(used)} }} from "../../fields.js";')
     head += ['import { PageQuery } from "../../pagination.js";', ""]
     return "\n".join(head) + "\n" + body + "\n"
-
-
-def extra_fields(users: Table) -> list[Column]:
-    return [c for c in users.columns if c.source is not None]

@@ -11,9 +11,9 @@ from ..schema import Column
 from ..service.accounts import cookie_name
 from ..service.api import Api, Resource
 from ..service.samples import Repeat, decimal_range, int_range
+from ..users import extra_fields
 from .names import factory, ts
 from .project import render
-from .schemas import extra_fields
 
 ME = [
     '  const me = await call(app, "GET", "/auth/me", { headers });',
