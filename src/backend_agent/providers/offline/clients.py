@@ -1,5 +1,6 @@
-"""How the generated rate limits and read cache tell callers apart, and which edge between
-resources the cache test follows: decided once, rendered by each target's `infra`."""
+"""How the generated service tells callers apart (rate limits, the read cache, CORS) and
+which edge between resources the cache test follows: decided once, rendered by each
+target's `infra` and `hardening`."""
 
 from __future__ import annotations
 
@@ -69,3 +70,13 @@ def invalidation_edge(api: Api) -> Edge | None:
             if ref.target.name not in ("users", r.table.name) and ref.rule == "CASCADE":
                 return Edge(r, api.resource(ref.target), ref=ref)
     return None
+
+
+def cors_headers(api: Api) -> list[str]:
+    """The request headers a browser may send across origins: the credential's and ours."""
+    headers = ["Content-Type", "X-Request-ID"]
+    if api.auth == "jwt":
+        headers.insert(0, "Authorization")
+    if api.auth == "api-key":
+        headers.insert(0, "X-API-Key")
+    return headers

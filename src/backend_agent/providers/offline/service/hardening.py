@@ -3,7 +3,7 @@ shutdown and start-up validation of the settings — and the lines they add to p
 
 from __future__ import annotations
 
-from .. import facts
+from .. import clients, facts
 from ..branch_edit import Edit, add_after, add_to_class, call_before_return, ensure_import
 from ..schema import Plan
 from . import deploy
@@ -114,12 +114,7 @@ def main_edits() -> list[Edit]:
 
 
 def _cors_headers(api: Api) -> str:
-    headers = ["Content-Type", "X-Request-ID"]
-    if api.auth == "jwt":
-        headers.insert(0, "Authorization")
-    if api.auth == "api-key":
-        headers.insert(0, "X-API-Key")
-    return "[" + ", ".join(f'"{h}"' for h in headers) + "]"
+    return "[" + ", ".join(f'"{h}"' for h in clients.cors_headers(api)) + "]"
 
 
 def settings_test(api: Api) -> str:

@@ -4,7 +4,7 @@ and the lines they add to phase 3's app, config and server."""
 
 from __future__ import annotations
 
-from .. import facts
+from .. import clients, facts
 from ..branch_edit import Edit
 from ..schema import Plan
 from ..service.api import Api
@@ -84,12 +84,7 @@ def server_edits() -> list[Edit]:
 
 
 def _cors_headers(api: Api) -> str:
-    headers = ["Content-Type", "X-Request-ID"]
-    if api.auth == "jwt":
-        headers.insert(0, "Authorization")
-    if api.auth == "api-key":
-        headers.insert(0, "X-API-Key")
-    return ts(headers)
+    return ts(clients.cors_headers(api))
 
 
 def production_settings(api: Api) -> str:
