@@ -1,7 +1,9 @@
 """Targets: the languages the offline generator writes a service in, and the words for them.
 
 Every target renders the one relational plan (`plan.py`) and the one HTTP shape
-(`service/api.py`); phases 1-2 (ADRs, SQL) are shared, phases 3-6 are each target's own.
+(`service/api.py`); phases 1-2 (ADRs, SQL) are shared, phases 3-6 are each target's own
+rendering of decisions made once: what the suites test (`cases`), the README's text
+(`readme`), how callers are told apart (`clients`), the accounts' columns (`users`).
 Documents that both targets write (architecture, ADRs, runbooks) take the few words that
 differ — the framework, the driver, the commands — from here.
 """
