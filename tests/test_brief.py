@@ -63,7 +63,7 @@ def test_wrong_type_names_key_and_line():
 def test_bad_project_name():
     text = SHOP.replace('name = "shop"', 'name = "My Shop"')
     message = problems(text)
-    assert "brief.toml:3: project.name" in message
+    assert f"brief.toml:{line_of(text, 'My Shop')}: project.name" in message
     assert "'My Shop' is not a slug" in message
 
 
@@ -118,7 +118,7 @@ def test_every_problem_is_reported_at_once():
         (('{ name = "eta", type = "date" }', '{ name = "id", type = "uuid" }'), "implied"),
         (('{ name = "eta", type = "date" }', '{ name = "Eta", type = "date" }'), "snake_case"),
         (('name = "Shipment"', 'name = "shipment"'), "PascalCase"),
-        (('unique = [["sku"]]', 'unique = [["skux"]]'), "not one of its fields"),
+        (('unique = [["sku"]]', 'unique = [["skux"]]'), "neither one of its fields"),
         (("min = 1, max = 1000", "min = 10, max = 1"), "greater than max"),
         (('default = "draft"', 'default = "gone"'), "does not fit"),
         (('on_delete = "restrict"', 'on_delete = "set-null"'), "required relation"),

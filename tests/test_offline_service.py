@@ -97,7 +97,8 @@ def test_reserved_words_are_quoted_in_sql_and_aliased_in_python(built):
     # Field `from` of Class: quoted in SQL, `from_` in Python, "from" in JSON.
     assert '"from"' in files["app/repositories/class_.py"]
     assert (
-        'from_: Annotated[str, Field(max_length=30, alias="from")]' in files["app/models/class_.py"]
+        'from_: Annotated[str, Field(pattern=NOT_BLANK, max_length=30, alias="from")]'
+        in files["app/models/class_.py"]
     )
     # The enum field `class` filters lists as ?class=..., a Python keyword.
     assert (
@@ -158,10 +159,15 @@ def test_each_on_delete_rule_and_relation_gets_a_test(built):
 def test_brief_rules_become_request_model_constraints(built):
     product = built["shop"]["app/models/product.py"]
     assert "price: Annotated[Decimal, Field(max_digits=10, decimal_places=2, ge=0)]" in product
-    assert 'status: Literal["draft", "active", "retired"] = "draft"' in product
-    assert "stock: Annotated[int, Field(ge=0, le=2147483647)] = 0" in product
+    # A state machine's field: a new row starts at the default, updates move it.
+    create, update = product.split("class ProductUpdate", 1)
+    assert "status" not in create.split("class ProductCreate", 1)[1]
+    assert 'status: Literal["draft", "active", "retired"] = None' in update
+    assert "stock: Annotated[int, Field(strict=True, ge=0, le=2147483647)] = 0" in product
     item = built["shop"]["app/models/order_item.py"]
-    assert "quantity: Annotated[int, Field(ge=1, le=1000)]" in item
+    assert "quantity: Annotated[int, Field(strict=True, ge=1, le=1000)]" in item
+    # Immutable: set on create, not in the update body.
+    assert "unit_price" not in item.split("class OrderItemUpdate", 1)[1].split("class", 1)[0]
     bookmark = built["bookmarks"]["app/models/bookmark.py"]
     assert "url: Annotated[str, Field(max_length=2048, pattern=URL_PATTERN)]" in bookmark
     assert 'extra="forbid"' in bookmark
@@ -192,9 +198,12 @@ def test_ownership_is_in_the_sql_of_every_owned_table(built):
         api = build_api(build_plan(brief(name)))
         for r in api.owned:
             sql = built[name][f"app/repositories/{r.module}.py"]
-            for function in ("get", "exists", "update", "delete"):
+            for function in ("get", "exists", "select_page", "update", "delete"):
                 body = sql.split(f"async def {function}(", 1)[1].split("\nasync def ", 1)[0]
+                # Adjacent string literals are one SQL statement.
+                body = re.sub(r"['\"]\s*\n\s*f?['\"]", "", body)
                 assert "owner_id = %(_owner)s" in body, (name, r.module, function)
+                assert "scope: Scope" in body and "scope.params()" in body
 
 
 def test_documents_name_the_brief_and_its_targets(built):
@@ -210,9 +219,11 @@ def test_documents_name_the_brief_and_its_targets(built):
     assert "99.95% availability" in shop["docs/operations.md"]
     assert "> 0.25" in shop["docs/operations.md"]  # the p99 target as an alert threshold
     assert "2555 days" in shop["docs/operations.md"]  # retention
-    assert "`orders`, `order_items`, `shipments`" in shop["docs/security-review.md"]
+    assert "`products`, `orders`, `order_items`, `shipments`" in shop["docs/security-review.md"]
     assert "deleting an order also deletes its order items" in shop["docs/runbooks/rollback.md"]
-    assert "`bookmarks` rows with `is_public` = true" in bookmarks["docs/security-review.md"]
+    assert "`bookmarks` rows where `is_public` is true are what plain readers see" in (
+        bookmarks["docs/security-review.md"]
+    )
     assert "99.9% availability" in bookmarks["docs/operations.md"]
     # Not one text with the names swapped: the shop's README says nothing of bookmarks.
     assert "bookmark" not in shop["README.md"].lower()
@@ -249,8 +260,8 @@ def test_the_security_review_points_at_code_that_exists(built, name):
         names |= {
             t.id
             for n in ast.walk(tree)
-            if isinstance(n, ast.Assign)
-            for t in n.targets
+            if isinstance(n, ast.Assign | ast.AnnAssign)
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
             if isinstance(t, ast.Name)
         }
         assert symbol.split(".")[-1] in names, (path, symbol)
@@ -378,6 +389,11 @@ def test_phase_6_keeps_the_text_of_an_existing_readme():
         (
             '[[relations]]\nkind = "many-to-one"\nfrom = "Note"\nto = "Note"\nrequired = true\n',
             r"required relations form a cycle \(Note -> Note\)",
+        ),
+        (
+            '[[entities]]\nname = "User"\nfields = [{ name = "joined", type = "date", '
+            'set_by = "server" }]\n',
+            "User.joined: the offline generator keeps the fields of accounts plain",
         ),
     ],
 )

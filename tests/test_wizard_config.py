@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from backend_agent.core.brief import load_brief, parse_brief
@@ -106,3 +108,17 @@ def test_form_problems_are_the_cli_problems_for_the_saved_text():
 def test_a_file_that_is_not_toml_is_refused_by_the_form():
     with pytest.raises(BadInput):
         BriefForm.from_text("[project\nname = 1")
+
+
+def test_the_form_keeps_roles_with_the_entities_and_reports_their_lines():
+    text = (Path(__file__).parent / "offline_briefs" / "tickets.toml").read_text()
+    form = BriefForm.from_text(text)
+    assert form.entities.startswith('[[roles]]\nname = "staff"')
+    brief, problems = form.validate()
+    assert problems == [] and [r.name for r in brief.roles] == ["staff"]
+    form.entities = form.entities.replace('update = "staff"', 'update = "admin"', 1)
+    _, problems = form.validate()
+    (problem,) = problems
+    line = int(problem.split(":")[1])
+    assert "entities[0].access.update" in problem and "'admin'" in problem
+    assert 'update = "admin"' in form.compose().splitlines()[line - 1]

@@ -8,58 +8,43 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationError, model_validator
 
+from .brief_access import ROLE_NAME, Access, Role, check_access, effective_access
+from .brief_fields import (
+    ENTITY_NAME,
+    FIELD_NAME,
+    FIELD_TYPES,
+    IMPLIED_COLUMNS,
+    PROJECT_NAME,
+    BriefRuleError,
+    EntityField,
+    FieldType,
+)
+from .brief_fields import Strict as _Strict
 from .errors import BadInput
 from .toml_locate import locate
 
-PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
-ENTITY_NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,62}$")
-FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-
-FieldType = Literal[
-    "string",
-    "text",
-    "int",
-    "decimal",
-    "bool",
-    "date",
-    "datetime",
-    "uuid",
-    "url",
-    "email",
-    "enum",
-    "json",
+__all__ = [
+    "ENTITY_NAME",
+    "FIELD_NAME",
+    "FIELD_TYPES",
+    "IMPLIED_COLUMNS",
+    "PROJECT_NAME",
+    "ROLE_NAME",
+    "Access",
+    "Brief",
+    "BriefRuleError",
+    "Entity",
+    "EntityField",
+    "FieldType",
+    "Relation",
+    "Role",
+    "effective_access",
 ]
-FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
-
-#: Columns every generated table has; a brief field of the same name would collide.
-IMPLIED_COLUMNS = frozenset({"id", "created_at", "updated_at", "owner_id"})
-
-
-class BriefRuleError(ValueError):
-    """A rule of the brief broken at `loc`, relative to the model that checks it."""
-
-    def __init__(self, message: str, *loc: str | int) -> None:
-        super().__init__(message)
-        self.loc = loc
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
 
 
 class Project(_Strict):
@@ -95,114 +80,16 @@ class Targets(_Strict):
     data_retention_days: int | None = Field(default=None, gt=0)
 
 
-class EntityField(_Strict):
-    name: str
-    type: FieldType
-    required: bool = False
-    default: Any = None
-    indexed: bool = False
-    max_length: int | None = Field(default=None, gt=0, le=10_485_760)
-    min: int | float | None = None
-    max: int | float | None = None
-    precision: int | None = Field(default=None, ge=1, le=1000)
-    scale: int | None = Field(default=None, ge=0, le=1000)
-    values: list[str] | None = None
-
-    @field_validator("default", mode="before")
-    @classmethod
-    def _iso_dates(cls, value: Any, info: ValidationInfo) -> Any:
-        """JSON has no dates (the build state, a model's draft): an ISO string default of a
-        date or datetime field is read as the date TOML would give."""
-        kind = {"date": date, "datetime": datetime}.get(info.data.get("type", ""))
-        if kind is not None and isinstance(value, str):
-            try:
-                return kind.fromisoformat(value)
-            except ValueError:
-                return value  # _check_default names it
-        return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> EntityField:
-        if not FIELD_NAME.match(self.name):
-            raise BriefRuleError(
-                f"field name {self.name!r} must be snake_case: lower-case letters, digits and "
-                "underscores, starting with a letter",
-                "name",
-            )
-        if self.name in IMPLIED_COLUMNS:
-            raise BriefRuleError(
-                f"field name {self.name!r} is implied on every table "
-                f"({', '.join(sorted(IMPLIED_COLUMNS))}); remove it or rename it",
-                "name",
-            )
-        if self.type == "enum":
-            if not self.values:
-                raise BriefRuleError(
-                    f'enum field {self.name!r} needs values = ["a", "b", ...]', "type"
-                )
-            if len(set(self.values)) != len(self.values):
-                raise BriefRuleError(f"enum field {self.name!r} lists a value twice", "values")
-            bad = [v for v in self.values if not re.match(r"^[A-Za-z0-9_\-. ]{1,63}$", v)]
-            if bad:
-                raise BriefRuleError(
-                    f"enum value {bad[0]!r} of {self.name!r}: use 1-63 letters, digits, spaces, "
-                    "'_', '-' or '.'",
-                    "values",
-                )
-        elif self.values is not None:
-            raise BriefRuleError(
-                f"'values' is only for enum fields, and {self.name!r} is {self.type}", "values"
-            )
-        if self.max_length is not None and self.type not in ("string", "url", "email"):
-            raise BriefRuleError(
-                f"'max_length' is for string, url and email fields, not {self.type}", "max_length"
-            )
-        if (self.min is not None or self.max is not None) and self.type not in (
-            "int",
-            "decimal",
-            "string",
-            "text",
-        ):
-            raise BriefRuleError(f"'min'/'max' do not apply to {self.type} fields", "type")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise BriefRuleError(f"min ({self.min}) is greater than max ({self.max})", "min")
-        if (self.precision is not None or self.scale is not None) and self.type != "decimal":
-            raise BriefRuleError(
-                f"'precision'/'scale' are for decimal fields, not {self.type}", "type"
-            )
-        if self.precision is not None and self.scale is not None and self.scale > self.precision:
-            raise BriefRuleError(
-                f"scale ({self.scale}) is greater than precision ({self.precision})", "scale"
-            )
-        if self.default is not None:
-            self._check_default()
-        return self
-
-    def _check_default(self) -> None:
-        value, kind = self.default, self.type
-        ok = {
-            "bool": isinstance(value, bool),
-            "int": isinstance(value, int) and not isinstance(value, bool),
-            "json": isinstance(value, dict | list | str | int | float | bool),
-            "date": isinstance(value, date) and not isinstance(value, datetime),
-            "datetime": isinstance(value, datetime),
-        }.get(kind, isinstance(value, str))
-        if kind == "decimal":
-            try:
-                ok = not isinstance(value, bool) and Decimal(str(value)).is_finite()
-            except InvalidOperation:
-                ok = False
-        if kind == "enum":
-            ok = value in (self.values or [])
-        if not ok:
-            raise BriefRuleError(f"default {value!r} does not fit a {kind} field", "default")
-
-
 class Entity(_Strict):
     name: str
     owned_by_user: bool = False
     fields: list[EntityField] = Field(min_length=1)
     unique: list[list[str]] = Field(default_factory=list)
+    """Groups of fields (or many-to-one targets, snake_case) no two rows share."""
+    access: Access | None = None
+    public_when: dict[str, list[str | bool]] | None = None
+    """The rows readers who may not change them see; the others answer 404 to them."""
+    renamed_from: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Entity:
@@ -219,20 +106,100 @@ class Entity(_Strict):
             raise BriefRuleError(
                 f"entity {self.name} has field {twice[0]!r} more than once", "fields", at, "name"
             )
-        for group in self.unique:
+        for index, group in enumerate(self.unique):
             if not group:
                 raise BriefRuleError(f"entity {self.name}: an empty unique group", "unique")
-            for column in group:
-                if column not in names:
-                    raise BriefRuleError(
-                        f"entity {self.name}: unique refers to {column!r}, which is not one "
-                        f"of its fields ({', '.join(names)})",
-                        "unique",
-                    )
+            if len(set(group)) != len(group):
+                raise BriefRuleError(
+                    f"entity {self.name}: unique group {group} names a column twice",
+                    "unique",
+                    index,
+                )
+        self._check_renames(names)
+        self._check_public_when()
         return self
+
+    def _check_renames(self, names: list[str]) -> None:
+        if self.renamed_from is not None and (
+            not ENTITY_NAME.match(self.renamed_from) or self.renamed_from == self.name
+        ):
+            raise BriefRuleError(
+                f"renamed_from {self.renamed_from!r} of entity {self.name} must be another "
+                "PascalCase name: the entity's earlier name",
+                "renamed_from",
+            )
+        earlier: dict[str, str] = {}
+        for index, f in enumerate(self.fields):
+            if f.renamed_from is None:
+                continue
+            if f.renamed_from in names:
+                raise BriefRuleError(
+                    f"field {f.name!r} is renamed_from {f.renamed_from!r}, but {self.name} still "
+                    f"has a field {f.renamed_from!r}",
+                    "fields",
+                    index,
+                    "renamed_from",
+                )
+            if f.renamed_from in earlier:
+                raise BriefRuleError(
+                    f"fields {earlier[f.renamed_from]!r} and {f.name!r} are both renamed_from "
+                    f"{f.renamed_from!r}",
+                    "fields",
+                    index,
+                    "renamed_from",
+                )
+            earlier[f.renamed_from] = f.name
+
+    def _check_public_when(self) -> None:
+        if self.public_when is None:
+            return
+        if not self.public_when:
+            raise BriefRuleError(
+                "public_when is empty: name a field and its public values, e.g. "
+                '{ status = ["published"] }',
+                "public_when",
+            )
+        for name, values in self.public_when.items():
+            f = self.field(name)
+            if f is None or f.type not in ("enum", "bool"):
+                raise BriefRuleError(
+                    f"public_when names {name!r}, which is not an enum or bool field of "
+                    f"{self.name}",
+                    "public_when",
+                    name,
+                )
+            allowed: list[str | bool] = list(f.values or []) if f.type == "enum" else [True, False]
+            bad = [v for v in values if v not in allowed or type(v) is not type(allowed[0])]
+            if not values or bad:
+                raise BriefRuleError(
+                    f"public_when.{name} must list values of the field ("
+                    + ", ".join(str(v).lower() if isinstance(v, bool) else v for v in allowed)
+                    + ")"
+                    + (f"; {bad[0]!r} is not one" if bad else ""),
+                    "public_when",
+                    name,
+                )
+            if f.transitions is not None and not set(values) & set(f.reachable(f.default)):
+                raise BriefRuleError(
+                    f"public_when.{name}: no row can become public — from {f.default!r} the "
+                    f"transitions never reach {', '.join(map(repr, values))}",
+                    "public_when",
+                    name,
+                )
+            if f.set_by == "server" and f.default not in values:
+                raise BriefRuleError(
+                    f"public_when.{name}: the server keeps {name!r} at {f.default!r}, so no row "
+                    "would ever be public",
+                    "public_when",
+                    name,
+                )
 
     def field(self, name: str) -> EntityField | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    def is_public(self, row: dict[str, Any]) -> bool:
+        """Does a row with these values match public_when (every key, any listed value)?"""
+        return all(row.get(k) in v for k, v in (self.public_when or {}).items())
 
 
 class Relation(_Strict):
@@ -266,11 +233,19 @@ class Brief(_Strict):
     project: Project
     stack: Stack = Field(default_factory=Stack)
     targets: Targets = Field(default_factory=Targets)
+    roles: list[Role] = Field(default_factory=list)
     entities: list[Entity] = Field(default_factory=list)
     relations: list[Relation] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Brief:
+        self._check_entities()
+        self._check_relations()
+        self._check_roles()
+        self._check_rules()
+        return self
+
+    def _check_entities(self) -> None:
         seen: set[str] = set()
         for index, entity in enumerate(self.entities):
             if entity.name.lower() in seen:
@@ -293,13 +268,31 @@ class Brief(_Strict):
                     index,
                     "owned_by_user",
                 )
-            if entity.name == "User" and entity.owned_by_user:
+            if entity.name == "User":
+                for key in ("owned_by_user", "access", "public_when"):
+                    if getattr(entity, key):
+                        raise BriefRuleError(
+                            f"entity User only adds fields to users; it cannot have {key} "
+                            "(accounts are reached through /auth/me, by their own person)",
+                            "entities",
+                            index,
+                            key,
+                        )
+        current = {e.name for e in self.entities}
+        earlier: set[str] = set()
+        for index, entity in enumerate(self.entities):
+            old = entity.renamed_from
+            if old is not None and (old in current or old in earlier):
                 raise BriefRuleError(
-                    "entity User only adds fields to users; it cannot be owned_by_user",
+                    f"entity {entity.name} is renamed_from {old!r}, but "
+                    + (f"{old} is still an entity" if old in current else "another entity is too"),
                     "entities",
                     index,
-                    "owned_by_user",
+                    "renamed_from",
                 )
+            earlier.add(old or "")
+
+    def _check_relations(self) -> None:
         names = {e.name for e in self.entities}
         if self.stack.auth != "none":
             names.add("User")
@@ -338,50 +331,68 @@ class Brief(_Strict):
                     "relations",
                     index,
                 )
-        return self
+
+    def _check_roles(self) -> None:
+        seen: set[str] = set()
+        for index, role in enumerate(self.roles):
+            if self.stack.auth == "none":
+                raise BriefRuleError(
+                    "auth = 'none' has no accounts to hold roles; choose an auth mode or drop "
+                    "[[roles]]",
+                    "roles",
+                    index,
+                    "name",
+                )
+            if role.name in seen:
+                raise BriefRuleError(
+                    f"role {role.name!r} is declared twice", "roles", index, "name"
+                )
+            seen.add(role.name)
+
+    def _check_rules(self) -> None:
+        """Each entity's access, and its unique groups, which may name relation targets."""
+        roles = {r.name for r in self.roles}
+        for index, entity in enumerate(self.entities):
+            try:
+                check_access(entity, roles, self.stack.auth)
+            except BriefRuleError as error:
+                raise BriefRuleError(str(error), "entities", index, *error.loc) from None
+            targets = self.reference_names(entity.name)
+            columns = [f.name for f in entity.fields] + sorted(targets)
+            for group_index, group in enumerate(entity.unique):
+                for column in group:
+                    if column not in columns:
+                        raise BriefRuleError(
+                            f"entity {entity.name}: unique refers to {column!r}, which is neither "
+                            f"one of its fields nor a many-to-one target of it "
+                            f"({', '.join(columns)})",
+                            "entities",
+                            index,
+                            "unique",
+                            group_index,
+                        )
+
+    def reference_names(self, entity: str) -> dict[str, str]:
+        """The many-to-one targets of an entity as a unique group names them (snake_case),
+        each with the column it adds (`<target>_id`)."""
+        return {
+            _snake(r.to): f"{_snake(r.to)}_id"
+            for r in self.relations
+            if r.kind == "many-to-one" and r.from_ == entity
+        }
+
+    def access(self, entity: Entity) -> dict[str, frozenset[str]]:
+        """Who may create, read, update and delete rows of `entity`, defaults filled in."""
+        return effective_access(entity, self.stack.auth)
 
     def entity(self, name: str) -> Entity | None:
         return next((e for e in self.entities if e.name == name), None)
 
     def to_toml(self) -> str:
-        """The brief as a person would write it: sections first, then each entity (fields
-        one per line) and relation as its own table; options at their default left out."""
-        import tomli_w
+        """The brief as a person would write it (see `brief_toml`)."""
+        from .brief_toml import brief_to_toml
 
-        head = self.model_dump(mode="python", include={"project", "stack"})
-        targets = self.targets.model_dump(exclude_none=True)
-        if targets:
-            head["targets"] = targets
-        parts = [tomli_w.dumps(head, multiline_strings=True)]
-        for entity in self.entities:
-            lines = ["[[entities]]", f"name = {_inline(entity.name)}"]
-            if entity.owned_by_user:
-                lines.append("owned_by_user = true")
-            lines.append("fields = [")
-            lines += [f"  {_inline(f.model_dump(exclude_defaults=True))}," for f in entity.fields]
-            lines.append("]")
-            if entity.unique:
-                lines.append(f"unique = {_inline(entity.unique)}")
-            parts.append("\n".join(lines) + "\n")
-        for relation in self.relations:
-            data = relation.model_dump(by_alias=True, exclude_defaults=True)
-            lines = ["[[relations]]", f"kind = {_inline(relation.kind)}"]
-            lines += [f"{key} = {_inline(value)}" for key, value in data.items() if key != "kind"]
-            parts.append("\n".join(lines) + "\n")
-        return "\n".join(parts)
-
-
-def _inline(value: Any) -> str:
-    """A TOML value on one line: inline tables and arrays, scalars as tomli-w writes them."""
-    import tomli_w
-
-    if isinstance(value, dict):
-        keys = [k if re.match(r"^[A-Za-z0-9_-]+$", k) else _inline(str(k)) for k in value]
-        items = (f"{k} = {_inline(v)}" for k, v in zip(keys, value.values(), strict=True))
-        return "{ " + ", ".join(items) + " }"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_inline(v) for v in value) + "]"
-    return tomli_w.dumps({"v": value}).split("=", 1)[1].strip()
+        return brief_to_toml(self)
 
 
 def _snake(name: str) -> str:

@@ -1,8 +1,8 @@
 """The Brief screen's model: form fields plus the entities part as TOML text.
 
-The form edits `[project]`, `[stack]` and `[targets]`; entities and relations stay TOML
-(a table of tables is clearer as text than as nested forms), kept verbatim from the file
-so its comments survive. The brief is always the composed text, so validating it gives
+The form edits `[project]`, `[stack]` and `[targets]`; roles, entities and relations stay
+TOML (a table of tables is clearer as text than as nested forms), kept verbatim from the
+file so its comments survive. The brief is always the composed text, so validating it gives
 exactly the errors `backend-agent brief check` gives for the saved file.
 """
 
@@ -17,7 +17,8 @@ from ..core.brief import Brief, Stack, Targets, parse_brief
 from ..core.errors import BadInput
 
 SOURCE = "backend-brief.toml"
-_TABLES_START = re.compile(r"^\s*\[\[\s*(entities|relations)\s*\]\]", re.MULTILINE)
+_TABLES_START = re.compile(r"^\s*\[\[\s*(roles|entities|relations)\s*\]\]", re.MULTILINE)
+TABLES = ("roles", "entities", "relations")
 TARGET_KEYS = tuple(Targets.model_fields)
 STACK_CHOICES: dict[str, tuple[str, ...]] = {
     key: get_args(info.annotation) for key, info in Stack.model_fields.items()
@@ -98,8 +99,8 @@ def _number(value: str) -> Any:
 
 
 def _entities_text(text: str, data: dict[str, Any]) -> str:
-    """The file's own entities/relations text when they end the file; else re-written."""
-    wanted = {k: data[k] for k in ("entities", "relations") if k in data}
+    """The file's own roles/entities/relations text when they end the file; else re-written."""
+    wanted = {k: data[k] for k in TABLES if k in data}
     if not wanted:
         return ""
     match = _TABLES_START.search(text)
@@ -116,10 +117,13 @@ def _entities_text(text: str, data: dict[str, Any]) -> str:
 
 
 BLANK_ENTITIES = """\
-# Entities and relations; the offline generator needs at least one entity.
+# Roles, entities and relations; the offline generator needs at least one entity.
+# [[roles]]
+# name = "staff"
 # [[entities]]
 # name = "Bookmark"
 # owned_by_user = true
+# access = { read = "owner|staff" }
 # fields = [
 #   { name = "url", type = "url", required = true },
 #   { name = "title", type = "string", max_length = 200 },

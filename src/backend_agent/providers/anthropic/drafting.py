@@ -19,6 +19,7 @@ from ...core.brief import (
     ENTITY_NAME,
     FIELD_NAME,
     PROJECT_NAME,
+    ROLE_NAME,
     Brief,
     _brief_loc,
     _describe,
@@ -58,6 +59,15 @@ options that matter (required, max_length, enum values, defaults, indexes, uniqu
 groups). Never add the implied columns (id, created_at, updated_at, owner_id). Users \
 come from `auth`: do not define an entity `User` unless it only adds fields to users. \
 Use `owned_by_user` for rows that belong to the signed-in person.
+- `roles` and each entity's rules, when the sentence implies who may do what (staff, \
+admins, moderators): `roles` lists roles beyond the member every account is; `access` \
+names per verb who may use it (`anyone`, `signed-in`, `owner`, a role, or several joined \
+with `|`; verbs left out keep their default); `public_when` says which rows readers who may \
+not change them see (e.g. only published ones); a field's `transitions` give the state \
+changes allowed (it needs a `default`, the state a new row starts in); `immutable` marks \
+values set once; `set_by = "server"` marks values clients never send (timestamps like \
+`placed_at`). A `unique` group may name a many-to-one target (snake_case) to hold across \
+owners, e.g. `["event", "seat_code"]`. Leave them out when the sentence says nothing of them.
 - `relations`: every many-to-one (adds `<to>_id` on `from`; do not also add that field) \
 and many-to-many between the entities.
 - `assumptions`: {NOTES["assumptions"]}
@@ -75,6 +85,8 @@ def input_schema() -> dict[str, Any]:
     entity = props["entities"]["items"]["properties"]
     entity["name"]["pattern"] = ENTITY_NAME.pattern
     entity["fields"]["items"]["properties"]["name"]["pattern"] = FIELD_NAME.pattern
+    entity["renamed_from"]["anyOf"][0]["pattern"] = ENTITY_NAME.pattern
+    props["roles"]["items"]["properties"]["name"]["pattern"] = ROLE_NAME.pattern
     for name, description in NOTES.items():
         props[name] = {"type": "array", "items": {"type": "string"}, "description": description}
     schema["required"] = ["project", "entities", *NOTES]

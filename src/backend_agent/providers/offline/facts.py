@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ...core.brief import Brief
+from .naming import article
 from .schema import Plan, Table
 
 AUTH_LABEL = {
@@ -210,14 +211,15 @@ def relation_sentences(plan: Plan) -> list[str]:
             target = plan.table(fk.target_entity)
             rule = {
                 "CASCADE": "deleting the {t} deletes them",
-                "RESTRICT": "a {t} that still has them cannot be deleted",
+                "RESTRICT": "{a} {t} that still has them cannot be deleted",
                 "SET NULL": "deleting the {t} leaves them without one",
             }[fk.on_delete]
             col = table.column(fk.column)
             need = "must belong to" if not col.nullable else "may belong to"
             out.append(
-                f"Each {table.class_name} {need} a {target.class_name}; "
-                + rule.format(t=target.class_name)
+                f"Each {table.class_name} {need} {article(target.class_name)} "
+                f"{target.class_name}; "
+                + rule.format(t=target.class_name, a=article(target.class_name))
                 + "."
             )
     for link in plan.links:
@@ -229,11 +231,67 @@ def relation_sentences(plan: Plan) -> list[str]:
     return out
 
 
+def who(groups: frozenset[str]) -> str:
+    """Access groups in words: 'staff or its owner'."""
+    words = {"anyone": "anyone", "signed-in": "any signed-in account", "owner": "its owner"}
+    return " or ".join(words.get(g, g) for g in sorted(groups, key=lambda g: (g not in words, g)))
+
+
+def public_words(table: Table) -> str:
+    """Which rows are public, in words: '`status` is published'."""
+    parts = []
+    for name, values in table.public_when:
+        if table.column(name).kind == "bool":
+            parts.append(f"`{name}` is {str(values[0]).lower()}")
+        else:
+            parts.append(f"`{name}` is " + " or ".join(str(v) for v in values))
+    return " and ".join(parts)
+
+
+def access_sentence(table: Table, auth: str) -> str:
+    """Who may create, read, change and delete a table's rows, as the service enforces it."""
+    if auth == "none":
+        return ownership_sentence(table, auth)
+    a = table.access
+    read = who(a.read)
+    if table.public_when:
+        read += f" — only rows where {public_words(table)}; {who(a.managers)} see every row"
+        read += " they may change"
+    return (
+        f"Created by {who(a.create)}; read by {read}; changed by {who(a.update)}; deleted by "
+        f"{who(a.delete)}. Anyone else gets 403 for a row they can see and 404 for one they "
+        "cannot."
+    )
+
+
+def rule_sentences(table: Table) -> list[str]:
+    """The brief's rules on single fields of a table, as the service enforces them."""
+    out = []
+    for column in table.columns:
+        if column.transitions:
+            moves = ", ".join(f"{a} → {b}" for a, b in column.transitions)
+            start = column.source.default if column.source else None
+            out.append(
+                f"`{table.name}.{column.api}` starts at {start} and changes only {moves}; "
+                "any other change answers 409."
+            )
+        elif column.immutable:
+            out.append(f"`{table.name}.{column.api}` is set on create and never changes.")
+        if column.server_set:
+            fill = {"now()": "the time of creation", "current_date": "the day of creation"}
+            value = fill.get(column.default or "", "its default")
+            out.append(
+                f"`{table.name}.{column.api}` is set by the server ({value}); a request that "
+                "sends it answers 422."
+            )
+    return out
+
+
 def ownership_sentence(table: Table, auth: str) -> str:
-    if table.owned and table.public_flag:
+    if table.owned and table.public_when:
         return (
             f"{table.name.replace('_', ' ').capitalize()} belong to the person who created "
-            f"them; others see one only when `{table.public_flag}` is true (read-only)."
+            f"them; others see one only when {public_words(table)}."
         )
     if table.owned:
         return (
@@ -246,3 +304,43 @@ def ownership_sentence(table: Table, auth: str) -> str:
         f"{table.name.replace('_', ' ').capitalize()} are shared: anyone may read them, "
         "signed-in users may change them."
     )
+
+
+def left_open(plan: Plan) -> list[str]:
+    """What the brief does not decide and the generated service therefore does not do: said
+    in the requirements and the security review, so nobody assumes it is handled."""
+    out = []
+    auth = plan.brief.stack.auth
+    if auth == "none":
+        return ['Who may do what: with `auth = "none"` everyone may do everything.']
+    shared = [
+        t.name
+        for t in plan.tables
+        if not t.owned and t.entity is not None and t.entity.access is None
+    ]
+    if shared:
+        out.append(
+            "Who may change "
+            + ", ".join(f"`{n}`" for n in shared)
+            + ": the brief gives no `access`, so any signed-in account may create, change "
+            "and delete them."
+        )
+    if not plan.roles:
+        out.append(
+            "Roles: the brief names none, so every signed-in account has the same rights; "
+            "nothing is limited to staff or admins."
+        )
+    for table in plan.tables:
+        for column in table.columns:
+            if column.server_set and column.default not in ("now()", "current_date"):
+                if column.default == "gen_random_uuid()":
+                    continue
+                out.append(
+                    f"How `{table.name}.{column.api}` is computed: the brief has the server set "
+                    f"it, but says nothing of how, so it keeps its default until code is added."
+                )
+    out.append(
+        "Visibility through a relation (for example 'whoever owns an order sees its "
+        "shipment'): the rules reach rows through their owner and roles only."
+    )
+    return out

@@ -42,27 +42,30 @@ def requirements_md(brief: Brief, plan: Plan) -> str:
         lines.append(
             f"{number}. **{table.class_name}.** Create, read, update, delete and list "
             f"{table.name.replace('_', ' ')} ({fields}). "
-            + facts.ownership_sentence(table, brief.stack.auth)
+            + facts.access_sentence(table, brief.stack.auth)
         )
         number += 1
+        for rule in facts.rule_sentences(table):
+            lines.append(f"{number}. {rule}")
+            number += 1
     for sentence in facts.relation_sentences(plan):
         lines.append(f"{number}. {sentence}")
         number += 1
     for table in plan.tables:
-        if table.entity is None:
-            continue
-        for group in table.entity.unique:
-            scope = " per owner" if table.owned else ""
+        for unique in table.uniques:
+            scope = " per owner" if unique.columns[0] == "owner_id" else ""
+            scope += " whoever owns them" if table.owned and not scope else ""
             lines.append(
                 f"{number}. No two {table.name.replace('_', ' ')} share "
-                f"{' + '.join(f'`{c}`' for c in group)}{scope}; a duplicate is refused "
-                "with 409 Conflict."
+                f"{' + '.join(f'`{c}`' for c in unique.brief_columns)}{scope}; a duplicate is "
+                "refused with 409 Conflict."
             )
             number += 1
     lines += [
         f"{number}. Every list is paginated (a bounded `limit` and a `cursor`) and ordered "
         "newest first.",
         "",
+        *_roles(brief),
         "## Non-functional requirements",
         "",
         *facts.targets_table(brief),
@@ -84,13 +87,39 @@ def requirements_md(brief: Brief, plan: Plan) -> str:
         "* Clients are API consumers (web or mobile front ends); no server-rendered pages.",
         "* Times are stored in UTC (`timestamptz`) and returned in ISO 8601.",
         "",
+        "## Left open by the brief",
+        "",
+        *[f"* {item}" for item in facts.left_open(plan)],
+        "",
         "## Out of scope for now",
         "",
         "* Email verification and password reset (the data model leaves room for both).",
-        "* Admin roles: the brief names none, so every signed-in user has the same rights.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _roles(brief: Brief) -> list[str]:
+    if brief.stack.auth == "none":
+        return []
+    lines = ["## Roles", ""]
+    lines.append(
+        "Every signed-up account is a **member**. "
+        + (
+            "The brief adds these roles, granted and revoked by an operator with "
+            "`python -m app.admin grant-role EMAIL ROLE` / `revoke-role` (a revocation holds "
+            "from the account's next request):"
+            if brief.roles
+            else "The brief names no other role."
+        )
+    )
+    if brief.roles:
+        lines.append("")
+        lines += [
+            f"* **{r.name}**" + (f" — {r.description}" if r.description else "")
+            for r in brief.roles
+        ]
+    return [*lines, ""]
 
 
 def architecture_md(brief: Brief, plan: Plan) -> str:

@@ -6,7 +6,10 @@ from datetime import date
 
 from ...core.brief import Brief
 from ...core.proposal import FileChange, Proposal
+from . import facts
 from .adr import Adr, Option, adr_files
+from .guards import guard_name, guard_sql, roles_sql
+from .plan import ROLES_TABLE
 from .schema import Column, Index, Link, Plan, Table
 
 MIGRATION = "migrations/0001_init.sql"
@@ -57,6 +60,8 @@ def table_sql(table: Table, deferred: set[tuple[str, str]]) -> str:
         f"CREATE TRIGGER {table.name}_set_updated_at BEFORE UPDATE ON {table.sql}\n"
         "    FOR EACH ROW EXECUTE FUNCTION set_updated_at();"
     )
+    if table.guards:
+        lines.append(guard_sql(table))
     return "\n".join(lines)
 
 
@@ -104,6 +109,13 @@ def migration_sql(plan: Plan) -> str:
             else (f"{table.class_name}" + (", owned by a user" if table.owned else ""))
         )
         parts += ["", f"-- {table.name}: {what}", table_sql(table, deferred)]
+    if plan.roles:
+        parts += [
+            "",
+            f"-- {ROLES_TABLE}: who holds which role of the brief; granted and revoked with "
+            "`python -m app.admin`",
+            roles_sql(plan),
+        ]
     if plan.brief.stack.auth == "api-key":
         parts += [
             "",
@@ -215,9 +227,14 @@ def data_model_md(plan: Plan) -> str:
                 if table.owned
                 else "Rows are shared, not owned."
             )
-            if table.public_flag:
-                owner += f" A row with `{table.public_flag}` = true is also readable by anyone."
-            lines.append(owner)
+            lines += [owner, "", facts.access_sentence(table, brief.stack.auth)]
+            rules = facts.rule_sentences(table)
+            if table.guards:
+                rules.append(
+                    f"The trigger `{guard_name(table)}` refuses the same changes whoever "
+                    "writes, so a bug or a manual UPDATE cannot break them either."
+                )
+            lines += ["", *[f"* {r}" for r in rules]] if rules else []
         lines += ["", "| Column | Type | Null | Default | Rules |", "|---|---|---|---|---|"]
         for column in table.columns:
             lines.append(
@@ -256,6 +273,18 @@ def data_model_md(plan: Plan) -> str:
                 f"{link.right.class_name} of the same owner."
             )
         lines.append("")
+    if plan.roles:
+        lines += [
+            f"## `{ROLES_TABLE}`",
+            "",
+            f"Which account holds which role ({', '.join(f'`{r}`' for r in plan.roles)}); every "
+            "signed-up account is a member without a row here. The primary key (user_id, role) "
+            "makes a grant idempotent; deleting an account deletes its grants. Roles are "
+            "granted and revoked with `python -m app.admin grant-role EMAIL ROLE` / "
+            "`revoke-role`, and read on each request that needs them, so a revocation holds "
+            "from the next request.",
+            "",
+        ]
     lines += [
         "## Migration path",
         "",

@@ -14,6 +14,7 @@ from .service import (
     models,
     repositories,
     routers,
+    rules,
     services,
     tests_resources,
     tests_support,
@@ -60,6 +61,22 @@ def files(api: Api) -> list[FileChange]:
             "keyset page and SET helpers",
         ),
     ]
+    if plan.users:
+        out.append(
+            _code(
+                "app/access.py",
+                rules.access_module(plan),
+                "who may do what: the brief's roles and access rules, per request",
+            )
+        )
+    if plan.roles:
+        out.append(
+            _code(
+                "app/admin.py",
+                rules.admin_module(),
+                "grant-role / revoke-role: the brief's roles, held in the database",
+            )
+        )
     if plan.users:
         out += [
             _code("app/passwords.py", accounts.passwords_module(), "argon2id password hashing"),
@@ -150,8 +167,6 @@ def adrs(api: Api) -> list[Adr]:
     name = api.name
     tables = ", ".join(r.table.name for r in api.resources)
     owned = [r for r in api.resources if r.table.owned]
-    public = [r for r in owned if r.public]
-    shared = [r for r in api.resources if not r.table.owned]
     records = [
         Adr(
             slug="layered-service-plain-sql",
@@ -276,59 +291,77 @@ def adrs(api: Api) -> list[Adr]:
     ]
     if brief.stack.auth != "none":
         records.append(accounts.password_adr(api.plan))
-        rules = []
-        if owned:
-            rules.append(
-                "owned: " + ", ".join(r.table.name for r in owned) + " — only the owner reads or "
-                "changes a row; others get 404"
-            )
-        if public:
-            rules.append(
-                "public reads: "
-                + ", ".join(f"{r.table.name} (`{r.table.public_flag}`)" for r in public)
-            )
-        if shared:
-            rules.append(
-                "shared: " + ", ".join(r.table.name for r in shared) + " — anyone reads, "
-                "signed-in users change"
-            )
-        records.append(
-            Adr(
-                slug="authorization-by-ownership",
-                title="Authorize by ownership in SQL, and answer 404 for other people's rows",
-                context=f"The brief makes some entities personal and others shared. {'; '.join(rules)}.",
-                drivers=[
-                    "ids of other people's rows must reveal nothing",
-                    "a forgotten check must fail closed",
-                    "references and links must not reach into another person's rows",
-                ],
-                options=[
-                    Option(
-                        "Owner filter in every repository statement; 404 for rows of others",
-                        [
-                            "the database never returns a row the caller may not see",
-                            "no existence oracle",
-                        ],
-                        ["a 404 cannot tell a typo from a permission problem"],
-                    ),
-                    Option(
-                        "Load the row, then check the owner in code and answer 403",
-                        ["explicit error"],
-                        ["403 confirms the id exists", "one missed check leaks data"],
-                    ),
-                ],
-                chosen="Owner filter in every repository statement; 404 for rows of others",
-                because="it is the rule the brief states (owned rows are invisible to others) and it "
-                "puts the check where it cannot be skipped.",
-                good=[
-                    "a reference or a link to someone else's row is refused exactly like one to a "
-                    "row that does not exist",
-                    "the generated tests prove it for every owned resource",
-                ],
-                bad=["there is no admin role; the brief names none (add one with its own ADR)"],
-            )
-        )
+        records.append(_authorization_adr(api))
     return records
+
+
+def _authorization_adr(api: Api) -> Adr:
+    plan = api.plan
+    roles = ", ".join(f"`{r}`" for r in plan.roles)
+    rules = "; ".join(
+        f"{r.table.name}: {facts.access_sentence(r.table, api.auth).split('. Anyone')[0]}"
+        for r in api.resources
+    )
+    return Adr(
+        slug="authorization-by-rules-in-sql",
+        title="Authorize with the brief's access rules in SQL: 404 for rows you cannot see, "
+        "403 for rows you can",
+        context="The brief says who may create, read, change and delete each entity's rows "
+        + (f"and names the roles {roles}" if roles else "and names no roles")
+        + f". {rules}.",
+        drivers=[
+            "ids of rows a caller may not see must reveal nothing",
+            "a forgotten check must fail closed",
+            "a revoked role must stop working without waiting for a token to expire",
+            "references and links must not reach rows the caller may not see or change",
+        ],
+        options=[
+            Option(
+                "A scope (every row / own rows / public rows) from app/access.py in every "
+                "repository statement; roles read from `user_roles` per request",
+                [
+                    "the database never returns or changes a row the caller may not reach",
+                    "403 only where the caller can see the row, so no existence oracle",
+                    "a revocation holds from the next request",
+                ],
+                ["one small query for the caller's roles on requests that need them"],
+            ),
+            Option(
+                "Roles as claims in the access token",
+                ["no query for roles"],
+                ["a revoked role keeps working until the token expires"],
+            ),
+            Option(
+                "Load the row, then check in code and answer 403",
+                ["explicit error"],
+                ["403 confirms the id exists", "one missed check leaks data"],
+            ),
+        ],
+        chosen="A scope (every row / own rows / public rows) from app/access.py in every "
+        "repository statement; roles read from `user_roles` per request",
+        because="it puts each rule where it cannot be skipped and keeps the brief's rules in "
+        "one table (`RULES`) a reviewer can compare with the brief.",
+        good=[
+            "the generated tests check every verb for every kind of caller (anonymous, a "
+            "member, the owner, each role) against what the brief allows",
+            "a reference or a link to a row the caller cannot see is refused exactly like one "
+            "to a row that does not exist",
+        ]
+        + (
+            [
+                "roles are granted and revoked with `python -m app.admin grant-role EMAIL ROLE` "
+                "/ `revoke-role`; there is no HTTP route that hands out roles"
+            ]
+            if plan.roles
+            else []
+        ),
+        bad=[
+            "a cached GET answer made under a role may be served to the same credential for up "
+            "to CACHE_TTL_SECONDS after a revocation",
+            "rules reach rows through ownership and roles only: 'the buyer of an order sees "
+            "its shipment' is not expressible and needs code of its own",
+        ],
+    )
 
 
 def summary(api: Api) -> str:

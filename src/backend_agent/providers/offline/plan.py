@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from ...core.brief import Brief, EntityField, Relation
+from ...core.brief import Brief, Entity, EntityField, Relation
 from ...core.errors import BadInput
 from .naming import plural, py_ident, snake, sql_ident
 from .schema import (
@@ -17,6 +17,8 @@ from .schema import (
     EMAIL_PATTERN,
     URL_MAX,
     URL_PATTERN,
+    VERBS,
+    Access,
     Column,
     ForeignKey,
     Index,
@@ -27,6 +29,8 @@ from .schema import (
     constraint_name,
     sql_string,
 )
+
+ROLES_TABLE = "user_roles"
 
 
 def _literal(value: object, kind: str) -> str:
@@ -82,6 +86,8 @@ def _checks(table: str, f: EntityField) -> tuple[tuple[str, str], ...]:
     def add(suffix: str, expression: str) -> None:
         out.append((constraint_name(table, f.name, suffix), expression))
 
+    if f.type in ("string", "text") and f.required:
+        add("not_blank", f"btrim({col}) <> ''")
     if f.type in ("string", "text", "url", "email"):
         low, limit = length_limits(f)
         if limit:
@@ -103,13 +109,20 @@ def _checks(table: str, f: EntityField) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+SERVER_FILL = {"datetime": "now()", "date": "current_date", "uuid": "gen_random_uuid()"}
+
+
 def _field_column(table: str, f: EntityField) -> Column:
     default = None if f.default is None else _literal(f.default, f.type)
+    server = f.set_by == "server"
+    if server and default is None:
+        default = SERVER_FILL[f.type]
     # A field with a default is never NULL: the default fills it when a client omits it.
     nullable = not f.required and default is None
     if f.type == "bool":
         # Three-valued booleans surprise everyone; a flag is false until set.
         nullable, default = False, default or "FALSE"
+    moves = tuple((a, b) for a, targets in (f.transitions or {}).items() for b in targets)
     return Column(
         name=f.name,
         api=f.name,
@@ -119,6 +132,10 @@ def _field_column(table: str, f: EntityField) -> Column:
         default=default,
         checks=_checks(table, f),
         source=f,
+        # A state machine's rows start in its default state; clients move them with updates.
+        create=not server and f.transitions is None,
+        update=not server and not f.immutable,
+        transitions=moves,
     )
 
 
@@ -127,12 +144,26 @@ _RULE = {"cascade": "CASCADE", "restrict": "RESTRICT", "set-null": "SET NULL"}
 
 def _system_columns(name: str) -> tuple[Column, Column, Column]:
     return (
-        Column("id", "id", "id", "uuid", False, "gen_random_uuid()", writable=False),
+        Column("id", "id", "id", "uuid", False, "gen_random_uuid()", create=False, update=False),
         Column(
-            "created_at", "created_at", "timestamp", "timestamptz", False, "now()", writable=False
+            "created_at",
+            "created_at",
+            "timestamp",
+            "timestamptz",
+            False,
+            "now()",
+            create=False,
+            update=False,
         ),
         Column(
-            "updated_at", "updated_at", "timestamp", "timestamptz", False, "now()", writable=False
+            "updated_at",
+            "updated_at",
+            "timestamp",
+            "timestamptz",
+            False,
+            "now()",
+            create=False,
+            update=False,
         ),
     )
 
@@ -150,15 +181,31 @@ def _users_table(brief: Brief) -> Table:
             (constraint_name("users", "email", "format"), f"email ~ {sql_string(EMAIL_PATTERN)}"),
             (constraint_name("users", "email", "length"), f"char_length(email) <= {EMAIL_MAX}"),
         ),
-        writable=False,
+        create=False,
+        update=False,
     )
     columns = [ident, email]
     if brief.stack.auth in ("jwt", "session", "api-key"):
         columns.append(
-            Column("password_hash", "password_hash", "secret", "text", False, writable=False)
+            Column(
+                "password_hash",
+                "password_hash",
+                "secret",
+                "text",
+                False,
+                create=False,
+                update=False,
+            )
         )
     extra = brief.entity("User")
     for f in extra.fields if extra else []:
+        if f.transitions or f.immutable or f.set_by == "server":
+            raise BadInput(
+                f"User.{f.name}: the offline generator keeps the fields of accounts plain "
+                "(no transitions, immutable or set_by); people change them at /auth/me",
+                hint=f"drop the rule from User.{f.name}, or keep the value on an entity of "
+                "its own owned by the user",
+            )
         columns.append(_field_column("users", f))
     table.columns = [*columns, created, updated]
     table.uniques.append(Unique("users_email_key", ("lower(email)",), ("email",)))
@@ -182,9 +229,7 @@ def build_plan(brief: Brief) -> Plan:
             singular=singular,
             owned=entity.owned_by_user,
         )
-        flag = entity.field("is_public")
-        if entity.owned_by_user and flag is not None and flag.type == "bool":
-            table.public_flag = "is_public"
+        table.access, table.public_when = _rules(brief, entity)
         tables[entity.name] = table
     by_name = {**tables, **({"User": users} if users else {})}
 
@@ -216,7 +261,14 @@ def build_plan(brief: Brief) -> Plan:
             )
             columns.append(
                 Column(
-                    "owner_id", "owner_id", "owner", "uuid", False, references=fk, writable=False
+                    "owner_id",
+                    "owner_id",
+                    "owner",
+                    "uuid",
+                    False,
+                    references=fk,
+                    create=False,
+                    update=False,
                 )
             )
         for relation in many_to_one.get(entity_name, []):
@@ -234,13 +286,19 @@ def build_plan(brief: Brief) -> Plan:
             )
         columns.extend(_field_column(table.name, f) for f in entity.fields)
         table.columns = [*columns, created, updated]
+        table.guards = tuple(c for c in table.columns if c.immutable or c.transitions)
+        references = brief.reference_names(entity.name)
         for group in entity.unique:
-            cols = (("owner_id",) if table.owned else ()) + tuple(group)
+            api = tuple(references.get(c, c) for c in group)
+            # A set naming a relation holds across owners (a seat is sold once, whoever
+            # buys it); a set of plain fields holds per owner on owned tables.
+            across = any(c in references for c in group)
+            cols = (("owner_id",) if table.owned and not across else ()) + api
             table.uniques.append(
                 Unique(
                     constraint_name(table.name, *group, "key"),
                     tuple(sql_ident(c) for c in cols),
-                    tuple(group),
+                    api,
                 )
             )
         _plan_indexes(table)
@@ -278,9 +336,41 @@ def build_plan(brief: Brief) -> Plan:
                 relation=relation,
             )
         )
+    roles = tuple(r.name for r in brief.roles)
+    if roles and ROLES_TABLE in {t.name for t in ordered}:
+        raise BadInput(
+            f"an entity's table is named {ROLES_TABLE}, which holds the accounts' roles",
+            hint="rename the entity",
+        )
     return Plan(
-        brief=brief, users=users, tables=ordered, links=links, deferred=deferred, renamed=renamed
+        brief=brief,
+        users=users,
+        tables=ordered,
+        links=links,
+        deferred=deferred,
+        renamed=renamed,
+        roles=roles,
     )
+
+
+def _rules(brief: Brief, entity: Entity) -> tuple[Access, tuple]:
+    """Who may do what with an entity's rows, and which rows plain readers see. An owned
+    entity with a bool `is_public` and no rules of its own keeps the v1 convention: its
+    public rows are readable by anyone."""
+    groups = brief.access(entity)
+    public = dict(entity.public_when or {})
+    flag = entity.field("is_public")
+    if (
+        entity.owned_by_user
+        and not entity.access
+        and not public
+        and flag is not None
+        and flag.type == "bool"
+    ):
+        public = {"is_public": [True]}
+        groups = {**groups, "read": frozenset({"anyone"})}
+    access = Access(**{verb: groups[verb] for verb in VERBS})
+    return access, tuple((name, tuple(values)) for name, values in public.items())
 
 
 def _refuse_required_cycles(many_to_one: dict[str, list[Relation]]) -> None:
@@ -334,13 +424,14 @@ def _plan_indexes(table: Table) -> None:
                 "lists rows newest first (keyset pagination)",
             )
         )
-    if table.public_flag:
+    public = table.public_sql()
+    if public:
         indexes.append(
             Index(
                 constraint_name(table.name, "public", "idx"),
                 ("created_at DESC", "id DESC"),
-                "the public listing reads only public rows, newest first",
-                where=sql_ident(table.public_flag),
+                "readers who see only public rows list them newest first",
+                where=public,
             )
         )
     for column in table.columns:
@@ -358,8 +449,8 @@ def _plan_indexes(table: Table) -> None:
         f = column.source
         if not (f and f.indexed):
             continue
-        if column.name == table.public_flag:
-            continue  # served by the partial index above
+        if public == column.sql:
+            continue  # a flag: served by the partial index above
         if table.owned:
             indexes.append(
                 Index(

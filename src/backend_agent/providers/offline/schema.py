@@ -55,7 +55,12 @@ class Column:
     """(constraint name, expression) pairs."""
     source: EntityField | None = None
     references: ForeignKey | None = None
-    writable: bool = True
+    create: bool = True
+    """May a create request carry it? (Not for server-set fields, nor a state machine's.)"""
+    update: bool = True
+    """May an update request carry it? (Not for immutable or server-set fields.)"""
+    transitions: tuple[tuple[str, str], ...] = ()
+    """(from, to) changes allowed, when the brief gives the field transitions."""
 
     @property
     def sql(self) -> str:
@@ -66,9 +71,62 @@ class Column:
         return py_ident(self.api)
 
     @property
+    def writable(self) -> bool:
+        """Does a client write it at all?"""
+        return self.create or self.update
+
+    @property
     def required(self) -> bool:
         """Must a create request carry it? (NOT NULL and no default.)"""
-        return self.writable and not self.nullable and self.default is None
+        return self.create and not self.nullable and self.default is None
+
+    @property
+    def immutable(self) -> bool:
+        """Set on create and never changed: the database refuses a change too."""
+        return self.create and not self.update
+
+    @property
+    def server_set(self) -> bool:
+        return self.source is not None and self.source.set_by == "server"
+
+
+VERBS = ("create", "read", "update", "delete")
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may use each verb on a table: `anyone`, `signed-in`, `owner` or role names."""
+
+    create: frozenset[str]
+    read: frozenset[str]
+    update: frozenset[str]
+    delete: frozenset[str]
+
+    def groups(self, verb: str) -> frozenset[str]:
+        return getattr(self, verb)
+
+    def needs_user(self, verb: str) -> bool:
+        """Does the verb answer 401 to an anonymous caller?"""
+        return "anyone" not in self.groups(verb)
+
+    def per_caller(self, verb: str) -> bool:
+        """Does the service decide per caller (owner or role), beyond signed in or not?"""
+        return not {"anyone", "signed-in"} & self.groups(verb)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        out: set[str] = set()
+        for verb in VERBS:
+            out |= self.groups(verb) - {"anyone", "signed-in", "owner"}
+        return frozenset(out)
+
+    @property
+    def managers(self) -> frozenset[str]:
+        """Groups that may change rows: they see every row they may change."""
+        return self.update | self.delete
+
+
+OPEN = Access(*(frozenset({"anyone"}),) * 4)
 
 
 @dataclass(frozen=True)
@@ -97,8 +155,11 @@ class Table:
     uniques: list[Unique] = field(default_factory=list)
     indexes: list[Index] = field(default_factory=list)
     owned: bool = False
-    public_flag: str | None = None
-    """Column whose true value makes a row of an owned table readable by anyone."""
+    access: Access = OPEN
+    public_when: tuple[tuple[str, tuple[str | bool, ...]], ...] = ()
+    """(column, values): rows matching every pair are the ones plain readers see."""
+    guards: tuple[Column, ...] = ()
+    """Columns a trigger guards on UPDATE: immutable ones and those with transitions."""
 
     @property
     def sql(self) -> str:
@@ -115,6 +176,31 @@ class Table:
     def fields(self) -> list[Column]:
         """Columns a client writes: the brief's fields and many-to-one references."""
         return [c for c in self.columns if c.writable]
+
+    @property
+    def creatable(self) -> list[Column]:
+        return [c for c in self.columns if c.create]
+
+    @property
+    def updatable(self) -> list[Column]:
+        return [c for c in self.columns if c.update]
+
+    def public_sql(self, alias: str | None = None) -> str | None:
+        """SQL true for the rows `public_when` makes public; None when it is not set."""
+        if not self.public_when:
+            return None
+        prefix = f"{alias}." if alias else ""
+        parts = []
+        for name, values in self.public_when:
+            column = prefix + self.column(name).sql
+            if self.column(name).kind == "bool":
+                if len(set(values)) == 1:
+                    parts.append(column if values[0] else f"NOT {column}")
+            elif len(values) == 1:
+                parts.append(f"{column} = {sql_string(str(values[0]))}")
+            else:
+                parts.append(f"{column} IN ({', '.join(sql_string(str(v)) for v in values)})")
+        return " AND ".join(parts) or "TRUE"
 
 
 @dataclass(frozen=True)
@@ -144,6 +230,8 @@ class Plan:
     """Foreign keys added after all tables exist, because the references form a cycle."""
     renamed: list[tuple[str, str, str]]
     """(where, brief name, how it is written) for every reserved word we had to handle."""
+    roles: tuple[str, ...] = ()
+    """The brief's roles, held in the `user_roles` table."""
 
     @property
     def all_tables(self) -> list[Table]:

@@ -89,7 +89,7 @@ class BriefScreen(Screen):
                         yield Label(TARGET_LABELS.get(key, key), classes="brief-label")
                         yield Input(id=f"target-{key}")
             with Vertical(id="brief-entities"):
-                yield Label("Entities and relations (TOML)", classes="brief-section")
+                yield Label("Roles, entities and relations (TOML)", classes="brief-section")
                 yield TextArea.code_editor(id="entities", language="toml", soft_wrap=False)
         yield Static(id="brief-problems")
         yield Footer()
@@ -170,6 +170,8 @@ class BriefScreen(Screen):
         panel.set_class(bool(problems), "-invalid")
         if self.brief is not None:
             entities = ", ".join(e.name for e in self.brief.entities) or "no entities"
+            if self.brief.roles:
+                entities += " (roles: " + ", ".join(r.name for r in self.brief.roles) + ")"
             panel.update(
                 Content.from_markup(
                     "[$text-success]✓ valid[/] — $entities, $count relation(s); "

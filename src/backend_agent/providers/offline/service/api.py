@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..naming import kebab, py_ident
+from .. import facts
+from ..naming import article, kebab, py_ident
 from ..schema import Column, Link, Plan, Table
 
 # Module and test-file names the generator uses itself; a resource whose name would clash
@@ -76,6 +77,9 @@ class Resource:
     references: list[Reference] = field(default_factory=list)
     links: list[LinkEnd] = field(default_factory=list)
     referenced_by: list[tuple[Table, Column]] = field(default_factory=list)
+    mine_param: str | None = None
+    """The list's query parameter keeping only the caller's own rows, when others' rows can
+    be listed too (owned tables whose rules reach beyond the owner)."""
 
     @property
     def name(self) -> str:
@@ -93,8 +97,13 @@ class Resource:
 
     @property
     def fields(self) -> list[Column]:
-        """Brief fields (not references) a client writes."""
-        return [c for c in self.table.fields if c.source is not None]
+        """Brief fields (not references) a create request carries."""
+        return [c for c in self.table.creatable if c.source is not None]
+
+    @property
+    def changeable(self) -> list[Column]:
+        """Brief fields a client sets on create and may change later."""
+        return [c for c in self.fields if c.update]
 
     @property
     def writable(self) -> list[Column]:
@@ -102,7 +111,7 @@ class Resource:
 
     @property
     def public(self) -> bool:
-        return self.table.public_flag is not None
+        return bool(self.table.public_when)
 
 
 @dataclass
@@ -161,6 +170,10 @@ def build_api(plan: Plan) -> Api:
             if searchable and column.api not in ("limit", "cursor"):
                 param = column.attr if column.attr not in LOCAL_NAMES else f"{column.attr}_filter"
                 resource.filters.append(Filter(column, param))
+        beyond = (table.access.read | table.access.managers) - {"owner"}
+        if table.owned and beyond:
+            taken = {f.column.api for f in resource.filters}
+            resource.mine_param = "mine" if "mine" not in taken else "mine_only"
         resources.append(resource)
     by_table = {r.table.name: r for r in resources}
     for resource in resources:
@@ -220,55 +233,54 @@ def endpoints(api: Api) -> list[Endpoint]:
     if api.plan.users and any(c.source is not None for c in api.plan.users.columns):
         out.append(Endpoint("PATCH", "/auth/me", "signed-in", "change your own fields"))
 
-    def who(rule: str) -> str:
-        return "anyone" if auth == "none" else rule
+    def who(table: Table, verb: str) -> str:
+        words = facts.who(table.access.groups(verb))
+        if verb == "read" and table.public_when:
+            words += f" (public rows: {facts.public_words(table)})"
+        return words
 
     for r in api.resources:
         t = r.table
         words, item = r.label, t.singular.replace("_", " ")
         one = f"{r.path}/{{{r.id_param}}}"
-        if t.owned:
-            read = "the owner, or anyone if public" if r.public else "the owner"
-            out += [
-                Endpoint("POST", r.path, who("signed-in"), f"create a {item}"),
-                Endpoint("GET", r.path, who("signed-in"), f"list your own {words}"),
-            ]
-            if r.public:
-                out.append(Endpoint("GET", f"{r.path}/public", "anyone", f"list public {words}"))
-            out += [
-                Endpoint("GET", one, who(read), f"get a {item}"),
-                Endpoint("PATCH", one, who("the owner"), f"change a {item}"),
-                Endpoint("DELETE", one, who("the owner"), f"delete a {item}"),
-            ]
-        else:
-            out += [
-                Endpoint("POST", r.path, who("signed-in"), f"create a {item}"),
-                Endpoint("GET", r.path, "anyone", f"list {words}"),
-                Endpoint("GET", one, "anyone", f"get a {item}"),
-                Endpoint("PATCH", one, who("signed-in"), f"change a {item}"),
-                Endpoint("DELETE", one, who("signed-in"), f"delete a {item}"),
-            ]
+        listing = f"list {words} the caller may see" + (
+            f" (`{r.mine_param}=true`: only your own)" if r.mine_param else ""
+        )
+        out += [
+            Endpoint("POST", r.path, who(t, "create"), f"create {article(item)} {item}"),
+            Endpoint("GET", r.path, who(t, "read"), listing),
+            Endpoint("GET", one, who(t, "read"), f"get {article(item)} {item}"),
+            Endpoint("PATCH", one, who(t, "update"), f"change {article(item)} {item}"),
+            Endpoint("DELETE", one, who(t, "delete"), f"delete {article(item)} {item}"),
+        ]
         for end in r.links:
             far_item = end.far.singular.replace("_", " ")
-            listing = f"{one}{end.segment}"
+            links = f"{one}{end.segment}"
             if end.writes:
-                target = f"{listing}/{{{end.far.singular}_id}}"
-                rule = who("signed-in, allowed to change both rows")
+                target = f"{links}/{{{end.far.singular}_id}}"
+                rule = who(t, "update") + (
+                    "" if end.far_is_users else f", who may also change the {far_item}"
+                )
                 out += [
-                    Endpoint("PUT", target, rule, f"link a {far_item} to a {item}"),
-                    Endpoint("DELETE", target, rule, f"unlink a {far_item} from a {item}"),
+                    Endpoint(
+                        "PUT",
+                        target,
+                        rule,
+                        f"link {article(far_item)} {far_item} to {article(item)} {item}",
+                    ),
+                    Endpoint(
+                        "DELETE",
+                        target,
+                        rule,
+                        f"unlink {article(far_item)} {far_item} from {article(item)} {item}",
+                    ),
                 ]
-            reader = (
-                "the owner"
-                if t.owned and not r.public
-                else ("the owner, or anyone if public" if t.owned else "anyone")
-            )
             out.append(
                 Endpoint(
                     "GET",
-                    listing,
-                    who(reader),
-                    f"list the {end.far.name.replace('_', ' ')} of a {item}",
+                    links,
+                    who(t, "read"),
+                    f"list the {end.far.name.replace('_', ' ')} of {article(item)} {item}",
                 )
             )
     return out

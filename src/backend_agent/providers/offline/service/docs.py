@@ -69,6 +69,32 @@ SIGN_UP_NOTE = (
 )
 
 
+def _roles(api: Api) -> list[str]:
+    roles = api.plan.brief.roles
+    if not roles:
+        return []
+    return [
+        "## Roles",
+        "",
+        "Every account is a member; these roles add rights (see the table above):",
+        "",
+        *[f"* `{r.name}`" + (f" — {r.description}" if r.description else "") for r in roles],
+        "",
+        "An operator grants and revokes them against the database (there is no HTTP route for it):",
+        "",
+        "```sh",
+        f"python -m app.admin grant-role ada@example.com {roles[0].name}",
+        f"python -m app.admin revoke-role ada@example.com {roles[0].name}",
+        "python -m app.admin roles ada@example.com",
+        "```",
+        "",
+        "Roles are read from the database on every request that needs them, never from the "
+        "token: a revocation holds from the account's next request. A GET answer cached "
+        "before it may still be served to the same credential for up to CACHE_TTL_SECONDS.",
+        "",
+    ]
+
+
 def readme(api: Api, previous: str | None) -> str:
     brief = api.plan.brief
     name = api.name
@@ -136,8 +162,11 @@ def readme(api: Api, previous: str | None) -> str:
         *[f"| {e.method} | `{e.path}` | {e.access} | {e.summary} |" for e in eps],
         "",
         "Lists are newest first and paginated: `?limit=` (1-100, default 20) and "
-        "`?cursor=` (the `next_cursor` of the previous page).",
+        "`?cursor=` (the `next_cursor` of the previous page). A list holds the rows the caller "
+        "may see; a row they may see but not change answers 403 to a change, one they may not "
+        "see answers 404.",
         "",
+        *_roles(api),
         "Errors are RFC 9457 problem documents (`application/problem+json`); branch on `type`:",
         "",
         "| Status | type | When |",
@@ -186,7 +215,12 @@ def readme(api: Api, previous: str | None) -> str:
         "| Path | Holds |",
         "|---|---|",
         "| `app/routers/` | HTTP routes, one module per resource |",
-        "| `app/services/` | the rules: ownership, references, links |",
+        "| `app/services/` | the rules: who may do what, references, links |",
+        *(
+            ["| `app/access.py` | the brief's access rules and the caller's roles |"]
+            if api.plan.users
+            else []
+        ),
         "| `app/repositories/` | the SQL |",
         "| `app/models/` | request and response bodies with the brief's limits |",
         "| `app/infra/` | logs, request ids, cache, rate limits, Redis, probes |",

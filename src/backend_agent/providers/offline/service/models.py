@@ -51,7 +51,7 @@ class Imports:
 
 
 PYDANTIC = frozenset({"AwareDatetime", "BaseModel", "ConfigDict", "Field", "JsonValue"})
-LOCAL = frozenset({"EMAIL_MAX_LENGTH", "EMAIL_PATTERN", "URL_PATTERN"})
+LOCAL = frozenset({"EMAIL_MAX_LENGTH", "EMAIL_PATTERN", "NOT_BLANK", "URL_PATTERN"})
 
 
 def py_literal(value: object) -> str:
@@ -107,6 +107,12 @@ def constraints(column: Column, imports: Imports) -> list[str]:
     if f is None:
         return out
     low, high = length_limits(f)
+    if f.type in ("int", "bool"):
+        # JSON has numbers and booleans: "7" or "true" in their place is a client's bug.
+        out.append("strict=True")
+    if f.type in ("string", "text") and f.required:
+        imports.need("NOT_BLANK")
+        out.append("pattern=NOT_BLANK")
     if low is not None:
         out.append(f"min_length={low}")
     if high is not None:
@@ -191,20 +197,32 @@ def models_module(api: Api, resource: Resource) -> str:
     table = resource.table
     name = resource.name
     imports = Imports({"BaseModel", "ConfigDict"})
-    create = [create_field(c, imports) for c in table.fields]
-    update = [update_field(c, imports) for c in table.fields]
+    create = [create_field(c, imports) for c in table.creatable]
+    update = [update_field(c, imports) for c in table.updatable]
     out = [out_field(c, imports) for c in out_columns(table.columns)]
     rules = [
         f"{c.api}: " + ", ".join(constraints(c, Imports()) or ["any value of its type"])
         for c in table.fields
         if c.source is not None and constraints(c, Imports())
     ]
+    server = [c.api for c in table.columns if c.server_set]
+    fixed = [c.api for c in table.columns if c.immutable]
+    moving = [c.api for c in table.columns if c.transitions]
     doc = [
         f'"""Request and response bodies of {resource.label}.',
         "",
         "Unknown fields are refused (422), so a client cannot set the id, the owner or the "
-        "timestamps.",
+        "timestamps"
+        + (f", nor the fields the server sets ({', '.join(server)})" if server else "")
+        + ".",
     ]
+    if fixed:
+        doc.append(f"Set on create only, so not in {name}Update: {', '.join(fixed)}.")
+    if moving:
+        doc.append(
+            f"Changed only by an update, along the brief's transitions: {', '.join(moving)} "
+            "(a new row starts at the default)."
+        )
     if rules:
         doc.append("Rules from the brief: " + "; ".join(rules) + ".")
     doc.append('"""')
@@ -248,6 +266,8 @@ def shared_module() -> str:
             "",
             f'URL_PATTERN = r"{URL_PATTERN}"',
             f'EMAIL_PATTERN = r"{EMAIL_PATTERN}"',
+            "# A required text must say something: blank or whitespace-only is refused.",
+            'NOT_BLANK = r"\\S"',
             f"URL_MAX_LENGTH = {URL_MAX}",
             f"EMAIL_MAX_LENGTH = {EMAIL_MAX}",
             "",

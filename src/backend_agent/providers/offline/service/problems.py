@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..schema import Plan
+from ..schema import Plan, constraint_name
 from .api import Api
 from .render import render
 
@@ -57,6 +57,14 @@ CATALOGUE = [
         3,
     ),
     ProblemType(
+        "forbidden",
+        403,
+        "Not allowed",
+        "the caller may see the row (or the list) but the brief's access rules do not let "
+        "them do this",
+        3,
+    ),
+    ProblemType(
         "not-found",
         404,
         "Resource not found",
@@ -75,6 +83,13 @@ CATALOGUE = [
         409,
         "Conflicts with existing data",
         "a unique rule would be broken; `fields` names them",
+        3,
+    ),
+    ProblemType(
+        "invalid-transition",
+        409,
+        "This change of state is not allowed",
+        "a change of a field with transitions that the brief does not allow; `fields` names it",
         3,
     ),
     ProblemType(
@@ -142,6 +157,15 @@ def catalogue(up_to_phase: int) -> list[ProblemType]:
     return [p for p in CATALOGUE if p.phase <= up_to_phase]
 
 
+def transition_constraints(plan: Plan) -> list[str]:
+    return sorted(
+        constraint_name(t.name, c.name, "transition")
+        for t in plan.all_tables
+        for c in t.guards
+        if c.transitions
+    )
+
+
 def constraint_fields(plan: Plan) -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for table in plan.all_tables:
@@ -152,10 +176,20 @@ def constraint_fields(plan: Plan) -> dict[str, tuple[str, ...]]:
                 out[name] = (column.api,)
             if column.references and column.writable:
                 out[column.references.constraint] = (column.api,)
+            if column.immutable:
+                out[constraint_name(table.name, column.name, "immutable")] = (column.api,)
+            if column.transitions:
+                out[constraint_name(table.name, column.name, "transition")] = (column.api,)
     return dict(sorted(out.items()))
 
 
 def errors_module(api: Api) -> str:
     fields = constraint_fields(api.plan)
     body = "{\n" + "".join(f'    "{k}": {v!r},\n' for k, v in fields.items()) + "}"
-    return render("errors.py.tmpl", project=api.name, constraint_fields=body)
+    moves = transition_constraints(api.plan)
+    return render(
+        "errors.py.tmpl",
+        project=api.name,
+        constraint_fields=body,
+        transitions=("{" + ", ".join(f'"{n}"' for n in moves) + "}") if moves else "",
+    )

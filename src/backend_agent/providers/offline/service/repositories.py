@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..schema import Table
 from .api import Api, LinkEnd, Resource
 from .models import out_columns
+from .rules import read_condition, write_condition
 
 
 def lit(text: str, *, f: bool = False) -> str:
@@ -37,16 +38,6 @@ def wrapped(text: str, indent: int, *, f: bool = False, width: int = 96) -> list
 def select_list(table: Table, alias: str | None = None) -> str:
     prefix = f"{alias}." if alias else ""
     return ", ".join(prefix + c.sql for c in out_columns(table.columns))
-
-
-def owner_condition(table: Table, alias: str, param: str = "_viewer") -> str:
-    """SQL that is true for rows the viewer may read (NULL viewer: only public rows)."""
-    if not table.owned:
-        return ""
-    own = f"{alias}.owner_id = %({param})s"
-    if table.public_flag:
-        return f"({own} OR {alias}.{table.column(table.public_flag).sql})"
-    return own
 
 
 def _restrict_sources(resource: Resource) -> list[str]:
@@ -87,12 +78,12 @@ def _link_functions(end: LinkEnd) -> list[str]:
             "    return cursor.rowcount == 1",
         ]
     columns = "t.id, t.created_at" if end.far_is_users else select_list(far, "t")
-    visible = "" if end.far_is_users else owner_condition(far, "t")
-    viewer = ", viewer_id: UUID | None" if far.owned else ""
+    visible = None if end.far_is_users else read_condition(far, "t")
+    viewer = ", scope: Scope" if visible else ""
     conditions = [f"sql.SQL({lit(f'l.{end.near_column} = %(_row)s')})"]
     if visible:
         conditions.append(f"sql.SQL({lit(visible)})")
-    params = '{"_row": row_id' + (', "_viewer": viewer_id' if far.owned else "") + "}"
+    params = '{"_row": row_id' + (", **scope.params()" if visible else "") + "}"
     select = f"SELECT {columns} FROM {far.sql} t JOIN {link.sql} l ON l.{end.far_column} = t.id"
     out += [
         "",
@@ -101,7 +92,7 @@ def _link_functions(end: LinkEnd) -> list[str]:
         f"    conn: AsyncConnection, row_id: UUID, limit: int, after: Cursor{viewer}",
         ") -> list[dict[str, Any]]:",
         f'    """{far.name.replace("_", " ").capitalize()} linked to one row, newest first'
-        + (", only those the viewer may read." if far.owned else ".")
+        + (", only those the caller may read." if visible else ".")
         + '"""',
         "    return await fetch_page(",
         "        conn,",
@@ -122,25 +113,31 @@ def _link_functions(end: LinkEnd) -> list[str]:
 def repository_module(api: Api, resource: Resource) -> str:
     table = resource.table
     owned = table.owned
-    writable = table.fields
-    names = ", ".join(c.sql for c in writable)
-    values = ", ".join(f"%({c.api})s" for c in writable)
-    json_fields = sorted(c.api for c in writable if c.kind == "json")
+    creatable = table.creatable
+    names = ", ".join(c.sql for c in creatable)
+    values = ", ".join(f"%({c.api})s" for c in creatable)
+    json_fields = sorted(c.api for c in table.fields if c.kind == "json")
     owner_arg = ", owner_id: UUID" if owned else ""
-    owner_where = " AND owner_id = %(_owner)s" if owned else ""
-    owner_param = ', "_owner": owner_id' if owned else ""
+    read, write = read_condition(table), write_condition(table)
+    read_arg = ", scope: Scope" if read else ""
+    write_arg = ", scope: Scope" if write else ""
+    read_where = f" AND {read}" if read else ""
+    write_where = f" AND {write}" if write else ""
+    read_params = ", **scope.params()" if read else ""
+    write_params = ", **scope.params()" if write else ""
     restrict = _restrict_sources(resource)
-    flag = table.column(table.public_flag).sql if table.public_flag else None
     scope = (
-        "Every statement is scoped to an owner: a row of someone else is never read, changed "
-        "or deleted, it is simply not found."
-        if owned
-        else "Rows are shared, so statements are not scoped to an owner."
+        "Every statement takes the caller's `Scope` (app/access.py) into its WHERE clause: a "
+        "row the caller may not reach is never read, changed or deleted, it is simply not found."
+        if read or write
+        else "Every caller who reaches these statements may see every row, so they take no scope."
     )
     if owned:
         insert = f"INSERT INTO {table.sql} (owner_id, {names}) VALUES (%(_owner)s, {values}) "
-    else:
+    elif creatable:
         insert = f"INSERT INTO {table.sql} ({names}) VALUES ({values}) "
+    else:
+        insert = f"INSERT INTO {table.sql} DEFAULT VALUES "
     lines = [
         f'"""SQL for `{table.name}` ({resource.name}). {scope}"""',
         "",
@@ -155,6 +152,11 @@ def repository_module(api: Api, resource: Resource) -> str:
     if restrict:
         lines.append("from psycopg.errors import ForeignKeyViolation")
     lines.append("")
+    needs_scope = bool(read or write) or any(
+        read_condition(e.far, "t") for e in resource.links if not e.far_is_users
+    )
+    if needs_scope:
+        lines.append("from ..access import Scope")
     if restrict:
         lines.append("from ..errors import StillReferenced")
     lines += [
@@ -183,93 +185,72 @@ def repository_module(api: Api, resource: Resource) -> str:
         "    return row",
         "",
         "",
-        f"async def get(conn: AsyncConnection, row_id: UUID{owner_arg}) -> dict[str, Any] | None:",
+        f"async def get(conn: AsyncConnection, row_id: UUID{read_arg}) -> dict[str, Any] | None:",
         *_execute(
-            f"SELECT {{COLUMNS}} FROM {table.sql} WHERE id = %(_id)s{owner_where}",
-            f'{{"_id": row_id{owner_param}}}',
+            f"SELECT {{COLUMNS}} FROM {table.sql} WHERE id = %(_id)s{read_where}",
+            f'{{"_id": row_id{read_params}}}',
             f=True,
         ),
         "    return await cursor.fetchone()",
-    ]
-    if flag:
-        lines += [
-            "",
-            "",
-            "async def get_visible(",
-            "    conn: AsyncConnection, row_id: UUID, viewer_id: UUID | None",
-            ") -> dict[str, Any] | None:",
-            f'    """The row if the viewer owns it or it is public (`{table.public_flag}`)."""',
-            *_execute(
-                f"SELECT {{COLUMNS}} FROM {table.sql} WHERE id = %(_id)s "
-                f"AND (owner_id = %(_viewer)s OR {flag})",
-                '{"_id": row_id, "_viewer": viewer_id}',
-                f=True,
-            ),
-            "    return await cursor.fetchone()",
-        ]
-    lines += [
         "",
         "",
-        f"async def exists(conn: AsyncConnection, row_id: UUID{owner_arg}) -> bool:",
+        f"async def exists(conn: AsyncConnection, row_id: UUID{read_arg}) -> bool:",
         *_execute(
-            f"SELECT 1 FROM {table.sql} WHERE id = %(_id)s{owner_where}",
-            f'{{"_id": row_id{owner_param}}}',
+            f"SELECT 1 FROM {table.sql} WHERE id = %(_id)s{read_where}",
+            f'{{"_id": row_id{read_params}}}',
         ),
         "    return await cursor.fetchone() is not None",
         "",
         "",
         "async def select_page(",
-        f"    conn: AsyncConnection{owner_arg}, limit: int, after: Cursor, filters: dict[str, Any]",
+        f"    conn: AsyncConnection{read_arg}, limit: int, after: Cursor, filters: dict[str, Any]",
         ") -> list[dict[str, Any]]:",
         "    conditions = [equals(name) for name in filters]",
     ]
-    if owned:
-        lines.append('    conditions.insert(0, sql.SQL("owner_id = %(_owner)s"))')
+    if read:
+        lines.append(f"    conditions.insert(0, sql.SQL({lit(read)}))")
     lines += [
         "    return await fetch_page(",
         "        conn,",
         f"        {lit(f'SELECT {{COLUMNS}} FROM {table.sql}', f=True)},",
         "        conditions,",
-        "        {**filters" + (', "_owner": owner_id' if owned else "") + "},",
+        "        {**filters" + (", **scope.params()" if read else "") + "},",
         "        limit,",
         "        after,",
         "    )",
     ]
-    if flag:
-        lines += [
-            "",
-            "",
-            "async def select_public_page(",
-            "    conn: AsyncConnection, limit: int, after: Cursor, filters: dict[str, Any]",
-            ") -> list[dict[str, Any]]:",
-            f"    conditions = [sql.SQL({lit(flag)}), *(equals(name) for name in filters)]",
-            "    return await fetch_page(",
-            f"        conn, {lit(f'SELECT {{COLUMNS}} FROM {table.sql}', f=True)}, conditions, filters, limit, after",
-            "    )",
-        ]
-    update = f"UPDATE {table.sql} SET {{}} WHERE id = %(_id)s{owner_where} RETURNING "
+    update = f"UPDATE {table.sql} SET {{}} WHERE id = %(_id)s{write_where} RETURNING "
     lines += [
         "",
         "",
         "async def update(",
-        f"    conn: AsyncConnection, row_id: UUID{owner_arg}, changes: dict[str, Any]",
+        f"    conn: AsyncConnection, row_id: UUID{write_arg}, changes: dict[str, Any]",
         ") -> dict[str, Any] | None:",
+        f'    """The changed row; None when there is no such row{" the scope reaches" if write else ""}."""',
         "    if not changes:",
-        "        return await get(conn, row_id" + (", owner_id" if owned else "") + ")",
+        *[
+            "    " + ln
+            for ln in _execute(
+                f"SELECT {{COLUMNS}} FROM {table.sql} WHERE id = %(_id)s{write_where}",
+                f'{{"_id": row_id{write_params}}}',
+                f=True,
+            )
+        ],
+        "        return await cursor.fetchone()",
         "    query = sql.SQL(",
         *wrapped(update, 8),
         "    ).format(set_clause(changes)) + sql.SQL(COLUMNS)",
         "    cursor = await conn.execute(",
-        f'        query, {{**adapt(changes, JSON_FIELDS), "_id": row_id{owner_param}}}',
+        f'        query, {{**adapt(changes, JSON_FIELDS), "_id": row_id{write_params}}}',
         "    )",
         "    return await cursor.fetchone()",
         "",
         "",
-        f"async def delete(conn: AsyncConnection, row_id: UUID{owner_arg}) -> bool:",
+        f"async def delete(conn: AsyncConnection, row_id: UUID{write_arg}) -> bool:",
     ]
     delete = _execute(
-        f"DELETE FROM {table.sql} WHERE id = %(_id)s{owner_where}",
-        f'{{"_id": row_id{owner_param}}}',
+        f"DELETE FROM {table.sql} WHERE id = %(_id)s{write_where}",
+        f'{{"_id": row_id{write_params}}}',
     )
     if restrict:
         lines.append("    try:")

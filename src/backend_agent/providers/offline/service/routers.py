@@ -10,15 +10,28 @@ from .. import facts
 from ..naming import article
 from .api import Api, LinkEnd, Resource
 from .models import Imports, base_type
+from .rules import read_condition
 
 
-def _who(api: Api, *, need: bool) -> tuple[str, str]:
-    """(parameter line, service argument) for a route that needs or accepts a user."""
+def _who(api: Api, resource: Resource, verb: str, *, caller: bool) -> tuple[str, str]:
+    """(parameter text, service argument) for a route: `CurrentUser` answers 401 when the
+    verb needs an account; `OptionalUser` passes who is calling when the service decides by
+    it; neither when it does not matter."""
     if api.auth == "none":
         return "", ""
-    if need:
+    if resource.table.access.needs_user(verb):
         return "user: CurrentUser, ", ", user.id"
-    return "user: OptionalUser, ", ", user.id if user else None"
+    if caller:
+        return "user: OptionalUser, ", ", user.id if user else None"
+    return "", ""
+
+
+def _decides(resource: Resource, verb: str) -> bool:
+    """Does the service need the caller for this verb (owner, role or visible rows)?"""
+    table = resource.table
+    if verb == "read":
+        return read_condition(table) is not None
+    return table.owned or table.access.per_caller(verb)
 
 
 def _filter_params(
@@ -46,16 +59,17 @@ def _link_routes(api: Api, resource: Resource, end: LinkEnd) -> list[str]:
     near_words = resource.table.singular.replace("_", " ")
     far_words = far.name.replace("_", " ")
     out_model = "UserRef" if end.far_is_users else f"{far.class_name}Out"
-    reader = resource.table.owned and not resource.table.public_flag
-    who, arg = _who(api, need=reader)
+    sees_far = not end.far_is_users and read_condition(far) is not None
+    who, arg = _who(api, resource, "read", caller=_decides(resource, "read") or sees_far)
     out: list[str] = []
     if end.writes:
-        w_who, w_arg = _who(api, need=True)
+        w_who, w_arg = _who(api, resource, "update", caller=True)
         out += [
             "",
             "",
             f'@router.put("{path}/{{{single}_id}}", status_code=204, '
-            f'summary="Link a {single.replace("_", " ")} to a {near_words}")',
+            f'summary="Link {article(single)} {single.replace("_", " ")} to '
+            f'{article(near_words)} {near_words}")',
             f"async def link_{resource.table.singular}_{single}(",
             f"    {resource.id_param}: UUID, {single}_id: UUID, {w_who}conn: Connection",
             ") -> None:",
@@ -64,7 +78,8 @@ def _link_routes(api: Api, resource: Resource, end: LinkEnd) -> list[str]:
             "",
             "",
             f'@router.delete("{path}/{{{single}_id}}", status_code=204, '
-            f'summary="Unlink a {single.replace("_", " ")} from a {near_words}")',
+            f'summary="Unlink {article(single)} {single.replace("_", " ")} from '
+            f'{article(near_words)} {near_words}")',
             f"async def unlink_{resource.table.singular}_{single}(",
             f"    {resource.id_param}: UUID, {single}_id: UUID, {w_who}conn: Connection",
             ") -> None:",
@@ -75,7 +90,7 @@ def _link_routes(api: Api, resource: Resource, end: LinkEnd) -> list[str]:
         "",
         "",
         f'@router.get("{path}", response_model=pagination.Page[{out_model}], '
-        f'summary="List the {far_words} of a {near_words}")',
+        f'summary="List the {far_words} of {article(near_words)} {near_words}")',
         f"async def list_{resource.table.singular}_{far.name}(",
         f"    {resource.id_param}: UUID,",
         f"    {who}conn: Connection,",
@@ -88,13 +103,16 @@ def _link_routes(api: Api, resource: Resource, end: LinkEnd) -> list[str]:
     return out
 
 
-def _call_with_filters(call: str, filters: str) -> list[str]:
+def _call_with_filters(call: str, filters: str, extra: str = "") -> list[str]:
     if filters == "{}":
-        return [f"    return await {call}(limit, cursor, {{}})"]
+        return [f"    return await {call}(limit, cursor, {{}}{extra})"]
     return [
         f"    filters = {filters}",
         f"    return await {call}(",
-        "        limit, cursor, {key: value for key, value in filters.items() if value is not None}",
+        "        limit,",
+        "        cursor,",
+        "        {key: value for key, value in filters.items() if value is not None},"
+        + (f"\n        {extra.lstrip(', ')}," if extra else ""),
         "    )",
     ]
 
@@ -108,15 +126,14 @@ def router_module(api: Api, resource: Resource) -> str:
     plural_words = resource.label
     imports = Imports()
     filter_params, filters = _filter_params(resource, imports)
-    # The public list holds public rows only: filtering it by the flag would say nothing.
-    public_params, public_filters = _filter_params(resource, imports, table.public_flag)
-    owned = table.owned
-    write_who, write_arg = _who(api, need=True)
-    read_who, read_arg = _who(api, need=owned and not table.public_flag)
-    list_who, list_arg = _who(api, need=owned)
-    if not owned and api.auth != "none":
-        read_who, read_arg = "", ""
-        list_who, list_arg = "", ""
+
+    def who(verb: str) -> tuple[str, str]:
+        return _who(api, resource, verb, caller=_decides(resource, verb))
+
+    create_who, create_arg = who("create")
+    read_who, read_arg = who("read")
+    update_who, update_arg = who("update")
+    delete_who, delete_arg = who("delete")
     id_param = resource.id_param
     models = {f"{name}Create", f"{name}Out", f"{name}Update"}
     other_models: dict[str, set[str]] = {}
@@ -127,11 +144,17 @@ def router_module(api: Api, resource: Resource) -> str:
             other_models.setdefault(api.resource(end.far).module, set()).add(
                 f"{end.far.class_name}Out"
             )
-    imports.need("Any", "UUID", *(["Annotated"] if filter_params else []))
-    fastapi_names = ["APIRouter", "Response"] + (["Query"] if filter_params else [])
+    mine = resource.mine_param
+    query = bool(filter_params or mine)
+    imports.need("Any", "UUID", *(["Annotated"] if query else []))
+    fastapi_names = ["APIRouter", "Response"] + (["Query"] if query else [])
+    if mine:
+        filter_params.append(
+            f'    {mine}: Annotated[bool, Query(description="true: only rows you own")] = False,'
+        )
     lines = [
         f'"""Routes for {plural_words} under {resource.path}. '
-        f'{facts.ownership_sentence(table, api.auth)}"""',
+        f'{facts.access_sentence(table, api.auth)}"""',
         "",
         "from __future__ import annotations",
         "",
@@ -154,38 +177,24 @@ def router_module(api: Api, resource: Resource) -> str:
         "",
         f'@router.post("", status_code=201, response_model={name}Out, summary="Create {a} {words}")',
         f"async def create_{single}(",
-        f"    body: {name}Create, {write_who}conn: Connection, response: Response",
+        f"    body: {name}Create, {create_who}conn: Connection, response: Response",
         ") -> dict[str, Any]:",
-        f"    row = await {name}Service(conn{write_arg}).create(body)",
+        f"    row = await {name}Service(conn{create_arg}).create(body)",
         f'    response.headers["Location"] = f"{resource.path}/{{row[\'id\']}}"',
         "    return row",
         "",
         "",
         f'@router.get("", response_model=pagination.Page[{name}Out], '
-        f'summary="List {"your " if owned else ""}{plural_words}, newest first")',
+        f'summary="List {plural_words} you may see, newest first")',
         f"async def list_{table.name}(",
-        f"    {list_who}conn: Connection,",
+        f"    {read_who}conn: Connection,",
         "    limit: pagination.Limit = pagination.DEFAULT_LIMIT,",
         "    cursor: pagination.Cursor = None,",
         *filter_params,
         ") -> dict[str, Any]:",
-        *_call_with_filters(f"{name}Service(conn{list_arg}).list", filters),
-    ]
-    if table.public_flag:
-        lines += [
-            "",
-            "",
-            f'@router.get("/public", response_model=pagination.Page[{name}Out], '
-            f'summary="List public {plural_words}; no sign-in needed")',
-            f"async def list_public_{table.name}(",
-            "    conn: Connection,",
-            "    limit: pagination.Limit = pagination.DEFAULT_LIMIT,",
-            "    cursor: pagination.Cursor = None,",
-            *public_params,
-            ") -> dict[str, Any]:",
-            *_call_with_filters(f"{name}Service(conn).list_public", public_filters),
-        ]
-    lines += [
+        *_call_with_filters(
+            f"{name}Service(conn{read_arg}).list", filters, f", mine={mine}" if mine else ""
+        ),
         "",
         "",
         f'@router.get("/{{{id_param}}}", response_model={name}Out, summary="Get {a} {words}")',
@@ -195,14 +204,14 @@ def router_module(api: Api, resource: Resource) -> str:
         "",
         f'@router.patch("/{{{id_param}}}", response_model={name}Out, summary="Change {a} {words}")',
         f"async def update_{single}(",
-        f"    {id_param}: UUID, body: {name}Update, {write_who}conn: Connection",
+        f"    {id_param}: UUID, body: {name}Update, {update_who}conn: Connection",
         ") -> dict[str, Any]:",
-        f"    return await {name}Service(conn{write_arg}).update({id_param}, body)",
+        f"    return await {name}Service(conn{update_arg}).update({id_param}, body)",
         "",
         "",
         f'@router.delete("/{{{id_param}}}", status_code=204, summary="Delete {a} {words}")',
-        f"async def delete_{single}({id_param}: UUID, {write_who}conn: Connection) -> None:",
-        f"    await {name}Service(conn{write_arg}).delete({id_param})",
+        f"async def delete_{single}({id_param}: UUID, {delete_who}conn: Connection) -> None:",
+        f"    await {name}Service(conn{delete_arg}).delete({id_param})",
     ]
     for end in resource.links:
         lines += _link_routes(api, resource, end)

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from .. import facts
 from .accounts import PASSWORD_MAX, PASSWORD_MIN
 from .api import Api
+from .rules import read_condition, write_condition
+from .tests_resources import others_are_hidden
+from .tests_rules import visibility
 
 
 @dataclass
@@ -23,37 +26,41 @@ class Item:
 
 
 def _bola(api: Api) -> Item:
-    owned, shared = api.owned, api.shared
+    scoped = [r for r in api.resources if read_condition(r.table) or write_condition(r.table)]
+    shared = [r for r in api.resources if r not in scoped]
     does, where, tests = [], [], []
-    if owned:
+    if scoped:
         does.append(
             "Rows of "
-            + ", ".join(f"`{r.table.name}`" for r in owned)
-            + " are read, changed and deleted only with `owner_id = <caller>` in the SQL itself; "
-            "another person's id answers 404, exactly like an id that does not exist."
+            + ", ".join(f"`{r.table.name}`" for r in scoped)
+            + " are read, changed and deleted only through the caller's scope "
+            "(`app/access.py`: every row, their own, or the public ones) in the SQL itself; a row "
+            "the caller cannot see answers 404, exactly like an id that does not exist."
         )
-        for r in owned:
+        for r in scoped:
             where += [
                 f"`app/repositories/{r.module}.py::{fn}`" for fn in ("get", "update", "delete")
             ]
-            tests.append(f"`{r.test_file}::test_rows_of_others_are_not_found`")
-    public = [r for r in owned if r.public]
-    for r in public:
+            tests.append(f"`{r.test_file}::test_each_kind_of_caller_gets_what_the_brief_allows`")
+            if others_are_hidden(api, r):
+                tests.append(f"`{r.test_file}::test_rows_of_others_are_not_found`")
+    for r in [r for r in scoped if r.public]:
         does.append(
-            f"`{r.table.name}` rows with `{r.table.public_flag}` = true are readable by anyone, "
-            "still changeable only by their owner."
+            f"`{r.table.name}` rows where {facts.public_words(r.table)} are what plain readers "
+            f"see; the others are seen only by {facts.who(r.table.access.managers)}."
         )
-        where.append(f"`app/repositories/{r.module}.py::get_visible`")
-        tests.append(
-            f"`{r.test_file}::"
-            "test_public_rows_are_readable_by_anyone_but_changed_only_by_their_owner`"
-        )
-    refs = [(r, ref) for r in api.resources for ref in r.references if ref.target.owned]
+        if visibility(api, r):
+            tests.append(
+                f"`{r.test_file}::"
+                "test_rows_that_are_not_public_are_seen_only_by_those_who_may_change_them`"
+            )
+    refs = [(r, ref) for r in api.resources for ref in r.references if read_condition(ref.target)]
     if refs:
         does.append(
-            "A reference to another person's row ("
+            "A reference to a row the caller cannot see ("
             + ", ".join(f"`{r.table.name}.{ref.column.api}`" for r, ref in refs)
-            + ") is refused as `invalid-reference`, so nobody attaches rows to someone else's."
+            + ") is refused as `invalid-reference`, so nobody attaches rows to rows hidden "
+            "from them."
         )
         where += sorted(
             {f"`app/services/{r.module}.py::{r.name}Service._check_references`" for r, _ in refs}
@@ -66,19 +73,25 @@ def _bola(api: Api) -> Item:
             + "."
         )
         where += sorted(
-            {f"`app/services/{r.module}.py::{r.name}Service._writable`" for r, _ in links}
+            {
+                f"`app/services/{r.module}.py::{r.name}Service.link_{e.far.singular}`"
+                for r, e in links
+            }
         )
     if shared and api.auth != "none":
         does.append(
             ", ".join(f"`{r.table.name}`" for r in shared)
-            + " are shared by design (the brief does not make them owned): any signed-in user "
-            "may change them."
+            + " are read by anyone, as the brief's rules say."
         )
-    status = "handled" if owned else "not applicable"
-    left = ["There is no admin role: support staff cannot see users' rows (add one with an ADR)."]
+    status = "handled" if scoped else "not applicable"
+    left = [
+        "Rules reach rows through their owner and roles only: 'the buyer of an order sees its "
+        "shipment' (visibility through a relation) needs code of its own."
+    ]
     if api.auth == "none":
         status = "not applicable"
         does = ['`auth = "none"`: every row is public and anyone may change it, as the brief asks.']
+        where, tests = [], []
         left = ["Do not store personal data in this service while it has no authentication."]
     return Item("API1:2023", "Broken Object Level Authorization", status, does, where, tests, left)
 
@@ -217,30 +230,62 @@ def _consumption(api: Api) -> Item:
 
 
 def _functions(api: Api) -> Item:
-    writes = "anyone" if api.auth == "none" else "signed-in users"
+    plan = api.plan
+    if api.auth == "none":
+        return Item(
+            "API5:2023",
+            "Broken Function Level Authorization",
+            "not applicable",
+            ['`auth = "none"`: there are no accounts, so every function is everyone\'s.'],
+            [],
+            [],
+            ["Add authentication and roles before any function should be limited."],
+        )
+    rules = "; ".join(
+        f"`{r.table.name}`: create {facts.who(r.table.access.create)}, change "
+        f"{facts.who(r.table.access.update)}, delete {facts.who(r.table.access.delete)}"
+        for r in api.resources
+    )
+    does = [
+        "Each verb of each table allows exactly the groups the brief names (`RULES` in "
+        f"`app/access.py`): {rules}. A route answers 401 without credentials when the verb "
+        "needs an account, 403 to a caller who may see the row but not do this, 404 to one "
+        "who may not see it.",
+    ]
+    where = ["`app/access.py::RULES`", "`app/access.py::may`", "`app/access.py::sees`"]
+    if plan.roles:
+        does.append(
+            f"Roles ({', '.join(f'`{r}`' for r in plan.roles)}) live in `user_roles`, are read "
+            "on each request that needs them (never from the token), and are granted and "
+            "revoked only with `python -m app.admin grant-role EMAIL ROLE` / `revoke-role`: "
+            "a revocation holds from the account's next request."
+        )
+        where.append("`app/admin.py::grant_role`")
+    tests = [
+        f"`{r.test_file}::test_each_kind_of_caller_gets_what_the_brief_allows`"
+        for r in api.resources
+    ]
+    open_ = [
+        r.table.name
+        for r in api.resources
+        if r.table.entity is not None and r.table.entity.access is None and not r.table.owned
+    ]
+    left = []
+    if open_:
+        left.append(
+            "The brief gives "
+            + ", ".join(f"`{n}`" for n in open_)
+            + " no access rule, so any signed-in account may create, change and delete them; "
+            "if only some people should, add `access` (and a role) to the brief."
+        )
+    if not plan.roles:
+        left.append(
+            "The brief names no roles: nothing is limited to staff or admins. Add `[[roles]]` "
+            "and `access` to the brief for functions only some people may use."
+        )
+    status = "handled" if plan.roles and not open_ else "partly"
     return Item(
-        "API5:2023",
-        "Broken Function Level Authorization",
-        "handled" if api.auth != "none" else "not applicable",
-        [
-            "The brief names no roles, so there are no admin functions to protect. Each route "
-            "declares who may call it with a dependency (`CurrentUser` or `OptionalUser`), "
-            f"visible in its signature; writes need {writes}.",
-        ],
-        [f"`app/routers/{api.resources[0].module}.py::create_{api.resources[0].table.singular}`"],
-        [
-            f"`{r.test_file}::test_"
-            + (
-                "writes_and_private_reads_need_authentication"
-                if r.table.owned
-                else "writes_need_authentication_reads_do_not"
-            )
-            + "`"
-            for r in api.resources
-        ]
-        if api.auth != "none"
-        else [],
-        ["Adding roles later needs a role check per route and tests that other roles get 403/404."],
+        "API5:2023", "Broken Function Level Authorization", status, does, where, tests, left
     )
 
 
@@ -391,4 +436,13 @@ def review(api: Api) -> str:
         if item.left:
             lines += ["", "Left to the team:", "", *[f"* {x}" for x in item.left]]
         lines.append("")
+    lines += [
+        "## What the brief left open",
+        "",
+        "The service enforces what the brief states; these it does not state, so nothing "
+        "above covers them:",
+        "",
+        *[f"* {x}" for x in facts.left_open(api.plan)],
+        "",
+    ]
     return "\n".join(lines)

@@ -1,14 +1,21 @@
 """Service modules: the rules of each resource, between the routes and the SQL.
 
-Ownership lives here and in the repositories' WHERE clauses: a row that is not yours, or
-a reference to one, is answered exactly like a row that does not exist.
+Who may do what is decided by `app/access.py` (from the plan) and enforced in the
+repositories' WHERE clauses; a service turns an empty answer into 404 when the caller
+cannot see the row and 403 when they can but may not do this. A reference to a row the
+caller cannot see is refused like one to a row that does not exist.
 """
 
 from __future__ import annotations
 
+import re
+
 from .. import facts
 from ..schema import Table
 from .api import Api, LinkEnd, Resource
+from .rules import read_condition, write_condition
+
+ERRORS = ("Forbidden", "InvalidReference", "NotFound", "Unauthorized")
 
 
 def repo_alias(table: Table) -> str:
@@ -19,38 +26,69 @@ def _module_of(api: Api, table: Table) -> str:
     return "user" if table.name == "users" else api.resource(table).module
 
 
-def _owned_refs(resource: Resource) -> list:
-    return [r for r in resource.references if r.target.owned]
+def _words(table: Table) -> str:
+    return table.singular.replace("_", " ")
 
 
-def _exists_call(table: Table, value: str, this: Table) -> str:
-    owner = ", self._owner()" if table.owned else ""
-    module = "repo" if table.name == this.name else repo_alias(table)
-    return f"await {module}.exists(self.conn, {value}{owner})"
+def _alias(table: Table, this: Table) -> str:
+    return "repo" if table.name == this.name else repo_alias(table)
+
+
+def _checked_refs(resource: Resource) -> list:
+    """References whose target rows not every caller may see."""
+    return [r for r in resource.references if read_condition(r.target)]
+
+
+def _sees(table: Table) -> str:
+    return f', access.sees("{table.name}", await self.caller())' if read_condition(table) else ""
+
+
+def _changeable(table: Table, row: str, this: Table, verb: str = "update") -> list[str]:
+    """NotFound unless the caller sees row `row` of `table`; Forbidden unless they may also
+    `verb` it."""
+    alias, words = _alias(table, this), _words(table)
+    out = [
+        f"if not await {alias}.exists(self.conn, {row}{_sees(table)}):",
+        f'    raise NotFound(f"there is no {words} {{{row}}}")',
+    ]
+    refuse = f'    raise Forbidden(f"you may not change {words} {{{row}}}")'
+    if table.owned:
+        scope = f'access.may("{table.name}", "{verb}", await self.caller())'
+        out += [f"if not await {alias}.exists(self.conn, {row}, {scope}):", refuse]
+    elif table.access.per_caller(verb):
+        out += [f'if not access.allowed("{table.name}", "{verb}", await self.caller()):', refuse]
+    return out
 
 
 def _link_methods(resource: Resource, end: LinkEnd) -> list[str]:
-    far = end.far
+    far, near = end.far, end.near
     single = far.singular
-    owner_arg = ", self.user_id" if far.owned else ""
     out: list[str] = []
     if end.writes:
+        reach_far = (
+            [
+                f"if not await {repo_alias(far)}.exists(self.conn, {single}_id):",
+                f'    raise NotFound(f"there is no user {{{single}_id}}")',
+            ]
+            if end.far_is_users
+            else _changeable(far, f"{single}_id", near)
+        )
         out += [
             "",
             f"    async def link_{single}(self, row_id: UUID, {single}_id: UUID) -> None:",
-            "        await self._writable(row_id)",
-            f"        if not {_exists_call(far, f'{single}_id', end.near)}:",
-            f'            raise NotFound(f"there is no {single.replace("_", " ")} {{{single}_id}}")',
+            *["        " + ln for ln in _changeable(near, "row_id", near)],
+            *["        " + ln for ln in reach_far],
             f"        await repo.link_{single}(self.conn, row_id, {single}_id)",
             "",
             f"    async def unlink_{single}(self, row_id: UUID, {single}_id: UUID) -> None:",
-            "        await self._writable(row_id)",
+            *["        " + ln for ln in _changeable(near, "row_id", near)],
             f"        if not await repo.unlink_{single}(self.conn, row_id, {single}_id):",
             "            raise NotFound(",
-            f'                f"{resource.table.singular.replace("_", " ")} {{row_id}} is not '
-            f'linked to {single.replace("_", " ")} {{{single}_id}}"',
+            f'                f"{_words(near)} {{row_id}} is not linked to '
+            f'{single.replace("_", " ")} {{{single}_id}}"',
             "            )",
         ]
+    far_scope = "" if end.far_is_users else _sees(far)
     out += [
         "",
         f"    async def list_{far.name}(",
@@ -58,54 +96,55 @@ def _link_methods(resource: Resource, end: LinkEnd) -> list[str]:
         "    ) -> dict[str, Any]:",
         "        await self.get(row_id)",
         f"        rows = await repo.select_{far.name}(",
-        f"            self.conn, row_id, limit, decode_cursor(cursor){owner_arg}",
+        f"            self.conn, row_id, limit, decode_cursor(cursor){far_scope}",
         "        )",
         "        return page(rows, limit)",
     ]
     return out
 
 
-def service_module(api: Api, resource: Resource) -> str:
+def _head(api: Api, resource: Resource, body: str) -> list[str]:
     table = resource.table
+    others = {
+        t.name: t
+        for t in [r.target for r in _checked_refs(resource)]
+        + [e.far for e in resource.links if e.writes]
+        if t.name != table.name
+    }
+    errors = sorted(e for e in ERRORS if re.search(rf"\b{e}\(", body))
     name = resource.name
-    owned = table.owned
-    auth = api.auth
-    words = table.singular.replace("_", " ")
-    owner = ", self._owner()" if owned else ""
-    others = sorted(
-        {r.target.name: r.target for r in _owned_refs(resource)}.values(), key=lambda t: t.name
-    )
-    link_targets = sorted(
-        {e.far.name: e.far for e in resource.links if e.writes}.values(),
-        key=lambda t: t.name,
-    )
-    modules = {t.name: t for t in [*others, *link_targets] if t.name != table.name}
-    errors = ["NotFound"]
-    if _owned_refs(resource):
-        errors.append("InvalidReference")
-    # The caller's id is needed to reach owned rows: its own, referenced ones, linked ones.
-    needs_owner = owned or any(t.owned for t in [*others, *link_targets])
-    if needs_owner:
-        errors.append("Unauthorized")
     lines = [
-        f'"""Rules for {resource.label}: {facts.ownership_sentence(table, auth)}"""',
+        f'"""Rules for {resource.label}: {facts.access_sentence(table, api.auth)}"""',
         "",
         "from __future__ import annotations",
         "",
-        "from typing import Any",
+        "from typing import Any" + (", NoReturn" if "NoReturn" in body else ""),
         "from uuid import UUID",
         "",
         "from psycopg import AsyncConnection",
         "",
-        f"from ..errors import {', '.join(sorted(errors))}",
+    ]
+    if "access." in body:
+        lines.append("from .. import access")
+    lines += [
+        f"from ..errors import {', '.join(errors)}",
         f"from ..models.{resource.module} import {name}Create, {name}Update",
         "from ..pagination import decode_cursor, page",
     ]
     repos = {resource.module: "repo"}
-    repos.update({_module_of(api, t): repo_alias(t) for t in modules.values()})
+    repos.update({_module_of(api, t): repo_alias(t) for t in others.values()})
     for module, alias in sorted(repos.items()):
         lines.append(f"from ..repositories import {module} as {alias}")
-    lines += [
+    return lines
+
+
+def service_module(api: Api, resource: Resource) -> str:
+    table = resource.table
+    name = resource.name
+    a, auth = table.access, api.auth
+    words = _words(table)
+    write = write_condition(table)
+    lines = [
         "",
         "",
         f"class {name}Service:",
@@ -122,8 +161,15 @@ def service_module(api: Api, resource: Resource) -> str:
             "    def __init__(self, conn: AsyncConnection, user_id: UUID | None = None) -> None:",
             "        self.conn = conn",
             "        self.user_id = user_id",
+            "        self._caller: access.Caller | None = None",
+            "",
+            "    async def caller(self) -> access.Caller:",
+            "        # The caller's roles, read once per request (see app/access.py).",
+            "        if self._caller is None:",
+            "            self._caller = await access.caller(self.conn, self.user_id)",
+            "        return self._caller",
         ]
-    if needs_owner:
+    if table.owned or resource.mine_param:
         lines += [
             "",
             "    def _owner(self) -> UUID:",
@@ -132,86 +178,124 @@ def service_module(api: Api, resource: Resource) -> str:
             '            raise Unauthorized("sign in to reach your own rows")',
             "        return self.user_id",
         ]
-    lines += [
-        "",
-        f"    async def create(self, body: {name}Create) -> dict[str, Any]:",
-        "        data = body.model_dump(by_alias=True)",
-    ]
-    if _owned_refs(resource):
+    lines += ["", f"    async def create(self, body: {name}Create) -> dict[str, Any]:"]
+    if a.per_caller("create"):
+        lines += [
+            f'        if not access.allowed("{table.name}", "create", await self.caller()):',
+            f'            raise Forbidden("you may not create {resource.label}")',
+        ]
+    lines.append("        data = body.model_dump(by_alias=True)")
+    if _checked_refs(resource):
         lines.append("        await self._check_references(data)")
+    owner = ", self._owner()" if table.owned else ""
     lines += [
         f"        return await repo.insert(self.conn{owner}, data)",
         "",
         "    async def get(self, row_id: UUID) -> dict[str, Any]:",
-    ]
-    if table.public_flag:
-        lines.append("        row = await repo.get_visible(self.conn, row_id, self.user_id)")
-    else:
-        lines.append(f"        row = await repo.get(self.conn, row_id{owner})")
-    lines += [
+        f"        row = await repo.get(self.conn, row_id{_sees(table)})",
         "        if row is None:",
         f'            raise NotFound(f"there is no {words} {{row_id}}")',
         "        return row",
         "",
         "    async def list(",
-        "        self, limit: int, cursor: str | None, filters: dict[str, Any]",
+        "        self, limit: int, cursor: str | None, filters: dict[str, Any]"
+        + (", mine: bool = False" if resource.mine_param else ""),
         "    ) -> dict[str, Any]:",
-        "        rows = await repo.select_page(",
-        f"            self.conn{owner}, limit, decode_cursor(cursor), filters",
-        "        )",
+    ]
+    scope = ""
+    if read_condition(table):
+        scope = ", scope"
+        lines += [
+            f'        scope = access.sees("{table.name}", await self.caller())',
+            "        if scope.nothing:",
+            f'            raise Forbidden("you may not list {resource.label}")',
+        ]
+    if resource.mine_param:
+        lines += ["        if mine:", "            scope = access.Scope(owner=self._owner())"]
+    lines += [
+        f"        rows = await repo.select_page(self.conn{scope}, limit, decode_cursor(cursor), "
+        "filters)",
         "        return page(rows, limit)",
     ]
-    if table.public_flag:
-        lines += [
-            "",
-            "    async def list_public(",
-            "        self, limit: int, cursor: str | None, filters: dict[str, Any]",
-            "    ) -> dict[str, Any]:",
-            "        rows = await repo.select_public_page(",
-            "            self.conn, limit, decode_cursor(cursor), filters",
-            "        )",
-            "        return page(rows, limit)",
-        ]
-    lines += [
-        "",
-        f"    async def update(self, row_id: UUID, body: {name}Update) -> dict[str, Any]:",
-        "        changes = body.model_dump(by_alias=True, exclude_unset=True)",
-    ]
-    if _owned_refs(resource):
-        lines.append("        await self._check_references(changes)")
-    lines += [
-        f"        row = await repo.update(self.conn, row_id{owner}, changes)",
-        "        if row is None:",
-        f'            raise NotFound(f"there is no {words} {{row_id}}")',
-        "        return row",
-        "",
-        "    async def delete(self, row_id: UUID) -> None:",
-        f"        if not await repo.delete(self.conn, row_id{owner}):",
-        f'            raise NotFound(f"there is no {words} {{row_id}}")',
-    ]
-    if _owned_refs(resource):
-        lines += [
-            "",
-            "    async def _check_references(self, data: dict[str, Any]) -> None:",
-            "        # A reference to another person's row is refused like one to no row at all.",
-        ]
-        for ref in _owned_refs(resource):
-            col = ref.column.api
-            lines += [
-                f'        value = data.get("{col}")',
-                f"        if value is not None and not {_exists_call(ref.target, 'value', table)}:",
-                "            raise InvalidReference(",
-                f'                f"{col}: there is no {ref.target.singular.replace("_", " ")} '
-                f'{{value}}", fields=["{col}"]',
-                "            )",
-            ]
-    if any(e.writes for e in resource.links):
-        lines += [
-            "",
-            "    async def _writable(self, row_id: UUID) -> None:",
-            f"        if not await repo.exists(self.conn, row_id{owner}):",
-            f'            raise NotFound(f"there is no {words} {{row_id}}")',
-        ]
+    lines += _write_methods(resource, write)
+    lines += _helpers(resource, write)
     for end in resource.links:
         lines += _link_methods(resource, end)
-    return "\n".join(lines) + "\n"
+    body = "\n".join(lines)
+    return "\n".join(_head(api, resource, body)) + "\n" + body + "\n"
+
+
+def _write_methods(resource: Resource, write: str | None) -> list[str]:
+    table, name, words = resource.table, resource.name, _words(resource.table)
+    out = []
+    for verb, action in (("update", "change"), ("delete", "delete")):
+        per_caller = not table.owned and table.access.per_caller(verb)
+        scope = ", scope" if write else ""
+        scoped = (
+            [f'        scope = access.may("{table.name}", "{verb}", await self.caller())']
+            if write
+            else []
+        )
+        missing = (
+            f'            await self._refuse(row_id, "{action}")'
+            if write or per_caller
+            else f'            raise NotFound(f"there is no {words} {{row_id}}")'
+        )
+        if verb == "update":
+            out += [
+                "",
+                f"    async def update(self, row_id: UUID, body: {name}Update) -> dict[str, Any]:",
+                "        changes = body.model_dump(by_alias=True, exclude_unset=True)",
+            ]
+        else:
+            out += ["", "    async def delete(self, row_id: UUID) -> None:"]
+        if per_caller:
+            out += [
+                f'        if not access.allowed("{table.name}", "{verb}", await self.caller()):',
+                f'            await self._refuse(row_id, "{action}")',
+            ]
+        if verb == "update":
+            if _checked_refs(resource):
+                out.append("        await self._check_references(changes)")
+            out += [
+                *scoped,
+                f"        row = await repo.update(self.conn, row_id{scope}, changes)",
+                "        if row is None:",
+                missing,
+                "        return row",
+            ]
+        else:
+            out += [*scoped, f"        if not await repo.delete(self.conn, row_id{scope}):", missing]
+    return out
+
+
+def _helpers(resource: Resource, write: str | None) -> list[str]:
+    table, words = resource.table, _words(resource.table)
+    out = []
+    if write or any(table.access.per_caller(v) for v in ("update", "delete")):
+        out += [
+            "",
+            "    async def _refuse(self, row_id: UUID, action: str) -> NoReturn:",
+            "        # 404 when the caller cannot see the row, 403 when they can.",
+            "        await self.get(row_id)",
+            f'        raise Forbidden(f"you may not {{action}} {words} {{row_id}}")',
+        ]
+    if _checked_refs(resource):
+        out += [
+            "",
+            "    async def _check_references(self, data: dict[str, Any]) -> None:",
+            "        # A reference to a row the caller cannot see is refused like one to no row.",
+        ]
+        for ref in _checked_refs(resource):
+            col = ref.column.api
+            alias = _alias(ref.target, table)
+            out += [
+                f'        value = data.get("{col}")',
+                "        if value is not None and not await "
+                f"{alias}.exists(\n            self.conn, value{_sees(ref.target)}\n        ):",
+                "            raise InvalidReference(",
+                f'                f"{col}: there is no {_words(ref.target)} {{value}}", '
+                f'fields=["{col}"]',
+                "            )",
+            ]
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ..expect import creator_roles, recipe
 from ..schema import Column
 from .accounts import cookie_name, extra_fields
 from .api import Api, Resource
@@ -53,7 +54,12 @@ BAD_CREDENTIALS = {
 
 
 def test_settings(api: Api) -> str:
-    lines = ['    "environment": "test",']
+    lines = [
+        '    "environment": "test",',
+        "    # The access tests make many requests from one address; the rate-limit tests set",
+        "    # their own limits.",
+        '    "rate_limit_burst": 100_000,',
+    ]
     if api.auth == "jwt":
         lines.append('    "jwt_secret": "test-secret-" + "x" * 40,')
     if api.auth == "session":
@@ -116,13 +122,117 @@ def _factory(api: Api, resource: Resource) -> list[str]:
         "    return body",
         "",
         "",
-        f"def create_{single}(client: TestClient, account: Account, **overrides: Any) -> dict[str, Any]:",
-        f"    body = new_{single}(client, account, **overrides)",
-        f'    response = client.post("{resource.path}", json=body, headers=account.headers)',
-        "    assert response.status_code == 201, response.text",
-        "    return response.json()",
+        *_create_factory(api, resource),
     ]
     return lines
+
+
+def _create_factory(api: Api, resource: Resource) -> list[str]:
+    """`create_<x>`: a row the account can see, posted by an account allowed to create it
+    (a manager when the account lacks the role); `public` forces the brief's public state."""
+    table, single = resource.table, resource.table.singular
+    needs = sorted(creator_roles(table))
+    public = bool(table.public_when)
+    sig = "public: bool | None = None, " if public else ""
+    lines = [
+        f"def create_{single}(",
+        f"    client: TestClient, account: Account, {sig}**overrides: Any",
+        ") -> dict[str, Any]:",
+    ]
+    if needs:
+        lines.append(f"    poster = account if account.roles & {_set(needs)} else manager(client)")
+    else:
+        lines.append("    poster = account")
+    values = ""
+    if public:
+        shown, hidden = recipe(table, True), recipe(table, False)
+        managers = sorted(table.access.roles & table.access.managers)
+        if table.owned:
+            lines.append("    # Owners see their own rows: left alone unless `public` is given.")
+        elif "signed-in" in table.access.managers:
+            lines.append("    public = public if public is not None else False")
+        else:
+            lines += [
+                "    if public is None:  # only managers see rows that are not public",
+                f"        public = not account.roles & {_set(managers)}"
+                if managers
+                else "        public = True",
+            ]
+        lines += [
+            f"    state = {_py_dict(shown.body if shown else ())} if public else "
+            f"{_py_dict(hidden.body if hidden else ())}",
+            "    if public is None:",
+            "        state = {}",
+        ]
+        values = "**state, "
+        steps = shown.steps if shown else ()
+    lines += [
+        f"    body = new_{single}(client, poster, {values}**overrides)",
+        f'    response = client.post("{resource.path}", json=body, headers=poster.headers)',
+        "    assert response.status_code == 201, response.text",
+        "    row = response.json()",
+    ]
+    if public and steps:
+        updater = "poster" if "owner" in table.access.update else "manager(client)"
+        if table.access.per_caller("update") and "owner" not in table.access.update:
+            updater = "manager(client)"
+        elif not table.access.per_caller("update"):
+            updater = "poster"
+        lines += [
+            "    if public:",
+            "        # The public state is reached by updates, along the brief's transitions.",
+            f"        for step in ({''.join(_py_dict(((k, v),)) + ', ' for k, v in steps)}):",
+            f"            moved = client.patch(f\"{resource.path}/{{row['id']}}\", json=step, "
+            f"headers={updater}.headers)",
+            "            assert moved.status_code == 200, moved.text",
+            "            row = moved.json()",
+        ]
+    lines.append("    return row")
+    return lines
+
+
+def quoted(names: list[str] | frozenset[str]) -> str:
+    """Python source for names as string literals: '"a", "b"'."""
+    return ", ".join(f'"{n}"' for n in names)
+
+
+def _set(names: list[str] | frozenset[str]) -> str:
+    return "{" + quoted(sorted(names)) + "}"
+
+
+def _py_dict(pairs: tuple[tuple[str, object], ...]) -> str:
+    return "{" + ", ".join(f'"{k}": {v!r}' for k, v in pairs) + "}"
+
+
+def _roles_helpers(api: Api) -> list[str]:
+    manager = [
+        "",
+        "",
+        "def manager(client: TestClient) -> Account:",
+        '    """One account per test client holding every role: it may do whatever a role may."""',
+        "    if client not in _MANAGERS:",
+        "        _MANAGERS[client] = "
+        + ("with_roles(client, *ROLES)" if api.plan.roles else "sign_up(client)"),
+        "    return _MANAGERS[client]",
+    ]
+    if not api.plan.roles:
+        return manager
+    return [
+        "",
+        "",
+        "def grant(client: TestClient, account: Account, *roles: str) -> Account:",
+        '    """The account with these roles too, granted as an operator would (app.admin)."""',
+        "    url = client.app.state.settings.database_url  # type: ignore[attr-defined]",
+        "    for role in roles:",
+        "        grant_role(url, account.email, role)",
+        "    account.roles = account.roles | frozenset(roles)",
+        "    return account",
+        "",
+        "",
+        "def with_roles(client: TestClient, *roles: str) -> Account:",
+        "    return grant(client, sign_up(client), *roles)",
+        *manager,
+    ]
 
 
 def factories(api: Api) -> str:
@@ -138,6 +248,7 @@ def factories(api: Api) -> str:
         "from __future__ import annotations",
         "",
         "import itertools",
+        "import weakref",
         "from dataclasses import dataclass, field",
         "DATETIME_IMPORT",
         "from decimal import Decimal",
@@ -147,12 +258,16 @@ def factories(api: Api) -> str:
         "from fastapi.testclient import TestClient",
         "",
     ]
+    if api.plan.roles:
+        lines.append("from app.access import ROLES")
+        lines.append("from app.admin import grant_role")
     if auth == "session":
         lines.append("from app.auth import COOKIE as SESSION_COOKIE")
     lines.append("from app.errors import PROBLEM_BASE")
     lines += [
         "",
         "_counter = itertools.count(1)",
+        "_MANAGERS: weakref.WeakKeyDictionary[TestClient, Account] = weakref.WeakKeyDictionary()",
         'PASSWORD = "correct horse battery staple"',
     ]
     if auth != "none":
@@ -170,6 +285,7 @@ def factories(api: Api) -> str:
         "    id: str | None",
         "    email: str | None",
         "    headers: dict[str, str] = field(default_factory=dict)",
+        "    roles: frozenset[str] = frozenset()",
         "",
         "",
     ]
@@ -189,6 +305,7 @@ def factories(api: Api) -> str:
             *ACCOUNT_ID,
         ]
         lines += _payload_function("user_payload", [c for c in user_extra if c.required])
+    lines += _roles_helpers(api)
     lines += [
         "",
         "",
@@ -228,6 +345,18 @@ def factories(api: Api) -> str:
         '    assert body["status"] == status',
         '    assert body["title"]',
         "    return body",
+        "",
+        "",
+        'STATUS_SLUGS = {401: "authentication-required", 403: "forbidden", 404: "not-found"}',
+        "",
+        "",
+        'def assert_status(response: Any, status: int, who: str = "") -> None:',
+        '    """The answer has this status; refusals are problem documents of their type."""',
+        "    if status in STATUS_SLUGS:",
+        "        assert response.status_code == status, (who, response.text)",
+        "        assert_problem(response, status, STATUS_SLUGS[status])",
+        "    else:",
+        "        assert response.status_code == status, (who, response.text)",
         "",
         "",
         "def assert_same(table: str, sent: dict[str, Any], got: dict[str, Any]) -> None:",
