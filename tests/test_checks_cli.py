@@ -53,8 +53,8 @@ def test_approve_checks_leaves_a_migration_that_fails_on_postgres(repo):
     [summary] = [c for c in phases["data-model"]["checks"] if c["check"] == "sql.migrations"]
     assert summary["status"] == "fail"
     assert (
-        f"left migrations/0001_init.sql: sql.apply migrations/0001_init.sql:{applied['line']}:"
-        in (result.stderr)
+        "held back migrations/0001_init.sql: sql.apply "
+        f"migrations/0001_init.sql:{applied['line']}:" in (result.stderr)
     )
     assert "Traceback" not in result.stderr
     # What was left is not on the branch; what passed is.
@@ -72,7 +72,7 @@ def test_approve_all_with_checks_reports_them_and_exits_0_when_all_pass(repo, ca
     [data_model] = [p for p in json.loads(out)["phases"] if p["id"] == "data-model"]
     for file in data_model["files"]:
         assert file["checks"] and {c["status"] for c in file["checks"]} == {"pass"}, file
-    assert "checks: 0 failed" in err
+    assert "checks: all passed" in err
 
 
 def test_checks_none_cannot_decide_approve_checks(repo, capsys):
@@ -99,7 +99,7 @@ def test_fix_rounds_with_the_offline_provider_say_there_is_nothing_to_ask(repo, 
     assert "fix round 2" not in err
 
 
-def test_approve_checks_lists_the_checks_it_could_not_run(repo, capsys, monkeypatch):
+def test_approve_checks_holds_back_files_whose_checks_did_not_run(repo, capsys, monkeypatch):
     from backend_agent.checks import postgres
 
     monkeypatch.setattr(postgres, "shared_server", lambda: None)
@@ -108,11 +108,18 @@ def test_approve_checks_lists_the_checks_it_could_not_run(repo, capsys, monkeypa
         + ["checks", "--json"]
     )
     out, err = capsys.readouterr()
-    assert code == 0, err
+    assert code == 1, err
     assert (
-        "approved migrations/0001_init.sql with checks skipped (sql.apply: parsed only: "
+        "held back migrations/0001_init.sql: checks did not run: sql.apply: parsed only: "
         "no PostgreSQL available" in err
     )
-    [data_model] = [p for p in json.loads(out)["phases"] if p["id"] == "data-model"]
+    assert "held back 1 files (not committed): data-model: migrations/0001_init.sql" in err
+    assert "checks: sql.apply, sql.migrations not run" in err
+    report = json.loads(out)
+    assert report["held_back"] == ["data-model: migrations/0001_init.sql"]
+    [data_model] = [p for p in report["phases"] if p["id"] == "data-model"]
     [summary] = [c for c in data_model["checks"] if c["check"] == "sql.migrations"]
     assert summary["status"] == "skipped"
+    files = {f["path"]: f["review"] for f in data_model["files"]}
+    assert files["migrations/0001_init.sql"] == "pending"
+    assert files["docs/data-model.md"] == "approved"  # its own checks all ran

@@ -96,7 +96,7 @@ def test_headless_approve_all_leaves_the_secret_file_and_says_why(repo, pg_env):
         assert session.worktree.read("deploy/id_ed25519") is None
         assert session.worktree.read("app/main.py") == "print('hello')\n"
     text = "\n".join(said)
-    assert "left deploy/id_ed25519: a private key at line 1: approve it one by one" in text
+    assert "held back deploy/id_ed25519: a private key at line 1: approve it one by one" in text
     assert "FAIL deploy/id_ed25519:1:1 [secrets] a private key" in text
 
 
@@ -163,4 +163,4 @@ def test_a_fix_round_sends_the_failures_and_shows_what_changed(repo, pg_env):
     text = "\n".join(said)
     assert "fix round 1/3: asking static to fix 2 problems" in text
     assert "changed: migrations/0002_bookmarks.sql" in text
-    assert text.count("checks: 0 failed") == 1
+    assert text.count("checks: all passed") == 1

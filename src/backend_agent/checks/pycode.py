@@ -1,7 +1,10 @@
-"""Python files compile (a syntax error fails the file) and pass ruff (findings warn).
+"""Python files compile (a syntax error fails the file) and pass ruff.
 
-Compiling never runs the code. ruff is optional at run time: without it the style check
-says so instead of passing.
+Compiling never runs the code. ruff's pyflakes findings (the F rules: undefined names,
+unused or shadowed definitions) and E9 (the file cannot be read or parsed) mean the code
+is broken: they fail the file, whatever the project's own rule selection, so fix rounds get
+them. Every other finding is style and warns. ruff ships with backend-agent; should its
+binary still be missing, the check says so instead of passing.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from pathlib import Path
 from ..core.checks import CheckResult
 
 RUFF_TIMEOUT = 60
+BROKEN = ("F", "E9")
+"""Rule prefixes that mean the code does not work as written."""
 
 
 def compile_check(path: str, content: str) -> list[CheckResult]:
@@ -46,7 +51,7 @@ def ruff_binary() -> str | None:
 
 def ruff_check(root: Path, paths: list[str]) -> dict[str, list[CheckResult]]:
     """ruff's findings per file, run in the scratch tree so the project's own ruff config
-    applies. Findings are warnings; syntax errors are left to `compile_check`."""
+    applies (with the BROKEN rules always on). Syntax errors are left to `compile_check`."""
     binary = ruff_binary()
     if binary is None:
         note = CheckResult(
@@ -55,7 +60,15 @@ def ruff_check(root: Path, paths: list[str]) -> dict[str, list[CheckResult]]:
         return {path: [note] for path in paths}
     try:
         result = subprocess.run(
-            [binary, "check", "--output-format=json", "--no-cache", "--exit-zero", *paths],
+            [
+                binary,
+                "check",
+                "--output-format=json",
+                "--no-cache",
+                "--exit-zero",
+                f"--extend-select={','.join(BROKEN)}",
+                *paths,
+            ],
             cwd=root,
             capture_output=True,
             text=True,
@@ -78,7 +91,7 @@ def ruff_check(root: Path, paths: list[str]) -> dict[str, list[CheckResult]]:
         found[name].append(
             CheckResult(
                 check="python.ruff",
-                status="warn",
+                status="fail" if finding["code"].startswith(BROKEN) else "warn",
                 message=f"{finding['code']} {finding['message']}",
                 line=location.get("row"),
                 column=location.get("column"),

@@ -12,9 +12,9 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from ..core.checks import NO_SUITE, CheckOutput, CheckProgress, CheckResult
 from ..core.checks import CheckOptions as Options
-from ..core.checks import CheckOutput, CheckProgress, CheckResult
-from . import adr, links, pycode, secrets, sql, structured, testrun
+from . import adr, links, pycode, pyenv, secrets, sql, structured, testrun
 from .tree import ProposedTree
 
 DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc"}
@@ -51,22 +51,24 @@ def run(
     plan = _test_plan(tree, options) if options.tests and code else None
     if options.tests and code and plan is None:
         yield StageDone("tests", phase=[_no_suite()])
+    wanted = _declaration(tree, plan, options)
+    if isinstance(wanted, CheckResult):
+        yield StageDone("tests", phase=[wanted])
+        plan = wanted = None
     if cancel.is_set() or not (python or plan):
         return
     with tree.materialized() as root:
         if python:
             yield CheckProgress(f"ruff on {len(python)} Python files")
             yield StageDone("ruff", files=pycode.ruff_check(root, python))
+        if plan is not None and wanted is not None and not cancel.is_set():
+            plan = yield from _environment(root, plan, wanted, options, cancel)
         if plan is not None and not cancel.is_set():
             yield from _test_stage(root, plan, options, targets, cancel)
 
 
 def _no_suite() -> CheckResult:
-    return CheckResult(
-        check="tests",
-        status="skipped",
-        message="no test suite in the project yet (no tests/, test_*.py or pytest config)",
-    )
+    return CheckResult(check="tests", status="skipped", message=NO_SUITE)
 
 
 def _file_stage(tree: ProposedTree, targets: list[str], contents: dict[str, str]) -> StageDone:
@@ -180,6 +182,42 @@ def _test_plan(tree: ProposedTree, options: Options) -> testrun.Plan | None:
     paths = tree.paths()
     pyproject = tree.read("pyproject.toml") if "pyproject.toml" in paths else None
     return testrun.detect(paths, pyproject)
+
+
+def _declaration(
+    tree: ProposedTree, plan: testrun.Plan | None, options: Options
+) -> pyenv.Declaration | CheckResult | None:
+    """What the project's environment is made from: only for our own pytest run of a
+    project with a pyproject.toml (a --test-command brings its own environment)."""
+    if plan is None or options.test_command or "pyproject.toml" not in tree.paths():
+        return None
+    return pyenv.declaration(tree.read("pyproject.toml") or "")
+
+
+def _environment(
+    root, plan: testrun.Plan, wanted: pyenv.Declaration, options: Options, cancel
+) -> Generator[Event, None, testrun.Plan | None]:
+    """Make or reuse the project's environment; the plan then runs pytest in it. None
+    (with the tests' result reported) when there is no environment to run in."""
+    from dataclasses import replace
+
+    folder = options.environments or pyenv.default_folder()
+    yield CheckProgress("preparing the project's environment")
+    env = {k: v for k, v in testrun.environment(root, None).items() if k != "PYTHONPATH"}
+    making = pyenv.provision(root, wanted, folder, env, cancel)
+    while True:
+        try:
+            yield CheckOutput(next(making))
+        except StopIteration as stop:
+            made: pyenv.Environment = stop.value
+            break
+    if made.python is None:
+        yield StageDone("tests", phase=[made.problem] if made.problem else [])
+        return None
+    if made.created:
+        yield CheckProgress(f"the project's environment is ready ({made.tool}); running pytest")
+    command = [str(made.python), "-m", "pytest"]
+    return replace(plan, command=command, label="pytest", provisioned=True)
 
 
 def _test_stage(

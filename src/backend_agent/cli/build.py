@@ -47,13 +47,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def _scoped(session, requested):
-    """The phases to run: as asked, or the rest of the build up to where its sentence
-    stops; phases asked for beyond that stop lift it."""
-    from ..engine.scope import headless_phases
-
-    phases, lifted, note = headless_phases(session.state, requested)
-    if lifted:
-        session.extend_scope()
+    """The phases to run: as asked, or as asked when the build started, or the rest of the
+    build up to where its sentence stops."""
+    phases, note = session.headless_scope(requested)
     if note:
         say(note)
     return phases
@@ -123,13 +119,17 @@ def _drive(session, phases, policy: str, as_json: bool, checks=None, fix_rounds:
             print(json.dumps(report, indent=2))
         raise Reported(error) from None
     report = build_report(session)
+    report["held_back"] = outcome.held
     if outcome.stopped:
         say(outcome.stopped)
     say(f"done: branch {session.state.branch}, worktree {session.state.worktree}")
     say_usage(session.state.usage)
     if as_json:
         print(json.dumps(report, indent=2))
-    return 1 if has_problems(report) or (outcome.stopped and policy != "none") else 0
+    if outcome.held:
+        say(f"held back {len(outcome.held)} files (not committed): " + ", ".join(outcome.held))
+    problems = has_problems(report) or outcome.held
+    return 1 if problems or (outcome.stopped and policy != "none") else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -70,6 +70,24 @@ def cmd_undo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_commit(args: argparse.Namespace) -> int:
+    """The wizard's commit, headless: the approved files and hunks of the current phase."""
+    from ..engine import BuildSession
+    from ..engine.report import build_report
+
+    with BuildSession.open(args.repo, args.name) as session:
+        target = session.phase
+        sha = session.commit(args.message, leave_undecided=False)
+        say(
+            f"committed phase {target.number} ({target.id}) as {sha[:10]} on {session.state.branch}"
+        )
+        if args.json:
+            report = build_report(session)
+            report["committed"] = {"phase": target.id, "commit": sha}
+            print(json.dumps(report, indent=2))
+    return 0
+
+
 def cmd_brief(args: argparse.Namespace) -> int:
     from ..core.brief import load_brief
     from ..resources import example_brief

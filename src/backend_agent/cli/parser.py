@@ -82,6 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
     undo.add_argument("name", nargs="?", metavar="BUILD")
     _repo(undo)
 
+    commit = sub.add_parser(
+        "commit", help="commit the approved files and hunks of a build's current phase"
+    )
+    commit.add_argument("name", nargs="?", metavar="BUILD")
+    _repo(commit)
+    commit.add_argument(
+        "--message", metavar="TEXT", help="the commit message (default: the generated one)"
+    )
+    commit.add_argument("--json", action="store_true")
+
     brief = sub.add_parser("brief", help="work with brief files")
     brief_sub = brief.add_subparsers(dest="brief_command", parser_class=_Parser, required=True)
     init = brief_sub.add_parser("init", help="write an example brief to start from")

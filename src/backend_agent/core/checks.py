@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 CheckStatus = Literal["pass", "fail", "warn", "skipped"]
 DEFAULT_TEST_TIMEOUT = 300.0
+NO_SUITE = "no test suite in the project yet (no tests/, test_*.py or pytest config)"
+"""The one "skipped" that is not a check that did not run: there is nothing to run."""
 
 
 @dataclass
@@ -23,6 +26,9 @@ class CheckOptions:
     test_command: str | None = None
     """None: pytest, when the tree has a pytest suite."""
     test_timeout: float = DEFAULT_TEST_TIMEOUT
+    environments: Path | None = None
+    """Where the project's own environments are kept, reused across runs (a build keeps
+    them under its data dir); None: the user's cache folder."""
 
 
 class CheckResult(BaseModel):
@@ -42,6 +48,12 @@ class CheckResult(BaseModel):
         """A result located at a 0-based character offset into `text`."""
         line, column = position(text, offset)
         return cls(check=check, status=status, message=message, line=line, column=column)
+
+    @property
+    def not_run(self) -> bool:
+        """A check that should have run and did not (no tool, no server, cancelled, stale):
+        never a pass, and `--approve checks` holds its files back."""
+        return self.status == "skipped" and not (self.check == "tests" and self.message == NO_SUITE)
 
     def where(self, path: str | None = None) -> str:
         """`path:line:column` as compilers print it (as much of it as is known)."""
@@ -109,6 +121,8 @@ class ChecksDone:
 
     checks: PhaseChecks
     failures: list[tuple[str | None, CheckResult]] = field(default_factory=list)
+    headline: str = ""
+    """The results in one line ("1 failed, 2 warnings, tests not run"; see engine)."""
 
 
 CheckEvent = CheckProgress | CheckOutput | ChecksUpdated | ChecksDone

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from ..core.checks import CheckOptions
@@ -20,6 +20,8 @@ class Outcome:
     committed: list[str]
     stopped: str | None = None
     """Why the run stopped before the last phase, if it did."""
+    held: list[str] = field(default_factory=list)
+    """Files `--approve checks` held back (a check failed or did not run): "phase: path"."""
 
 
 def run_phases(
@@ -60,16 +62,13 @@ def run_phases(
         if policy == "none":
             outcome.stopped = (
                 f"{label} is proposed and waits for review: open the wizard with "
-                f"`backend-agent resume {session.state.build}`"
+                f"`backend-agent resume {session.state.build}`, or decide headless with "
+                "`backend-agent review apply FILE` and `backend-agent commit`"
             )
             break
         if policy == "checks":
             approved, left = session.approve_checked()
-            for path in approved:  # a skipped check does not hold a file back: say it
-                skipped = [r for r in session.check_results(path) or [] if r.status == "skipped"]
-                if skipped:
-                    notes = "; ".join(f"{r.check}: {r.message}" for r in skipped)
-                    say(f"  approved {path} with checks skipped ({notes})")
+            outcome.held += [f"{phase.id}: {p}" for p, why in left.items() if why != "rejected"]
         else:
             left = session.held_back()
             approved = session.approve_all()
@@ -77,7 +76,7 @@ def run_phases(
         if approved:
             say(f"  approved {len(approved)} files")
         for path, why in left.items():
-            say(f"  left {path}: {why}")
+            say(f"  {'left' if why == 'rejected' else 'held back'} {path}: {why}")
         if not record.approved():
             outcome.stopped = f"{label}: nothing is approved, so nothing was committed"
             break

@@ -12,6 +12,8 @@ import hashlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import datetime
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from ..checks import secrets
@@ -50,6 +52,11 @@ def overlay(record: PhaseRecord) -> dict[str, str | None]:
     }
 
 
+def environments(session: BuildSession):
+    """The build's own folder of project environments (reused phase after phase)."""
+    return session.repo.data_dir / "envs" / session.state.build
+
+
 def tree_hash(files: dict[str, str | None]) -> str:
     digest = hashlib.sha256()
     for path in sorted(files):
@@ -79,7 +86,11 @@ def run(
         )
     if options.test_command is not None:  # remembered: the wizard and resumes use it too
         session.state.test_command = options.test_command.strip() or None
-    options = replace(options, test_command=session.state.test_command)
+    options = replace(
+        options,
+        test_command=session.state.test_command,
+        environments=options.environments or environments(session),
+    )
     files = overlay(record)
     targets = list(files) if paths is None else [session.change(p).path for p in paths]
     hashes = {p: content_hash(files[p] or "") for p in targets}
@@ -107,7 +118,7 @@ def run(
     )
     record.checks = checks
     session.save()
-    yield ChecksDone(checks, failures(record))
+    yield ChecksDone(checks, failures(record), headline(record))
 
 
 def _partial_start(record: PhaseRecord, targets: list[str], hashes: dict[str, str]) -> PhaseChecks:
@@ -181,7 +192,12 @@ def held_back(record: PhaseRecord) -> dict[str, str]:
 
 
 def sort_by_checks(record: PhaseRecord) -> tuple[list[str], dict[str, str]]:
-    """Undecided files whose checks pass, and why each other undecided file is left."""
+    """Undecided files whose checks all ran and pass, and why each other undecided file is
+    left: a failure, a check of its own that did not run, or a test run of the proposal
+    that did not run (for the files a suite exercises: all but documents)."""
+    from ..checks.runner import DOC_SUFFIXES
+
+    suite = [r for r in phase_results(record) if r.check in ("tests", "checks") and r.not_run]
     passing: list[str] = []
     left: dict[str, str] = {}
     for change in record.proposal.changes if record.proposal else []:
@@ -193,6 +209,9 @@ def sort_by_checks(record: PhaseRecord) -> tuple[list[str], dict[str, str]]:
             continue
         results = file_results(record, change)
         failed = [r for r in results or [] if r.status == "fail"]
+        not_run = [r for r in results or [] if r.not_run]
+        if change.action != "delete" and PurePosixPath(change.path).suffix not in DOC_SUFFIXES:
+            not_run += suite
         if results is None:
             left[change.path] = "not checked: run the checks first"
         elif any(r.message == STALE for r in results):
@@ -201,9 +220,48 @@ def sort_by_checks(record: PhaseRecord) -> tuple[list[str], dict[str, str]]:
             left[change.path] = "; ".join(
                 f"{r.check} {r.where(change.path)}: {r.message}" for r in failed[:3]
             ) + (f" (and {len(failed) - 3} more)" if len(failed) > 3 else "")
+        elif not_run:
+            left[change.path] = "checks did not run: " + "; ".join(
+                f"{r.check}: {r.message}" for r in not_run[:3]
+            )
         else:
             passing.append(change.path)
     return passing, left
+
+
+def headline(record: PhaseRecord) -> str:
+    """The checks in one line, honest about what did not pass: "2 failed, 3 warnings, tests
+    not run"; "all passed" only when every check that applies ran and passed."""
+    changes = record.proposal.changes if record.proposal else []
+    results = [r for c in changes for r in file_results(record, c) or []]
+    results += phase_results(record)
+    failed = sum(1 for r in results if r.status == "fail")
+    warned = sum(1 for r in results if r.status == "warn")
+    not_run = sorted({r.check for r in results if r.not_run})
+    parts = [f"{failed} failed"] if failed else []
+    if warned:
+        parts.append(f"{warned} warning{'s' if warned != 1 else ''}")
+    if not_run:
+        parts.append(f"{', '.join(not_run)} not run")
+    return ", ".join(parts) or "all passed"
+
+
+def stored_status(record: PhaseRecord, at: datetime | None = None) -> str | None:
+    """The last run's headline and how long ago it finished (a resumed or undone phase shows
+    its stored results, not "not run yet"); None when the checks never finished."""
+    checks = record.checks
+    if checks is None or checks.finished is None:
+        return None
+    seconds = max(0, int(((at or now()) - checks.finished).total_seconds()))
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "min")):
+        if seconds >= size:
+            count = seconds // size
+            age = f"{count} {unit}{'s' if count != 1 and unit != 'min' else ''} ago"
+            break
+    else:
+        age = "just now"
+    cancelled = "cancelled, " if checks.cancelled else ""
+    return f"{cancelled}{headline(record)} (checked {age})"
 
 
 def fix_feedback(record: PhaseRecord) -> str | None:
@@ -253,20 +311,13 @@ def check_headless(
         elif isinstance(event, ChecksDone):
             done = event
     record = session.record()
-    results = [
-        r for fc in (record.checks.files.values() if record.checks else []) for r in fc.results
-    ] + phase_results(record)
-    counts = {s: sum(1 for r in results if r.status == s) for s in ("pass", "warn", "skipped")}
     found = done.failures if done else []
-    say(
-        f"  checks: {len(found)} failed, {counts['warn']} warnings, {counts['skipped']} skipped, "
-        f"{counts['pass']} passed"
-    )
+    say(f"  checks: {headline(record)}")
     for path, result in found:
         say(f"    FAIL {result.where(path) or '(proposal)'} [{result.check}] {result.message}")
     for result in phase_results(record):
         if result.status == "skipped":
-            say(f"    skipped [{result.check}] {result.message}")
+            say(f"    {'not run' if result.not_run else 'n/a'} [{result.check}] {result.message}")
     return found
 
 

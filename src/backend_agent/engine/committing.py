@@ -21,10 +21,19 @@ class Committing:
             subject = subject[:71].rstrip() + "…"
         lines = [subject, ""]
         for change in record.approved():
+            approved, total = self._hunk_tally(change.path)
+            part = f" ({approved} of {total} hunks)" if approved < total else ""
             lines.append(
-                f"- {change.action} {change.path}" + (f": {change.why}" if change.why else "")
+                f"- {change.action} {change.path}{part}" + (f": {change.why}" if change.why else "")
             )
         return "\n".join(lines).rstrip() + "\n"
+
+    def _hunk_tally(self, path: str) -> tuple[int, int]:
+        """(approved, all) hunks of a file decided hunk by hunk; (0, 0) for any other."""
+        if not self.record().review(path).hunks:
+            return 0, 0
+        decisions = [review.decision for _, review in self.hunks(path)]
+        return decisions.count("approved"), len(decisions)
 
     def commit_trailers(self) -> str:
         record = self.record()
@@ -36,6 +45,10 @@ class Committing:
             if proposal
             else []
         )
+        left_out = sum(
+            total - approved
+            for approved, total in map(self._hunk_tally, (c.path for c in record.approved()))
+        )
         trailers = [
             ("Phase", self.state.current),
             ("Build", self.state.build),
@@ -43,19 +56,49 @@ class Committing:
             ("Approved", str(states.count("approved"))),
             ("Edited", str(edited)),
             ("Rejected", str(len(rejected))),
+            ("Hunks-Rejected", str(left_out)),
         ]
         return "\n".join(f"{TRAILER_PREFIX}{key}: {value}" for key, value in trailers) + "\n"
 
-    def commit(self, message: str | None = None) -> str:
-        """Commit exactly the approved files of the current phase as one commit."""
+    def undecided(self) -> list[str]:
+        """Files of the current proposal with no decision yet (or a hunk without one)."""
+        record = self.record()
+        changes = record.proposal.changes if record.proposal else []
+        return [c.path for c in changes if record.review(c.path).state(c) in ("pending", "edited")]
+
+    def commit(self, message: str | None = None, *, leave_undecided: bool = True) -> str:
+        """Commit exactly the approved files of the current phase as one commit. The wizard
+        leaves undecided files out (its dialog shows them); a headless commit refuses them
+        (`leave_undecided=False`), as no one has looked at them."""
         record, target = self.record(), self.phase
         if record.status == "committed":
-            raise BadInput(f"phase {target.id} is already committed")
+            raise BadInput(
+                f"phase {target.number} ({target.id}) is already committed"
+                + (f" ({record.commit[:10]})" if record.commit else ""),
+                hint="undo its commit first (`backend-agent undo`) to change it",
+            )
+        if record.proposal is None:
+            raise BadInput(
+                f"phase {target.number} ({target.id}) has no proposal yet",
+                hint="generate it first (`backend-agent resume --approve none`)",
+            )
         approved = record.approved()
         if not approved:
             raise BadInput(
                 f"nothing is approved in phase {target.number} ({target.id})",
                 hint="approve at least one file (or all of them) before committing",
+            )
+        undecided = [] if leave_undecided else self.undecided()
+        if undecided:
+            shown = ", ".join(undecided[:5]) + (
+                f" and {len(undecided) - 5} more" if len(undecided) > 5 else ""
+            )
+            raise BadInput(
+                f"{len(undecided)} file{'s' if len(undecided) != 1 else ''} of phase "
+                f"{target.number} ({target.id}) {'are' if len(undecided) != 1 else 'is'} "
+                f"not decided yet: {shown}",
+                hint="approve or reject each one (`backend-agent review apply FILE`), "
+                "then commit; nothing was committed",
             )
         body = (message if message is not None else self.commit_message()).strip()
         if not body:

@@ -41,13 +41,26 @@ def refuse_beyond(state: BuildState, target: Phase) -> None:
 def headless_phases(
     state: BuildState, requested: list[Phase] | None
 ) -> tuple[list[Phase], bool, str | None]:
-    """The phases a headless run goes through: the ones asked for, or else the rest of the
-    build up to its end. Returns (phases, whether the end is lifted, a note on where the
-    run stops short)."""
+    """The phases a headless run goes through: the ones asked for now, else the ones asked
+    for when the build started (a resume keeps that scope), else the rest of the build up
+    to its end. Remembers what is asked for now. Returns (phases, whether the end is
+    lifted, a note on where the run stops short)."""
     stop = end(state)
     if requested is not None:
+        state.phases_asked = [p.id for p in requested]
         lifted = stop is not None and any(p.number > stop.number for p in requested)
         return requested, lifted, None
+    if state.phases_asked:
+        asked = [phase(p) for p in state.phases_asked]
+        left = [p for p in PHASES if p.number > max(a.number for a in asked)]
+        note = None
+        if left:
+            note = (
+                f"this build asked for phase{'s' if len(asked) > 1 else ''} "
+                f"{_numbers(asked)}; go on with `backend-agent resume {state.build} "
+                f"--phases {left[0].number}-{len(PHASES)}` (with --approve)"
+            )
+        return asked, False, note
     rest = [p for p in PHASES if p.number >= phase(state.current).number]
     if stop is None:
         return rest, False, None
@@ -60,3 +73,10 @@ def headless_phases(
         f"{len(PHASES)}` (with --approve)"
     )
     return kept, False, note
+
+
+def _numbers(phases: list[Phase]) -> str:
+    numbers = [p.number for p in phases]
+    if numbers == list(range(numbers[0], numbers[-1] + 1)) and len(numbers) > 1:
+        return f"{numbers[0]}-{numbers[-1]}"
+    return ",".join(str(n) for n in numbers)

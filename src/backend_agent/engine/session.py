@@ -262,6 +262,15 @@ class BuildSession(Reviewing, Committing):
         """Where the build stops unless the person goes on (None: after phase 6)."""
         return scope.end(self.state)
 
+    def headless_scope(self, requested: list[Phase] | None) -> tuple[list[Phase], str | None]:
+        """The phases a headless run goes through (see scope.headless_phases), with what
+        was asked remembered for a later resume; phases beyond a sentence's end lift it."""
+        phases, lifted, note = scope.headless_phases(self.state, requested)
+        if lifted:
+            self.state.last_phase = None
+        self.save()
+        return phases, note
+
     def extend_scope(self) -> None:
         """The person goes on past where the sentence stopped: all six phases."""
         self.state.last_phase = None

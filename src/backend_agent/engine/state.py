@@ -73,6 +73,9 @@ class BuildState(BaseModel):
     last_phase: str | None = None
     """Where the build stops unless the person goes on ("design the architecture for ..."
     stops after phase 1); None: all six phases."""
+    phases_asked: list[str] | None = None
+    """The phases `build --phases` (or the last `resume --phases`) asked for: a resume
+    continues within them unless it names others. None: as far as the build goes."""
     disabled_skills: list[str] = Field(default_factory=list)
     test_command: str | None = None
     """The project's test command as last given (--test-command); None: pytest if found."""

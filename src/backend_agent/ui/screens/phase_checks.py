@@ -133,8 +133,14 @@ class CheckRuns:
             return
         if record.checks is None or any(r.check == "checks" for r in self._phase_results):
             self.start_checks()
-        else:
-            self.show_checks()
+        else:  # the stored results, with their age (hashes every file: not on this thread)
+            from ...engine.checking import stored_status
+
+            self.app.run_step(
+                lambda: stored_status(record),
+                doing="read the checks",
+                done=lambda status: self._show_status(status or ""),
+            )
 
     def recheck(self, path: str) -> None:
         """An edit was saved: check that file again once the typing pauses."""
@@ -167,7 +173,7 @@ class CheckRuns:
             if event.checks.cancelled:
                 status = "cancelled; k runs them again"
             else:
-                status = f"{failed} failed" if failed else "all passed"
+                status = event.headline
                 if failed:
                     status += " · f asks the provider to fix them"
             self._show_status(status)
@@ -206,7 +212,7 @@ class CheckRuns:
         if self.record.proposal is None:
             self.query_one("#checks", Static).update("")
             return
-        status = self._check_status or ("not run yet · k runs them")
+        status = self._check_status or "not run yet · k runs them"
         self.query_one("#checks", Static).update(
             check_panel(self.record, self.selected_path(), status, self._phase_results)
         )

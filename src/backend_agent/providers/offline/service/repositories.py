@@ -150,7 +150,8 @@ def repository_module(api: Api, resource: Resource) -> str:
         "from psycopg import AsyncConnection, sql",
     ]
     if restrict:
-        lines.append("from psycopg.errors import ForeignKeyViolation")
+        # ON DELETE RESTRICT: 23503 up to PostgreSQL 17, 23001 (restrict_violation) from 18.
+        lines.append("from psycopg.errors import ForeignKeyViolation, RestrictViolation")
     lines.append("")
     needs_scope = bool(read or write) or any(
         read_condition(e.far, "t") for e in resource.links if not e.far_is_users
@@ -256,7 +257,7 @@ def repository_module(api: Api, resource: Resource) -> str:
         lines.append("    try:")
         lines += ["    " + ln for ln in delete]
         lines += [
-            "    except ForeignKeyViolation as exc:",
+            "    except (ForeignKeyViolation, RestrictViolation) as exc:",
             "        raise StillReferenced(",
             f'            f"{resource.name} {{row_id}} is still referenced by '
             f'{", ".join(restrict)}; delete those first"',
