@@ -38,4 +38,13 @@ class ProposalReady:
     proposal: Proposal
 
 
-Event = TextDelta | Progress | UsageReport | ProposalReady
+@dataclass(frozen=True)
+class MergeBase:
+    """For an evolution: the generator's last version of the files it proposes now (None:
+    it did not write the file then), and files that need the person's own approval."""
+
+    files: dict[str, str | None]
+    confirm: dict[str, str]
+
+
+Event = TextDelta | Progress | UsageReport | ProposalReady | MergeBase

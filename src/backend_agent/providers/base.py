@@ -69,6 +69,24 @@ class Rework:
 
 
 @dataclass
+class EvolutionRequest:
+    """Run a phase again for a changed brief: propose the generator's version now of every
+    file the phase writes; the engine merges it with the branch."""
+
+    number: int
+    before: Brief
+    """The brief the generator's last version was made from."""
+    changes: list[str]
+    """The brief change, one line each (see core/brief_diff.py)."""
+    start: dict[str, str]
+    """The files of the build's start commit (what phase 1 found)."""
+    migrations: dict[str, str]
+    """The migrations on the branch now: applied somewhere, never to be edited."""
+    person: str = ""
+    """The person's changes since the generator's last version, as a unified diff."""
+
+
+@dataclass
 class ProposalRequest:
     phase: Phase
     brief: Brief
@@ -85,6 +103,7 @@ class ProposalRequest:
     """What the build has cost so far: a spending limit counts it."""
     repo_root: Path | None = None
     """The user's repository, where its own skills live (.claude/skills, .backend-agent/skills)."""
+    evolution: EvolutionRequest | None = None
 
     def check_cancelled(self) -> None:
         if self.cancel.is_set():
