@@ -43,7 +43,7 @@ def catalog(url: str) -> dict[str, set[tuple]]:
 def apply_files(url: str, files: list[tuple[str, str]]) -> None:
     """Each file in its own transaction, or outside one under the no-transaction marker."""
     with psycopg.connect(url, autocommit=True) as conn:
-        for path, sql in files:
+        for _path, sql in files:
             if sql.splitlines()[:1] == [NO_TRANSACTION]:
                 conn.execute(sql)
             else:

@@ -221,8 +221,9 @@ def test_documents_name_the_brief_and_its_targets(built):
     assert "2555 days" in shop["docs/operations.md"]  # retention
     assert "`products`, `orders`, `order_items`, `shipments`" in shop["docs/security-review.md"]
     assert "deleting an order also deletes its order items" in shop["docs/runbooks/rollback.md"]
-    assert "`bookmarks` rows where `is_public` is true are what plain readers see" in (
-        bookmarks["docs/security-review.md"]
+    assert (
+        "`bookmarks` rows where `is_public` is true are what plain readers see"
+        in (bookmarks["docs/security-review.md"])
     )
     assert "99.9% availability" in bookmarks["docs/operations.md"]
     # Not one text with the names swapped: the shop's README says nothing of bookmarks.

@@ -23,6 +23,7 @@ from .commands import (
     cmd_skills,
     cmd_undo,
 )
+from .evolve import cmd_evolve
 from .output import Reported, error_doc, say
 from .parser import build_parser
 
@@ -31,6 +32,7 @@ COMMANDS = (
     "new",
     "build",
     "resume",
+    "evolve",
     "builds",
     "undo",
     "commit",
@@ -52,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "build": cmd_build,
         "resume": cmd_resume,
+        "evolve": cmd_evolve,
         "builds": cmd_builds,
         "undo": cmd_undo,
         "commit": cmd_commit,

@@ -74,6 +74,44 @@ def build_parser() -> argparse.ArgumentParser:
     _checking(resume)
     _spending(resume)
 
+    evolve = sub.add_parser(
+        "evolve", help="change a build's brief: run the phases it touches again, as a delta"
+    )
+    evolve.add_argument("name", nargs="?", metavar="BUILD")
+    _repo(evolve)
+    source = evolve.add_mutually_exclusive_group(required=True)
+    source.add_argument("--brief", help="the changed brief (backend-brief.toml)")
+    source.add_argument(
+        "--say",
+        metavar="TEXT",
+        help='anthropic: what to change, in a sentence ("orders can be cancelled"); the '
+        "model proposes the changed brief, written to --brief-out for you to review",
+    )
+    evolve.add_argument(
+        "--brief-out", metavar="FILE", help="with --say: where to write the proposed brief"
+    )
+    evolve.add_argument("--force", action="store_true", help="overwrite --brief-out")
+    evolve.add_argument(
+        "--onto",
+        metavar="REF",
+        help="first fast-forward the build's branch to REF (a branch you merged the build "
+        "into and went on with), so the merge sees your current code",
+    )
+    evolve.add_argument(
+        "--phases", help="which of the phases the change touches to run now (default: all)"
+    )
+    evolve.add_argument(
+        "--approve",
+        choices=("all", "checks", "none"),
+        default="none",
+        help="as for build; conflicts and contract migrations always wait for you",
+    )
+    evolve.add_argument("--provider", choices=("offline", "anthropic", "replay"))
+    evolve.add_argument("--model")
+    evolve.add_argument("--json", action="store_true")
+    _checking(evolve)
+    _spending(evolve)
+
     builds = sub.add_parser("builds", help="list the builds of a repository")
     _repo(builds)
     builds.add_argument("--json", action="store_true")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -107,13 +107,25 @@ def _range(start: int, end: int) -> str:
     return f"{first},{length}" if length != 1 else f"{first}"
 
 
-def apply(base: str, proposed: str, hunks: list[Hunk], chosen: Collection[int]) -> str:
+def apply(
+    base: str,
+    proposed: str,
+    hunks: list[Hunk],
+    chosen: Collection[int],
+    replaced: Mapping[int, str] | None = None,
+) -> str:
     """`base` with the regions of the hunks whose index is in `chosen` taken from
-    `proposed`; all of them gives `proposed`, none gives `base`."""
+    `proposed`; all of them gives `proposed`, none gives `base`. A hunk in `replaced` has
+    its changed lines (first region to last) replaced by the text given."""
     a, b = lines(base), lines(proposed)
     out: list[str] = []
     position = 0
     for hunk in hunks:
+        if replaced and hunk.index in replaced:
+            out.extend(a[position : hunk.base_start])
+            out.extend(lines(replaced[hunk.index]))
+            position = hunk.base_end
+            continue
         for _, i1, i2, j1, j2 in hunk.regions:
             out.extend(a[position:i1])
             out.extend(b[j1:j2] if hunk.index in chosen else a[i1:i2])

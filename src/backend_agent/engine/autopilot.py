@@ -53,6 +53,9 @@ def run_phases(
             for event in session.generate(phase.id):
                 on_event(event)
             record = session.record(phase.id)
+            if record.status == "committed":
+                say("  nothing in this phase changes: its commit stays as it was")
+                continue
             for refusal in record.refused:
                 say(f"  refused {refusal.path}: {refusal.reason}")
             say(f"  proposed {len(record.proposal.changes) if record.proposal else 0} files")
@@ -77,6 +80,18 @@ def run_phases(
             say(f"  approved {len(approved)} files")
         for path, why in left.items():
             say(f"  {'left' if why == 'rejected' else 'held back'} {path}: {why}")
+        conflicts = session.pending_conflicts()
+        if conflicts:
+            outcome.stopped = (
+                f"{label}: {len(conflicts)} conflict{'s' if len(conflicts) != 1 else ''} wait "
+                "for you ("
+                + ", ".join(conflicts[:5])
+                + (", …" if len(conflicts) > 5 else "")
+                + "): pick a side in the wizard (`backend-agent resume "
+                f"{session.state.build}`) or with `backend-agent review apply FILE`, then "
+                "`backend-agent commit`"
+            )
+            break
         if not record.approved():
             outcome.stopped = f"{label}: nothing is approved, so nothing was committed"
             break

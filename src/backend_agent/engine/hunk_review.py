@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..core.hunks import Hunk, apply, split
 from ..core.proposal import FileChange, content_hash
-from ..core.review import Decision, HunkReview, Review
+from ..core.review import Decision, HunkReview, Pick, Review
 
 
 def hunks_of(change: FileChange, review: Review, base: str | None) -> list[Hunk]:
@@ -21,21 +21,33 @@ def hunks_of(change: FileChange, review: Review, base: str | None) -> list[Hunk]
 
 
 def decide(
-    change: FileChange, review: Review, base: str, index: int, decision: Decision, comment: str
+    change: FileChange,
+    review: Review,
+    base: str,
+    index: int,
+    decision: Decision,
+    comment: str,
+    pick: Pick | None = None,
+    text: str | None = None,
 ) -> None:
     hunks = hunks_of(change, review, base)
     if not 0 <= index < len(hunks):
         raise IndexError(f"{change.path} has {len(hunks)} hunks; there is no hunk {index}")
-    review.hunks[hunks[index].id] = HunkReview(decision=decision, comment=comment)
+    review.hunks[hunks[index].id] = HunkReview(
+        decision=decision, comment=comment, pick=pick, text=text
+    )
     settle(change, review, base, hunks)
 
 
-def approve_pending(change: FileChange, review: Review, base: str) -> None:
+def approve_pending(
+    change: FileChange, review: Review, base: str, conflicts: set[int] = frozenset()
+) -> None:
     """Approve-file on a file decided in part: the pending hunks join the approved ones;
-    rejected hunks stay rejected."""
+    rejected hunks stay rejected, and conflicts stay for the person to pick."""
     hunks = hunks_of(change, review, base)
     for hunk in hunks:
-        if review.hunks.get(hunk.id, HunkReview()).decision == "pending":
+        pending = review.hunks.get(hunk.id, HunkReview()).decision == "pending"
+        if pending and hunk.index not in conflicts:
             review.hunks[hunk.id] = HunkReview(decision="approved")
     settle(change, review, base, hunks)
 
@@ -44,12 +56,18 @@ def settle(change: FileChange, review: Review, base: str, hunks: list[Hunk]) -> 
     """Recompute the file's content and decision from its hunk decisions."""
     known = {h.id for h in hunks}
     review.hunks = {k: v for k, v in review.hunks.items() if k in known}
-    decisions = [review.hunks.get(h.id, HunkReview()).decision for h in hunks]
-    chosen = {h.index for h, d in zip(hunks, decisions, strict=True) if d == "approved"}
-    review.hunk_result = apply(base, review.target(change), hunks, chosen)
+    found = [review.hunks.get(h.id, HunkReview()) for h in hunks]
+    decisions = [r.decision for r in found]
+    chosen = {h.index for h, r in zip(hunks, found, strict=True) if r.takes_proposal}
+    edits = {
+        h.index: r.text or ""
+        for h, r in zip(hunks, found, strict=True)
+        if r.decision == "approved" and r.pick == "edit"
+    }
+    review.hunk_result = apply(base, review.target(change), hunks, chosen, edits)
     if "pending" in decisions or not hunks:
         review.decision, review.approved_hash = "pending", None
-    elif chosen:
+    elif "approved" in decisions:
         review.decision, review.approved_hash = "approved", content_hash(review.hunk_result)
     else:
         review.decision, review.approved_hash = "rejected", None

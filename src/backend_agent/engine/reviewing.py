@@ -7,9 +7,9 @@ action over a large proposal writes the state once, not once per file.
 from __future__ import annotations
 
 from ..core.errors import BadInput
-from ..core.hunks import Hunk
+from ..core.hunks import Hunk, lines
 from ..core.proposal import FileChange, content_hash
-from ..core.review import Decision, HunkReview, Review
+from ..core.review import Decision, HunkReview, Pick, Review
 from . import hunk_review
 
 
@@ -17,8 +17,10 @@ class Reviewing:
     """Part of `BuildSession`: what a person decides about the proposed files."""
 
     def _approve(self, change: FileChange, review: Review) -> None:
-        if review.hunks:
-            hunk_review.approve_pending(change, review, self.worktree.read(change.path) or "")
+        conflicts = self.conflict_hunks(change.path)
+        if review.hunks or conflicts:
+            ours = self.worktree.read(change.path) or ""
+            hunk_review.approve_pending(change, review, ours, conflicts)
             return
         review.decision = "approved"
         review.approved_hash = content_hash(review.content(change))
@@ -111,13 +113,46 @@ class Reviewing:
     def reset_hunk(self, path: str, index: int) -> Review:
         return self._decide_hunk(path, index, "pending", "")
 
-    def _decide_hunk(self, path: str, index: int, decision: Decision, comment: str) -> Review:
+    def keep_ours(self, path: str, index: int) -> Review:
+        """A conflict resolved with the branch's lines (the person's): decided, nothing of
+        the generator's taken there."""
+        return self._decide_hunk(path, index, "approved", "", pick="ours")
+
+    def edit_hunk(self, path: str, index: int, text: str) -> Review:
+        """A hunk resolved with lines the person wrote, in place of both sides."""
+        if text and not text.endswith("\n"):
+            text += "\n"
+        return self._decide_hunk(path, index, "approved", "", pick="edit", text=text)
+
+    def hunk_sides(self, path: str, index: int) -> tuple[str, str]:
+        """The branch's and the proposal's lines of one hunk (what a conflict shows side by
+        side, and where an edit of it starts)."""
+        found = self.hunks(path)
+        if not 0 <= index < len(found):
+            raise BadInput(f"{path} has {len(found)} hunks; there is no hunk {index}")
+        hunk = found[index][0]
+        ours = lines(self.base_content(path) or "")
+        theirs = lines(self.review(path).target(self.change(path)))
+        return (
+            "".join(ours[hunk.base_start : hunk.base_end]),
+            "".join(theirs[hunk.new_start : hunk.new_end]),
+        )
+
+    def _decide_hunk(
+        self,
+        path: str,
+        index: int,
+        decision: Decision,
+        comment: str,
+        pick: Pick | None = None,
+        text: str | None = None,
+    ) -> Review:
         change, review = self.change(path), self.review(path)
         base = self.base_content(path)
         if change.action != "modify" or base is None:
             raise BadInput(f"{path} is {change.action}d whole: decide it as one file")
         try:
-            hunk_review.decide(change, review, base, index, decision, comment)
+            hunk_review.decide(change, review, base, index, decision, comment, pick, text)
         except IndexError as error:
             raise BadInput(str(error)) from None
         self.save()

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..core.brief import Brief
 from ..core.checks import CheckEvent, CheckOptions, CheckResult
 from ..core.errors import BadInput, Conflict, ProviderFailure
-from ..core.events import Event, ProposalReady, UsageReport
+from ..core.events import Event, MergeBase, ProposalReady, UsageReport
 from ..core.phases import Phase, phase
 from ..core.proposal import FileChange, Proposal, content_hash
 from ..core.review import Review
@@ -25,6 +25,7 @@ from ..workspace.git import BRANCH_PREFIX, Author, Repository, Worktree
 from ..workspace.paths import Limits
 from . import hunk_review, rework, scope
 from .committing import TRAILER_PREFIX, Committing
+from .evolving import Evolving
 from .guard import vet
 from .reviewing import Reviewing
 from .state import BuildState, BuildSummary, PhaseRecord, now
@@ -42,11 +43,11 @@ def _check_build_name(name: str) -> str:
     return name
 
 
-class BuildSession(Reviewing, Committing):
+class BuildSession(Reviewing, Committing, Evolving):
     """One build of one repository, held by this process until `close()`.
 
-    Opening, generating and checks live here; the review decisions and the commits are
-    in the `Reviewing` and `Committing` parts it is made of."""
+    Opening, generating and checks live here; the review decisions, the commits and the
+    evolutions are in the `Reviewing`, `Committing` and `Evolving` parts it is made of."""
 
     def __init__(
         self,
@@ -191,6 +192,7 @@ class BuildSession(Reviewing, Committing):
                     provider=state.provider,
                     model=state.model,
                     updated=state.updated,
+                    evolutions=len(state.evolutions),
                 )
             )
         return sorted(summaries, key=lambda s: s.updated, reverse=True)
@@ -324,6 +326,7 @@ class BuildSession(Reviewing, Committing):
             cancel=cancel or threading.Event(),
             spent=self.state.usage,
             repo_root=self.repo.root,
+            evolution=self.evolution_request(self.record(target.id)),
         )
 
     def generate(
@@ -382,6 +385,7 @@ class BuildSession(Reviewing, Committing):
         record.status, record.error = "generating", None
         self.save()
         proposal = None
+        base: MergeBase | None = None
         try:
             for event in self.provider.propose(request):
                 if isinstance(event, UsageReport):
@@ -391,11 +395,16 @@ class BuildSession(Reviewing, Committing):
                 if isinstance(event, ProposalReady):
                     proposal = event.proposal
                     continue
+                if isinstance(event, MergeBase):
+                    base = event
+                    continue
                 yield event
             if proposal is None:
                 raise ProviderFailure(f"{self.provider.name} ended without a proposal")
             if shape is not None:
                 proposal = shape(proposal)
+            if record.evolution and request.evolution is not None:
+                proposal = self.merged(record, proposal, base)
         except BaseException as exc:
             record.status = previous_status
             record.error = str(exc) if isinstance(exc, Exception) else "interrupted"
@@ -408,6 +417,7 @@ class BuildSession(Reviewing, Committing):
         record.proposal, record.refused, record.status = kept, refused, "proposed"
         record.reviews = {c.path: self._carried(c, old, old_reviews) for c in kept.changes}
         record.rounds = record.rounds + 1 if carry else 1
+        self.settle_unchanged(record)
         self.save()
         yield ProposalReady(kept)
 
@@ -453,10 +463,17 @@ class BuildSession(Reviewing, Committing):
         return checking.file_results(self.record(phase_id), self.change(path, phase_id))
 
     def held_back(self) -> dict[str, str]:
-        """Undecided files with a secret in them, and what was found."""
+        """Undecided files approving all leaves alone, and why: a secret in them, or one
+        the person must approve on their own (a contract step of an evolution)."""
         from . import checking
 
-        return checking.held_back(self.record())
+        record = self.record()
+        held = checking.held_back(record)
+        for path, why in record.confirm.items():
+            change = record.proposal.change(path) if record.proposal else None
+            if change and record.review(path).state(change) in ("pending", "edited"):
+                held.setdefault(path, why)
+        return held
 
     def approve_checked(self) -> tuple[list[str], dict[str, str]]:
         """Approve the undecided files whose checks pass; say why each other one is left."""

@@ -130,9 +130,7 @@ class BuildState(BaseModel):
         last = self.evolutions[-1] if self.evolutions else None
         if last is None:
             return None
-        done = all(
-            self.phases[p].status == "committed" or p in last.unchanged for p in last.phases
-        )
+        done = all(self.phases[p].status == "committed" or p in last.unchanged for p in last.phases)
         return None if done else last
 
     def record(self, phase_id: str) -> PhaseRecord:

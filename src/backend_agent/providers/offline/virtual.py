@@ -15,6 +15,7 @@ from datetime import date
 
 from ...core.brief import Brief
 from ...core.phases import PHASES
+from ...core.proposal import FileChange
 from . import GENERATORS
 from .plan import build_plan
 
@@ -47,6 +48,8 @@ class VirtualBuild:
     """Every file after phase 6 (the start tree's files included)."""
     phase_of: dict[str, str] = field(default_factory=dict)
     """The phase that first wrote each generated file."""
+    changes: dict[str, FileChange] = field(default_factory=dict)
+    """The last change that wrote each file (its kind and why)."""
 
     def written(self, phase_id: str) -> dict[str, str]:
         """The final content of the files `phase_id` first wrote."""
@@ -67,4 +70,5 @@ def run_all(brief: Brief, start: dict[str, str], day: date) -> VirtualBuild:
                 continue
             tree[change.path] = change.content
             build.phase_of.setdefault(change.path, phase.id)
+            build.changes[change.path] = change
     return build

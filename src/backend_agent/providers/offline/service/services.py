@@ -265,7 +265,11 @@ def _write_methods(resource: Resource, write: str | None) -> list[str]:
                 "        return row",
             ]
         else:
-            out += [*scoped, f"        if not await repo.delete(self.conn, row_id{scope}):", missing]
+            out += [
+                *scoped,
+                f"        if not await repo.delete(self.conn, row_id{scope}):",
+                missing,
+            ]
     return out
 
 
