@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .hunks import Hunk, Opcode, lines, match
+from .hunks import Apart, Hunk, Opcode, lines, match
 
 
 @dataclass(frozen=True)
@@ -134,16 +134,22 @@ def _slice(ops: list[Opcode], side: list[str], start: int, end: int) -> list[str
     return side[_start(ops, start) : _end(ops, end)]
 
 
+def conflict_regions(merged: Merged) -> Apart:
+    """Whether a changed region (of ours against the proposal) is a conflict: it touches a
+    place where the sides disagree, or would remove or change a line the person wrote.
+    `core.hunks.split` keeps such regions in hunks of their own."""
+
+    def apart(region: Opcode) -> bool:
+        _, i1, i2, _, _ = region
+        return _touches(i1, i2, merged.conflicts) or _removes(i1, i2, merged.person)
+
+    return apart
+
+
 def conflict_hunks(merged: Merged, hunks: list[Hunk]) -> set[int]:
-    """The hunks (of ours against the proposal) that are conflicts: they touch a place
-    where the sides disagree, or would remove or change a line the person wrote."""
-    out = set()
-    for hunk in hunks:
-        for _, i1, i2, _, _ in hunk.regions:
-            if _touches(i1, i2, merged.conflicts) or _removes(i1, i2, merged.person):
-                out.add(hunk.index)
-                break
-    return out
+    """The hunks holding a conflict region (see `conflict_regions`)."""
+    apart = conflict_regions(merged)
+    return {h.index for h in hunks if any(apart(region) for region in h.regions)}
 
 
 def _touches(i1: int, i2: int, conflicts: Collection[Conflict]) -> bool:

@@ -16,16 +16,20 @@ from ..core.brief import Brief
 from ..core.brief_diff import diff_briefs
 from ..core.errors import BadInput, Conflict
 from ..core.events import MergeBase
-from ..core.merge3 import conflict_hunks, merge
+from ..core.hunks import Apart
+from ..core.merge3 import conflict_regions, merge
 from ..core.phases import PHASES, phase
 from ..core.proposal import FileChange, Proposal
 from ..providers.base import EvolutionRequest
-from . import hunk_review
 from .state import Evolution, FileMerge, PhaseRecord
 
 if TYPE_CHECKING:
     from .session import BuildSession
 
+HOLDS_YOURS = (
+    "the generator no longer writes this file and it holds changes of yours: approving "
+    "deletes them too"
+)
 START_FILES = ("README.md", "pyproject.toml", "package.json", ".gitignore")
 """Files of the start commit the generator reads (besides ADRs): the rest only by name."""
 
@@ -170,9 +174,11 @@ class Evolving:
             known = {}
         ours = self.worktree.read_many(c.path for c in proposal.changes)
         changes, merges, confirm = merge_changes(proposal.changes, known, ours)
+        blocking = [p for p, why in confirm.items() if why.startswith(HOLDS_YOURS)]
         if base:
             confirm.update(base.confirm)
-        record.merges, record.confirm = merges, confirm
+            blocking += list(base.confirm)
+        record.merges, record.confirm, record.blocking = merges, confirm, blocking
         for change in proposal.changes:
             evolution.generated[change.path] = None if change.action == "delete" else change.content
         summary = proposal.summary
@@ -209,28 +215,35 @@ class Evolving:
         return True
 
     # --------------------------------------------------------------- review
+    def apart(
+        self: BuildSession, path: str, ours: str | None, phase_id: str | None = None
+    ) -> Apart | None:
+        """The conflict regions of an evolution's merged file against `ours` (the branch
+        file), or None for any other file."""
+        found = self.record(phase_id).merges.get(path)
+        if found is None or ours is None:
+            return None
+        return conflict_regions(merge(found.base, ours, found.theirs))
+
     def conflict_hunks(self: BuildSession, path: str, phase_id: str | None = None) -> set[int]:
         """Indexes of the hunks of `path` that are conflicts (see core/merge3.py)."""
-        record = self.record(phase_id)
-        found = record.merges.get(path)
-        change = self.change(path, phase_id)
-        if found is None or change.action != "modify":
-            return set()
-        rev = record.parent if record.status == "committed" and record.parent else "HEAD"
-        ours = self.worktree.read(path, rev)
-        if ours is None:
-            return set()
-        hunks = hunk_review.hunks_of(change, self.review(path, phase_id), ours)
-        return conflict_hunks(merge(found.base, ours, found.theirs), hunks)
+        return {h.index for h, _ in self.hunks(path, phase_id) if h.conflict}
 
     def pending_conflicts(self: BuildSession) -> list[str]:
-        """`path hunk N` for every conflict nobody has picked a side of yet."""
+        """`path hunk N` for every conflict nobody has picked a side of yet, and `path` for
+        every file that drops data and waits for the person's decision."""
         proposal = self.proposal
-        out = []
+        record = self.record()
+        out = [
+            f"{p} ({record.confirm[p]})"
+            for p in record.blocking
+            if proposal
+            and proposal.change(p)
+            and record.review(p).state(proposal.change(p)) in ("pending", "edited")
+        ]
         for change in proposal.changes if proposal else []:
-            conflicts = self.conflict_hunks(change.path)
             for hunk, review in self.hunks(change.path):
-                if hunk.index in conflicts and review.decision == "pending":
+                if hunk.conflict and review.decision == "pending":
                     out.append(f"{change.path} hunk {hunk.index}")
         return out
 
@@ -268,10 +281,7 @@ def merge_changes(
             if mine is None:
                 continue
             if mine != last:
-                confirm[path] = (
-                    "the generator no longer writes this file and it holds changes of "
-                    "yours: approving deletes them too"
-                )
+                confirm[path] = HOLDS_YOURS
             out.append(change)
             continue
         if mine is None:

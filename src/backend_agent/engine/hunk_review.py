@@ -8,16 +8,19 @@ branch file with the approved hunks applied; once no hunk is pending the file is
 
 from __future__ import annotations
 
-from ..core.hunks import Hunk, apply, split
+from ..core.hunks import Apart, Hunk, apply, split
 from ..core.proposal import FileChange, content_hash
 from ..core.review import Decision, HunkReview, Pick, Review
 
 
-def hunks_of(change: FileChange, review: Review, base: str | None) -> list[Hunk]:
-    """Hunks exist for modified files only: new and deleted files are whole-file decisions."""
+def hunks_of(
+    change: FileChange, review: Review, base: str | None, apart: Apart | None = None
+) -> list[Hunk]:
+    """Hunks exist for modified files only: new and deleted files are whole-file decisions.
+    `apart`: an evolution's conflict regions, each kept in a hunk of its own."""
     if change.action != "modify" or base is None:
         return []
-    return split(base, review.target(change))
+    return split(base, review.target(change), apart=apart)
 
 
 def decide(
@@ -29,8 +32,9 @@ def decide(
     comment: str,
     pick: Pick | None = None,
     text: str | None = None,
+    apart: Apart | None = None,
 ) -> None:
-    hunks = hunks_of(change, review, base)
+    hunks = hunks_of(change, review, base, apart)
     if not 0 <= index < len(hunks):
         raise IndexError(f"{change.path} has {len(hunks)} hunks; there is no hunk {index}")
     review.hunks[hunks[index].id] = HunkReview(
@@ -40,14 +44,14 @@ def decide(
 
 
 def approve_pending(
-    change: FileChange, review: Review, base: str, conflicts: set[int] = frozenset()
+    change: FileChange, review: Review, base: str, apart: Apart | None = None
 ) -> None:
     """Approve-file on a file decided in part: the pending hunks join the approved ones;
     rejected hunks stay rejected, and conflicts stay for the person to pick."""
-    hunks = hunks_of(change, review, base)
+    hunks = hunks_of(change, review, base, apart)
     for hunk in hunks:
         pending = review.hunks.get(hunk.id, HunkReview()).decision == "pending"
-        if pending and hunk.index not in conflicts:
+        if pending and not hunk.conflict:
             review.hunks[hunk.id] = HunkReview(decision="approved")
     settle(change, review, base, hunks)
 

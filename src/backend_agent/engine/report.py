@@ -73,14 +73,13 @@ def build_report(session: BuildSession) -> dict[str, Any]:
 
 
 def _hunks(session: BuildSession, path: str, phase_id: str) -> list[dict[str, Any]]:
-    conflicts = session.conflict_hunks(path, phase_id)
     return [
         {
             "index": h.index,
             "header": h.header,
             "state": r.decision,
             "comment": r.comment or None,
-            "conflict": h.index in conflicts,
+            "conflict": h.conflict,
             "pick": r.pick,
         }
         for h, r in session.hunks(path, phase_id)

@@ -17,13 +17,17 @@ from ..core.phases import phase
 from .session import BuildSession
 
 Verb = Literal["approve", "reject", "reset"]
+HunkVerb = Literal["approve", "reject", "reset", "ours", "theirs", "edit"]
+"""For a conflict: `ours` keeps the branch's lines, `theirs` (= approve) takes the
+proposal's, `edit` puts `text` in place of both."""
 
 
 class HunkDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
     index: int
-    decision: Verb
+    decision: HunkVerb
     comment: str = ""
+    text: str | None = None
 
 
 class FileDecision(BaseModel):
@@ -46,7 +50,9 @@ EXAMPLE = """{
     {"path": "app/main.py", "decision": "approve"},
     {"path": "docs/notes.md", "decision": "reject", "comment": "not needed"},
     {"path": "app/service.py", "hunks": [{"index": 0, "decision": "approve"},
-                                         {"index": 1, "decision": "reject", "comment": "why"}]}
+                                         {"index": 1, "decision": "reject", "comment": "why"}]},
+    {"path": "app/models.py", "hunks": [{"index": 0, "decision": "ours"},
+                                        {"index": 1, "decision": "edit", "text": "x = 1\n"}]}
   ]
 }"""
 
@@ -90,6 +96,11 @@ def apply_review(session: BuildSession, review: ReviewFile) -> list[str]:
             for hunk in entry.hunks:
                 if not 0 <= hunk.index < count:
                     raise BadInput(f"{where}: there is no hunk {hunk.index} (it has {count})")
+                if (hunk.decision == "edit") != (hunk.text is not None):
+                    raise BadInput(
+                        f"{where}: hunk {hunk.index}: 'text' goes with the decision 'edit' "
+                        "(the lines that replace the hunk), and only with it"
+                    )
     done = []
     actions = {"approve": session.approve, "reset": session.reset}
     for entry in review.files:
@@ -102,8 +113,12 @@ def apply_review(session: BuildSession, review: ReviewFile) -> list[str]:
         for hunk in entry.hunks:
             if hunk.decision == "reject":
                 session.reject_hunk(entry.path, hunk.index, hunk.comment)
-            elif hunk.decision == "approve":
+            elif hunk.decision in ("approve", "theirs"):
                 session.approve_hunk(entry.path, hunk.index)
+            elif hunk.decision == "ours":
+                session.keep_ours(entry.path, hunk.index)
+            elif hunk.decision == "edit":
+                session.edit_hunk(entry.path, hunk.index, hunk.text or "")
             else:
                 session.reset_hunk(entry.path, hunk.index)
             done.append(f"{hunk.decision} {entry.path} hunk {hunk.index}")

@@ -17,10 +17,10 @@ class Reviewing:
     """Part of `BuildSession`: what a person decides about the proposed files."""
 
     def _approve(self, change: FileChange, review: Review) -> None:
-        conflicts = self.conflict_hunks(change.path)
-        if review.hunks or conflicts:
-            ours = self.worktree.read(change.path) or ""
-            hunk_review.approve_pending(change, review, ours, conflicts)
+        ours = self.worktree.read(change.path) if change.action == "modify" else None
+        apart = self.apart(change.path, ours)
+        if review.hunks or apart:
+            hunk_review.approve_pending(change, review, ours or "", apart)
             return
         review.decision = "approved"
         review.approved_hash = content_hash(review.content(change))
@@ -101,7 +101,8 @@ class Reviewing:
             return []
         record = self.record(phase_id)
         rev = record.parent if record.status == "committed" and record.parent else "HEAD"
-        hunks = hunk_review.hunks_of(change, review, self.worktree.read(path, rev))
+        ours = self.worktree.read(path, rev)
+        hunks = hunk_review.hunks_of(change, review, ours, self.apart(path, ours, phase_id))
         return [(h, review.hunks.get(h.id, HunkReview())) for h in hunks]
 
     def approve_hunk(self, path: str, index: int) -> Review:
@@ -151,8 +152,9 @@ class Reviewing:
         base = self.base_content(path)
         if change.action != "modify" or base is None:
             raise BadInput(f"{path} is {change.action}d whole: decide it as one file")
+        apart = self.apart(path, base)
         try:
-            hunk_review.decide(change, review, base, index, decision, comment, pick, text)
+            hunk_review.decide(change, review, base, index, decision, comment, pick, text, apart)
         except IndexError as error:
             raise BadInput(str(error)) from None
         self.save()

@@ -59,6 +59,9 @@ class PhaseRecord(BaseModel):
     confirm: dict[str, str] = Field(default_factory=dict)
     """Files approving all leaves alone, with why: each needs the person's own approval
     (a contract step that drops data, a file the person deleted coming back)."""
+    blocking: list[str] = Field(default_factory=list)
+    """Of those, the ones a headless run stops at until the person decides (dropping
+    data); the others are left out of the commit."""
 
     def review(self, path: str) -> Review:
         return self.reviews.setdefault(path, Review())
