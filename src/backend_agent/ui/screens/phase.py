@@ -30,9 +30,15 @@ from .phase_bindings import BINDINGS as PHASE_BINDINGS
 from .phase_checks import CheckRuns
 from .phase_commits import CommitActions
 from .phase_edits import EditActions
-from .phase_hunks import HUNK_ACTIONS, HunkActions, hunk_line
+from .phase_hunks import CONFLICT_ACTIONS, HUNK_ACTIONS, HunkActions, hunk_line
 from .phase_runs import ProviderRuns
-from .phase_text import file_bar, file_row, rationale_markdown, review_counts
+from .phase_text import (
+    evolution_banner,
+    file_bar,
+    file_row,
+    rationale_markdown,
+    review_counts,
+)
 
 if TYPE_CHECKING:
     from ..app import WizardApp
@@ -74,6 +80,7 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Static(id="evolution")
         yield Stepper(id="stepper")
         with Horizontal(id="phase-body"):
             with Vertical(id="phase-side"):
@@ -112,6 +119,10 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
         self.sub_title = f"{state.build} · {state.branch} · {self.session.provider_label}"
         self.title = f"Phase {self.phase.number} of {len(PHASES)}: {self.phase.title}"
         self.query_one(Stepper).show({p: r.status for p, r in state.phases.items()}, self.phase.id)
+        banner = self.query_one("#evolution", Static)
+        banner.display = bool(self.record.evolution)
+        if self.record.evolution:
+            banner.update(evolution_banner(state.evolutions[self.record.evolution - 1]))
         self.show_selected()
         self.load_files(then, bases=True)
 
@@ -210,7 +221,8 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
             reviewing = change.action == "modify" and old is not None
             if reviewing and record.status != "committed":
                 fallback = state if state in ("approved", "rejected") else "pending"
-                diff.show(path, old, new, review.hunks, fallback)
+                apart = self.session.apart(path, old) if path in record.merges else None
+                diff.show(path, old, new, review.hunks, fallback, apart)
             else:
                 diff.show(path, old, new)
             extra = hunk_line(review, change, diff)
@@ -267,6 +279,8 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
             return any(r.status == "committed" for r in self.session.state.phases.values())
         if action in HUNK_ACTIONS:
             if not self.hunks_shown() or record.status == "committed":
+                return False
+            if action in CONFLICT_ACTIONS and not record.merges:
                 return False
             return None if self.busy else True
         if action == "rework_hunks" and not self.rework_ready():

@@ -61,6 +61,14 @@ class CommitActions:
     def _committed(self, sha: str) -> None:
         self._set_busy(False)
         self.notify(f"committed {sha[:10]} on {self.session.state.branch}", title=self.phase.title)
+        state = self.session.state
+        if self.record.evolution:
+            if state.evolution is None:  # every phase the change touched is committed
+                self.action_summary()
+                self.refresh_all()
+            else:
+                self.app.switch_screen(type(self)(state.current, generate=True))
+            return
         if self.phase.number == len(PHASES):
             self.action_summary()
             self.refresh_all()

@@ -20,7 +20,16 @@ if TYPE_CHECKING:
     from ...core.proposal import FileChange
     from ...core.review import Review
 
-HUNK_ACTIONS = {"approve_hunk", "reject_hunk", "reset_hunk", "next_hunk", "previous_hunk"}
+HUNK_ACTIONS = {
+    "approve_hunk",
+    "reject_hunk",
+    "reset_hunk",
+    "next_hunk",
+    "previous_hunk",
+    "keep_yours",
+    "edit_hunk",
+}
+CONFLICT_ACTIONS = {"keep_yours", "edit_hunk"}
 DECIDE = Binding.Group("Hunk ✓ ✗")
 """h and H share one place in the footer."""
 BINDINGS = [
@@ -65,6 +74,20 @@ BINDINGS = [
         tooltip="Move the cursor to the previous hunk",
     ),
     Binding(
+        "y",
+        "keep_yours",
+        "Keep yours",
+        id="phase.keep-yours",
+        tooltip="A conflict: keep the branch's lines (yours) and leave the generator's out",
+    ),
+    Binding(
+        "i",
+        "edit_hunk",
+        "Edit hunk",
+        id="phase.edit-hunk",
+        tooltip="A conflict: write the lines yourself, starting from the generator's",
+    ),
+    Binding(
         "t",
         "toggle_result",
         "To commit",
@@ -86,11 +109,17 @@ def hunk_line(review: Review, change: FileChange, diff: DiffView) -> str:
     """Under the file bar: how far the hunk review of this file has got."""
     if diff.decisions is None or not diff.hunks:
         return ""
+    conflicts = sum(1 for h in diff.hunks if h.conflict)
     said = summary(review, diff.hunks)
-    if said:
-        return said
-    count = len(diff.hunks)
-    return f"{count} hunk{'s' if count != 1 else ''}: h approves, H rejects the one at ▶ (] [ move)"
+    if not said:
+        count = len(diff.hunks)
+        said = f"{count} hunk{'s' if count != 1 else ''}: h approves, H rejects the one at ▶ (] [ move)"
+    if conflicts:
+        said += (
+            f"; {conflicts} conflict{'s' if conflicts != 1 else ''} (yours | the generator's): "
+            "y keeps yours, h takes theirs, i edits"
+        )
+    return said
 
 
 class HunkActions:
@@ -145,6 +174,40 @@ class HunkActions:
             rejected,
         )
 
+    def conflict_shown(self) -> bool:
+        """The hunk under the cursor is an evolution's conflict."""
+        diff = self.query_one(DiffView)
+        return self.hunks_shown() and diff.hunks[diff.current_hunk].conflict
+
+    def action_keep_yours(self) -> None:
+        target = self._hunk_target("keep yours in")
+        if target and self.conflict_shown():
+            self._decide_hunk(*target, "ours")
+
+    def action_edit_hunk(self) -> None:
+        target = self._hunk_target("edit")
+        if target is None or not self.conflict_shown():
+            return
+        from ..modals import PromptModal
+
+        path, index = target
+        _, theirs = self.session.hunk_sides(path, index)
+
+        def edited(text: str | None) -> None:
+            if text is not None:
+                self._decide_hunk(path, index, "edit", text=text)
+
+        self.app.push_screen(
+            PromptModal(
+                f"Edit hunk {index + 1} of {path}",
+                "These lines replace the conflict (yours and the generator's). ctrl+s keeps them.",
+                multiline=True,
+                initial=theirs,
+                strip=False,
+            ),
+            edited,
+        )
+
     def action_reset_hunk(self) -> None:
         target = self._hunk_target("reset")
         if target:
@@ -158,12 +221,16 @@ class HunkActions:
         else:
             self.action_reset_hunk()
 
-    def _decide_hunk(self, path: str, index: int, how: str, comment: str = "") -> None:
+    def _decide_hunk(
+        self, path: str, index: int, how: str, comment: str = "", text: str = ""
+    ) -> None:
         session = self.session
         calls = {
             "approve": lambda: session.approve_hunk(path, index),
             "reject": lambda: session.reject_hunk(path, index, comment),
             "reset": lambda: session.reset_hunk(path, index),
+            "ours": lambda: session.keep_ours(path, index),
+            "edit": lambda: session.edit_hunk(path, index, text),
         }
 
         # What would be committed changes: check the file again once decided.

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from ...core.phases import Phase
     from ...core.proposal import FileChange
     from ...core.review import Review
-    from ...engine.state import PhaseRecord
+    from ...engine.state import Evolution, PhaseRecord
 
 STATE_WORDS = {
     "pending": ("undecided", "$text-muted"),
@@ -47,6 +47,24 @@ def rationale_markdown(phase: Phase, record: PhaseRecord) -> str:
     if record.status == "committed" and record.commit:
         parts.append(f"*Committed as `{record.commit[:10]}`.*")
     return "\n\n".join(parts) + "\n"
+
+
+def evolution_banner(evolution: Evolution) -> Content:
+    """At the top of a phase an evolution runs again: what changed in the brief."""
+    text = Content.styled(f"Evolution {evolution.number} — the brief changed: ", "bold")
+    text += Content("; ".join(evolution.lines))
+    text += Content.styled(
+        f"\nruns again: {', '.join(evolution.phases)}"
+        + (
+            f" · nothing changed in: {', '.join(evolution.unchanged)}"
+            if evolution.unchanged
+            else ""
+        ),
+        "$text-muted",
+    )
+    if evolution.two_way:
+        text += Content.styled(f"\ntwo-way merge: {evolution.two_way}", "$text-warning")
+    return text
 
 
 def file_bar(

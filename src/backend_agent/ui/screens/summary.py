@@ -30,6 +30,10 @@ def head_markdown(report: dict) -> str:
         f"- Worktree: `{report['worktree']}`\n"
         f"- Repository: `{report['repo']}`\n"
         f"- Provider: {provider}\n"
+        + "".join(
+            f"- Evolution {e['number']}: {e['change']}\n" for e in report.get("evolutions", [])
+        )
+        + "\nPress **b** to change the brief: the phases it touches run again as a delta.\n"
     )
 
 
@@ -104,6 +108,13 @@ class SummaryScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="summary.back"),
         Binding("y", "copy", "Copy merge commands", id="summary.copy"),
+        Binding(
+            "b",
+            "change_brief",
+            "Change the brief",
+            id="summary.change-brief",
+            tooltip="Edit the build's brief; saving it with changes starts an evolution",
+        ),
     ]
 
     def compose(self) -> ComposeResult:
@@ -136,6 +147,9 @@ class SummaryScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_change_brief(self) -> None:
+        self.app.change_brief()
 
     def action_copy(self) -> None:
         if self.handoff is not None:

@@ -37,6 +37,13 @@ class WelcomeScreen(Screen):
             tooltip="Describe the backend in one sentence; a brief is drafted from it",
         ),
         Binding("enter", "open_selected", "Open", id="welcome.open", show=False),
+        Binding(
+            "b",
+            "change_brief",
+            "Change the brief",
+            id="welcome.change-brief",
+            tooltip="Open the selected build's brief; saving it with changes starts an evolution",
+        ),
     ]
 
     def compose(self) -> ComposeResult:
@@ -107,6 +114,8 @@ class WelcomeScreen(Screen):
         ]
         for build in builds:
             done = ", ".join(build.committed) or "nothing committed yet"
+            if build.evolutions:
+                done += f" · {build.evolutions} evolution{'s' if build.evolutions != 1 else ''}"
             provider = f"{build.provider} ({build.model})" if build.model else build.provider
             options.append(
                 Option(
@@ -179,6 +188,15 @@ class WelcomeScreen(Screen):
         choices = self.query_one("#welcome-choices", OptionList)
         if choices.highlighted is not None:
             self._open(choices.get_option_at_index(choices.highlighted).id)
+
+    def action_change_brief(self) -> None:
+        choices = self.query_one("#welcome-choices", OptionList)
+        index = choices.highlighted
+        choice = choices.get_option_at_index(index).id if index is not None else None
+        if not choice or not choice.startswith("build:"):
+            self.notify("select a build first (up/down), then b", severity="warning")
+            return
+        self.app.change_brief(choice.removeprefix("build:"))
 
     def _open(self, choice: str | None) -> None:
         if choice == NEW:

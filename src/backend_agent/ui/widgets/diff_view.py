@@ -30,7 +30,7 @@ from .diff_text import cut, display, line, width_of
 from .syntax import TokenStyles, syntax_for, warm_up
 
 if TYPE_CHECKING:
-    from ...core.hunks import Hunk
+    from ...core.hunks import Apart, Hunk
     from ...core.review import HunkReview
 
 CONTEXT = 3
@@ -112,6 +112,8 @@ class DiffView(ScrollView, can_focus=True):
         self.hunks: list[Hunk] = []
         self.decisions: Mapping[str, HunkReview] | None = None
         """Per hunk id, when the hunks are being reviewed (None: plain headers)."""
+        self.apart: Apart | None = None
+        """An evolution's conflict regions: hunks of their own, shown side by side."""
         self.fallback = "pending"
         self._shown: tuple[str, str | None, str | None] = ("", None, None)
         self._rows: list[tuple] = []
@@ -135,6 +137,7 @@ class DiffView(ScrollView, can_focus=True):
         new: str | None,
         decisions: Mapping[str, HunkReview] | None = None,
         fallback: str = "pending",
+        apart: Apart | None = None,
     ) -> None:
         """Show `old` (None: a new file) against `new` (None: a deleted file); with
         `decisions` (by hunk id; `fallback` for a hunk without one), each hunk header shows
@@ -144,6 +147,7 @@ class DiffView(ScrollView, can_focus=True):
             self.mark(decisions, fallback)
             return
         self._shown = (path, old, new)
+        self.apart = apart
         self.decisions, self.fallback = decisions, fallback
         self.path = path
         self.diff = diff_texts(old, new)
@@ -160,6 +164,8 @@ class DiffView(ScrollView, can_focus=True):
         self._words.clear()
         self._note = ""
         self.set_reactive(DiffView.current_hunk, 0)
+        if any(h.conflict for h in self.diff.hunks(CONTEXT, apart)) and not self.diff.is_new:
+            self.set_reactive(DiffView.split, True)  # a conflict: yours | the generator's
         self._layout()
         self.scroll_to(0, 0, animate=False, immediate=True)
         if decisions is not None:  # the cursor starts on the first undecided hunk
@@ -186,7 +192,7 @@ class DiffView(ScrollView, can_focus=True):
         return found.decision if found is not None else self.fallback
 
     def _layout(self) -> None:
-        self.hunks = self.diff.hunks(CONTEXT)
+        self.hunks = self.diff.hunks(CONTEXT, self.apart)
         self._rows, self._hunk_rows = layout(
             self.diff,
             self.hunks,
@@ -351,6 +357,9 @@ class DiffView(ScrollView, can_focus=True):
                 style = self._style(name)
             found = self.decisions.get(hunk.id)
             comment = f" “{found.comment}”" if found is not None and found.comment else ""
+            word = found.word if found is not None and found.pick else word
+            if hunk.conflict:
+                word = f"CONFLICT {word} — left yours, right the generator's (y / h / i)"
             text += f"{glyph} hunk {hunk.index + 1}/{len(self.hunks)} {word}{comment}  {where}"
         buttons = self._buttons(width)
         room = max(0, buttons[0][2] - 1) if buttons else width
