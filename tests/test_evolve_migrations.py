@@ -53,7 +53,8 @@ def test_old_schema_plus_the_delta_is_the_new_schema_and_keeps_every_row(pg_serv
             if after == "shop_evolved":
                 weights = conn.execute("SELECT weight_grams FROM products").fetchall()
                 assert weights == [(0,)] * 3  # backfilled from the default
-                assert conn.execute("SELECT count(tracking_number) FROM shipments").fetchone()
+                renamed = conn.execute("SELECT count(tracking_number) FROM shipments")
+                assert renamed.fetchone() == (3,)  # the values came along
     kept = {oid: found for oid, found in now.items() if found is not None}
     assert {seeded.rows[oid][1] for oid in kept} == {3}
     renamed = {seeded.rows[oid][0]: found[0] for oid, found in kept.items()}

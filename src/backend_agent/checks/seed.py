@@ -32,7 +32,8 @@ FROM pg_constraint WHERE conrelid = %s"""
 class _Column:
     name: str
     type: str
-    required: bool
+    nullable: bool
+    defaulted: bool
     number: int
     candidates: list[object] = field(default_factory=list)
     parent: int | None = None
@@ -55,7 +56,7 @@ def seed(conn, per_table: int = ROWS) -> Seeded:
     owners: dict[int, dict[str, list[int]]] = {}
     for oid in tables:
         cols = [
-            _Column(n, t, nn and not d, num) for n, t, nn, d, num in conn.execute(COLUMNS, (oid,))
+            _Column(n, t, not nn, d, num) for n, t, nn, d, num in conn.execute(COLUMNS, (oid,))
         ]
         by_number = {c.number: c for c in cols}
         owners[oid] = {}
@@ -108,6 +109,13 @@ def _parents_first(oids: list[int], parents: dict[int, set[int]]) -> list[int]:
 
 
 def _values(column: _Column, row: int, ids: dict[int, list[object]]) -> list[object]:
+    """Candidates for a column: every column without a default gets a value, so a rename
+    or a backfill meets real data; a nullable one falls back to NULL."""
+    found = _candidates(column, row, ids)
+    return found + [None] if column.nullable and None not in found else found
+
+
+def _candidates(column: _Column, row: int, ids: dict[int, list[object]]) -> list[object]:
     if column.parent is not None:
         return ids.get(column.parent, [])[row:] + ids.get(column.parent, [])[:row] or [None]
     kind = column.type
@@ -134,7 +142,7 @@ def _values(column: _Column, row: int, ids: dict[int, list[object]]) -> list[obj
 def _insert(conn, table, columns, owners, ids, row, oid) -> bool:
     import psycopg
 
-    wanted = [c for c in columns if c.required or c.parent is not None]
+    wanted = [c for c in columns if not c.defaulted or c.parent is not None]
     for c in wanted:
         c.choice = 0
     for _ in range(ATTEMPTS):
