@@ -55,9 +55,7 @@ def seed(conn, per_table: int = ROWS) -> Seeded:
     columns: dict[int, list[_Column]] = {}
     owners: dict[int, dict[str, list[int]]] = {}
     for oid in tables:
-        cols = [
-            _Column(n, t, not nn, d, num) for n, t, nn, d, num in conn.execute(COLUMNS, (oid,))
-        ]
+        cols = [_Column(n, t, not nn, d, num) for n, t, nn, d, num in conn.execute(COLUMNS, (oid,))]
         by_number = {c.number: c for c in cols}
         owners[oid] = {}
         for name, kind, keys, target, definition in conn.execute(CONSTRAINTS, (oid,)):

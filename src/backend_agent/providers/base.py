@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..core.brief import Brief
-from ..core.errors import ProviderFailure
+from ..core.errors import BadInput, ProviderFailure
 from ..core.events import Event
 from ..core.intent import BriefDraft, Intent, offline_draft
 from ..core.phases import Phase
@@ -131,6 +131,16 @@ class Provider(ABC):
         """A brief from one sentence. Without a model only the sentence's own words are
         known; providers that can reason about the domain override this."""
         return offline_draft(intent)
+
+    def change_brief(
+        self, brief: Brief, sentence: str, cancel: threading.Event | None = None
+    ) -> BriefDraft:
+        """The brief changed as a sentence says. Only a model can read the sentence."""
+        raise BadInput(
+            f"the {self.name} provider cannot change a brief from a sentence",
+            hint="edit the brief yourself and run `backend-agent evolve --brief FILE`, or "
+            "set ANTHROPIC_API_KEY for Claude to propose the change",
+        )
 
     def cannot_rework(self) -> str | None:
         """Why `propose` cannot take a `Rework` request (None: it can). Only a model can act

@@ -129,6 +129,59 @@ def build_draft_prompt(intent: Intent) -> Prompt:
     return Prompt(system, messages, tool=tool_definition(), force_tool=True, again=AGAIN)
 
 
+CHANGE_INSTRUCTIONS = f"""\
+You change the brief of a backend that backend-agent already built: a person says in one \
+sentence what should change. Call `{BRIEF_TOOL}` once with the complete changed brief:
+- keep `project.name` and `[stack]` exactly as they are;
+- keep every entity, field, relation and role the sentence does not change, with all its \
+options;
+- a renamed entity or field keeps its data: give the new name and `renamed_from` = the old \
+name (never a drop and an add);
+- a new required field needs a `default`: the rows already stored are filled with it;
+- a new many-to-one relation to an entity that already has rows is optional;
+- add to `requirements` a line for what changed; `assumptions` and `questions` as for a \
+draft.
+"""
+
+
+def build_change_prompt(brief: Brief, sentence: str) -> Prompt:
+    system = [
+        {"type": "text", "text": CHANGE_INSTRUCTIONS},
+        {"type": "text", "text": "# The brief format (docs/brief.md)\n\n" + format_text()},
+    ]
+    ask = "\n".join(
+        [
+            "The brief now:",
+            "```toml",
+            brief.to_toml().rstrip(),
+            "```",
+            "",
+            f"The change: {' '.join(sentence.split())}",
+            "",
+            f"Call `{BRIEF_TOOL}` with the whole changed brief now.",
+        ]
+    )
+    messages = [{"role": "user", "content": [{"type": "text", "text": ask}]}]
+    return Prompt(system, messages, tool=tool_definition(), force_tool=True, again=AGAIN)
+
+
+def parse_change(raw: Any, brief: Brief, sentence: str) -> BriefDraft:
+    """A draft of the changed brief, refused (for the repair turn) when an evolution could
+    not follow the change or nothing changed."""
+    from ...core.brief_diff import diff_briefs
+
+    draft = parse_draft(raw, Intent(sentence, sentence, "for", "all"))
+    try:
+        diff = diff_briefs(brief, draft.brief)
+    except BadInput as error:
+        raise InvalidProposal(
+            [error.message + (f" ({error.hint})" if error.hint else "")]
+        ) from None
+    if diff.empty:
+        raise InvalidProposal(["the brief is unchanged: make the change the sentence asks for"])
+    return draft
+
+
 def parse_draft(raw: Any, intent: Intent) -> BriefDraft:
     """Validate the tool input into a draft; `InvalidProposal` lists what to fix."""
     if not isinstance(raw, dict):

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Generator, Iterator
 from typing import Any, TypeVar
 
+from ...core.brief import Brief
 from ...core.errors import ProviderFailure
 from ...core.events import Event, Progress, ProposalReady, UsageReport
 from ...core.intent import BriefDraft, Intent
@@ -23,7 +24,13 @@ from . import errors
 from .client import Transport, cancelled
 from .config import AnthropicSettings
 from .context import gather
-from .drafting import BRIEF_TOOL, build_draft_prompt, parse_draft
+from .drafting import (
+    BRIEF_TOOL,
+    build_change_prompt,
+    build_draft_prompt,
+    parse_change,
+    parse_draft,
+)
 from .pricing import Price, price_of, usage_of
 from .prompt import Prompt, build_prompt, merge_revision, repair_turns
 from .schema import TOOL_NAME, InvalidProposal, parse_proposal
@@ -83,17 +90,37 @@ class AnthropicProvider(Provider):
     def draft_brief(self, intent: Intent, cancel: threading.Event | None = None) -> BriefDraft:
         """One call through `submit_brief` (and one repair turn if the brief is invalid);
         the draft carries the call's usage."""
-        prompt = build_draft_prompt(intent)
+        return self._brief(
+            build_draft_prompt(intent),
+            lambda response: parse_draft(_tool_input(response, BRIEF_TOOL), intent),
+            cancel,
+            "try again, perhaps with a more specific sentence; or draft offline "
+            "(--provider offline) and add the entities yourself",
+        )
+
+    def change_brief(
+        self, brief: Brief, sentence: str, cancel: threading.Event | None = None
+    ) -> BriefDraft:
+        """The brief changed as a sentence says, through `submit_brief` like a draft; a
+        change an evolution cannot follow goes back to the model once (core/brief_diff)."""
+        return self._brief(
+            build_change_prompt(brief, sentence),
+            lambda response: parse_change(_tool_input(response, BRIEF_TOOL), brief, sentence),
+            cancel,
+            "say the change more precisely, or edit the brief yourself and `backend-agent "
+            "evolve --brief FILE`",
+        )
+
+    def _brief(self, prompt: Prompt, parse, cancel: threading.Event | None, hint: str):
         usage = Usage()
         steps = self._ask(
             prompt,
-            lambda response: parse_draft(_tool_input(response, BRIEF_TOOL), intent),
+            parse,
             label=DRAFT_LABEL,
             cancel=cancel or threading.Event(),
             spent=Usage(),
             invalid="the model's brief draft was invalid twice",
-            hint="try again, perhaps with a more specific sentence; or draft offline "
-            "(--provider offline) and add the entities yourself",
+            hint=hint,
             max_tokens=DRAFT_MAX_TOKENS,
         )
         while True:
