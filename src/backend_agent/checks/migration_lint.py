@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..core.checks import CheckResult, position
+from ..core.migrations import NO_TRANSACTION
 
-NO_TRANSACTION = "-- migrate: no-transaction"
-"""The generated runners' marker (see providers/offline/migration_delta.py)."""
 STABLE_DEFAULTS = {"now", "current_timestamp", "current_date", "statement_timestamp"}
 
 RULES = {

@@ -143,19 +143,27 @@ class Evolving:
         if not record.evolution:
             return None
         evolution = self.state.evolutions[record.evolution - 1]
-        start = self._start_commit()
-        paths = self.worktree.files(start)
-        wanted = [p for p in paths if p in START_FILES or p.startswith("docs/adr/")]
-        contents = dict.fromkeys(paths, "")
-        contents.update(self.worktree.read_many(wanted, start))
         on_branch = [p for p in self.worktree.files() if p.startswith("migrations/")]
         return EvolutionRequest(
             number=evolution.number,
             before=evolution.before,
             changes=evolution.lines,
-            start=contents,
+            start=self._start_tree(),
             migrations=self.worktree.read_many(on_branch),
         )
+
+    def _start_tree(self: BuildSession) -> dict[str, str]:
+        """The start commit's files (those the generator reads, the rest by name only);
+        a commit never changes, so it is read once per session."""
+        found = getattr(self, "_start_files", None)
+        if found is None:
+            start = self._start_commit()
+            paths = self.worktree.files(start)
+            wanted = [p for p in paths if p in START_FILES or p.startswith("docs/adr/")]
+            found = dict.fromkeys(paths, "")
+            found.update(self.worktree.read_many(wanted, start))
+            self._start_files = found
+        return found
 
     def _start_commit(self: BuildSession) -> str:
         if self.state.base:

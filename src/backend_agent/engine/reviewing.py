@@ -17,13 +17,18 @@ class Reviewing:
     """Part of `BuildSession`: what a person decides about the proposed files."""
 
     def _approve(self, change: FileChange, review: Review) -> None:
-        ours = self.worktree.read(change.path) if change.action == "modify" else None
-        apart = self.apart(change.path, ours)
-        if review.hunks or apart:
+        merged = change.action == "modify" and change.path in self.record().merges
+        ours = self.worktree.read(change.path) if review.hunks or merged else None
+        apart = self.apart(change.path, ours) if merged else None
+        if review.hunks or (apart and self._has_conflict(change, review, ours, apart)):
             hunk_review.approve_pending(change, review, ours or "", apart)
             return
         review.decision = "approved"
         review.approved_hash = content_hash(review.content(change))
+
+    @staticmethod
+    def _has_conflict(change: FileChange, review: Review, ours: str | None, apart) -> bool:
+        return any(h.conflict for h in hunk_review.hunks_of(change, review, ours, apart))
 
     @staticmethod
     def _reject(change: FileChange, review: Review, comment: str) -> None:

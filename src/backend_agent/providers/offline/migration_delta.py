@@ -18,15 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ...core.migrations import NO_TRANSACTION
 from .guards import guard_name, guard_sql, roles_sql
 from .phase2 import link_sql, table_sql
 from .plan import ROLES_TABLE
 from .schema import Column, Index, Plan, Table, Unique, constraint_name, sql_string
-
-NO_TRANSACTION = "-- migrate: no-transaction"
-"""First line of a migration the runner must apply outside a transaction (one statement:
-CREATE/DROP INDEX CONCURRENTLY). The generated runners (app/migrate.py, src/migrate.ts)
-and the checks read this same marker."""
 
 
 @dataclass
