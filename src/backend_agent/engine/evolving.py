@@ -17,10 +17,11 @@ from ..core.brief_diff import diff_briefs
 from ..core.errors import BadInput, Conflict
 from ..core.events import MergeBase
 from ..core.hunks import Apart
-from ..core.merge3 import conflict_regions, merge
+from ..core.merge3 import merge
 from ..core.phases import PHASES, phase
 from ..core.proposal import FileChange, Proposal
 from ..providers.base import EvolutionRequest
+from .hunk_review import conflict_apart
 from .state import Evolution, FileMerge, PhaseRecord
 
 if TYPE_CHECKING:
@@ -228,10 +229,7 @@ class Evolving:
     ) -> Apart | None:
         """The conflict regions of an evolution's merged file against `ours` (the branch
         file), or None for any other file."""
-        found = self.record(phase_id).merges.get(path)
-        if found is None or ours is None:
-            return None
-        return conflict_regions(merge(found.base, ours, found.theirs))
+        return conflict_apart(self.record(phase_id).merges.get(path), ours)
 
     def conflict_hunks(self: BuildSession, path: str, phase_id: str | None = None) -> set[int]:
         """Indexes of the hunks of `path` that are conflicts (see core/merge3.py)."""

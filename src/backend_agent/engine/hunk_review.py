@@ -8,9 +8,24 @@ branch file with the approved hunks applied; once no hunk is pending the file is
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..core.hunks import Apart, Hunk, apply, split
+from ..core.merge3 import conflict_regions
+from ..core.merge3 import merge as merge3
 from ..core.proposal import FileChange, content_hash
 from ..core.review import Decision, HunkReview, Pick, Review
+
+if TYPE_CHECKING:
+    from .state import FileMerge
+
+
+def conflict_apart(merge: FileMerge | None, ours: str | None) -> Apart | None:
+    """An evolution's conflict regions of a merged file against `ours` (the branch file);
+    None for any other file."""
+    if merge is None or ours is None:
+        return None
+    return conflict_regions(merge3(merge.base, ours, merge.theirs))
 
 
 def hunks_of(

@@ -22,7 +22,12 @@ class CommitActions:
             approved = record.approved()
             files = []
             for change in approved:
-                counts = hunk_counts(record.review(change.path), change, bases.get(change.path))
+                counts = hunk_counts(
+                    record.review(change.path),
+                    change,
+                    bases.get(change.path),
+                    record.merges.get(change.path),
+                )
                 part = f"  ({counts[0]} of {counts[1]} hunks)" if counts else ""
                 files.append(f"{change.action:<6} {change.path}{part}")
             left = len(record.proposal.changes) - len(approved)

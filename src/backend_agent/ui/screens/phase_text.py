@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 
 from ...core.hunks import split
+from ...engine.hunk_review import conflict_apart
 
 if TYPE_CHECKING:
     from ...core.diff import FileDiff
     from ...core.phases import Phase
     from ...core.proposal import FileChange
     from ...core.review import Review
-    from ...engine.state import Evolution, PhaseRecord
+    from ...engine.state import Evolution, FileMerge, PhaseRecord
 
 STATE_WORDS = {
     "pending": ("undecided", "$text-muted"),
@@ -50,20 +51,14 @@ def rationale_markdown(phase: Phase, record: PhaseRecord) -> str:
 
 
 def evolution_banner(evolution: Evolution) -> Content:
-    """At the top of a phase an evolution runs again: what changed in the brief."""
-    text = Content.styled(f"Evolution {evolution.number} — the brief changed: ", "bold")
+    """At the top of a phase an evolution runs again: what changed in the brief (two
+    lines at most; the rationale has it whole)."""
+    text = Content.styled(f"Evolution {evolution.number}: ", "bold")
     text += Content("; ".join(evolution.lines))
-    text += Content.styled(
-        f"\nruns again: {', '.join(evolution.phases)}"
-        + (
-            f" · nothing changed in: {', '.join(evolution.unchanged)}"
-            if evolution.unchanged
-            else ""
-        ),
-        "$text-muted",
-    )
     if evolution.two_way:
-        text += Content.styled(f"\ntwo-way merge: {evolution.two_way}", "$text-warning")
+        text += Content.styled(
+            "\ntwo-way merge: the branch's history was rewritten", "$text-warning"
+        )
     return text
 
 
@@ -125,11 +120,14 @@ def check_mark(record: PhaseRecord, change: FileChange) -> tuple[str, str] | Non
     return ("●", "$text-success")
 
 
-def hunk_counts(review: Review, change: FileChange, base: str | None) -> tuple[int, int] | None:
-    """(approved, all) hunks of a file decided hunk by hunk; None for any other file."""
+def hunk_counts(
+    review: Review, change: FileChange, base: str | None, merge: FileMerge | None = None
+) -> tuple[int, int] | None:
+    """(approved, all) hunks of a file decided hunk by hunk; None for any other file.
+    `merge`: an evolution's, whose conflicts are hunks of their own."""
     if not review.hunks or change.action != "modify" or base is None:
         return None
-    hunks = split(base, review.target(change))
+    hunks = split(base, review.target(change), apart=conflict_apart(merge, base))
     approved = sum(
         1 for h in hunks if h.id in review.hunks and review.hunks[h.id].decision == "approved"
     )
@@ -144,5 +142,5 @@ def file_row(record: PhaseRecord, change: FileChange, base: str | None) -> tuple
         change.action,
         review.state(change),
         check_mark(record, change),
-        hunk_counts(review, change, base),
+        hunk_counts(review, change, base, record.merges.get(change.path)),
     )
