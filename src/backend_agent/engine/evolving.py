@@ -31,6 +31,7 @@ HOLDS_YOURS = (
     "the generator no longer writes this file and it holds changes of yours: approving "
     "deletes them too"
 )
+PERSON_LIMIT = 40_000
 START_FILES = ("README.md", "pyproject.toml", "package.json", ".gitignore")
 """Files of the start commit the generator reads (besides ADRs): the rest only by name."""
 
@@ -151,7 +152,25 @@ class Evolving:
             changes=evolution.lines,
             start=self._start_tree(),
             migrations=self.worktree.read_many(on_branch),
+            person="" if self.state.provider == "offline" else self._person_changes(),
         )
+
+    def _person_changes(self: BuildSession) -> str:
+        """What the person changed since the generator's last version, as a unified diff
+        (cut at PERSON_LIMIT characters): what a model is told to keep."""
+        import difflib
+
+        versions = {p: c for p, c in self._generator_versions().items() if c is not None}
+        ours = self.worktree.read_many(versions)
+        out: list[str] = []
+        for path, text in sorted(versions.items()):
+            mine = ours.get(path)
+            if mine is not None and mine != text:
+                out += difflib.unified_diff(
+                    text.splitlines(keepends=True), mine.splitlines(keepends=True), path, path
+                )
+        diff = "".join(out)
+        return diff if len(diff) <= PERSON_LIMIT else diff[:PERSON_LIMIT] + "\n[cut]\n"
 
     def _start_tree(self: BuildSession) -> dict[str, str]:
         """The start commit's files (those the generator reads, the rest by name only);

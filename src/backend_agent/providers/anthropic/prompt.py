@@ -13,10 +13,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...core.migrations import NO_TRANSACTION
 from ...core.phases import PHASES, Phase
 from ...core.proposal import FileChange, Proposal
 from ...skills import Skill, SkillSet
-from ..base import ProposalRequest, Revision
+from ..base import EvolutionRequest, ProposalRequest, Revision
 from .context import RepoContext, estimate_tokens
 from .rework import rework_turns
 from .schema import TOOL_NAME, tool_definition
@@ -204,8 +205,28 @@ def task_text(request: ProposalRequest, phase: Phase, context: RepoContext) -> s
             f"{len(context.left_out)} file(s) did not fit the context budget; they are in the "
             "map without their text. Do not modify a file whose text you have not seen."
         )
+    if request.evolution is not None:
+        lines += ["", *evolution_text(request.evolution)]
     lines += ["", context.map_text, f"Propose phase {phase.number} now: call `{TOOL_NAME}`."]
     return "\n".join(lines)
+
+
+def evolution_text(evolution: EvolutionRequest) -> list[str]:
+    """An evolution: what changed in the brief, and what the person changed by hand."""
+    lines = [
+        f"This phase runs again for evolution {evolution.number} of a backend already built: "
+        "the brief changed:",
+        *[f"- {line}" for line in evolution.changes],
+        "Propose, whole, each file of this phase that the change makes different, as it "
+        "should be now; leave the others out. The engine merges your files with the branch, "
+        "so the person's own changes stay. Never edit a migration that exists: add the next "
+        "numbered one, expand/contract (new required columns nullable, backfilled from their "
+        "default, then NOT NULL; indexes on existing tables CONCURRENTLY in a file of their "
+        "own whose first line is `" + NO_TRANSACTION + "`; a rename is a RENAME).",
+    ]
+    if evolution.person:
+        lines += ["The person's changes since your last version (keep them):", evolution.person]
+    return lines
 
 
 def _render_file(change: FileChange, content: str | None = None) -> str:
