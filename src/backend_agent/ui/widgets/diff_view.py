@@ -164,9 +164,9 @@ class DiffView(ScrollView, can_focus=True):
         self._words.clear()
         self._note = ""
         self.set_reactive(DiffView.current_hunk, 0)
-        if any(h.conflict for h in self.diff.hunks(CONTEXT, apart)) and not self.diff.is_new:
-            self.set_reactive(DiffView.split, True)  # a conflict: yours | the generator's
         self._layout()
+        if any(h.conflict for h in self.hunks) and not self.split:
+            self.split = True  # a conflict: yours | the generator's, side by side
         self.scroll_to(0, 0, animate=False, immediate=True)
         if decisions is not None:  # the cursor starts on the first undecided hunk
             pending = [i for i in range(len(self.hunks)) if self.decision(i) == "pending"]
