@@ -69,3 +69,32 @@ def run_cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
         text=True,
         **kwargs,
     )
+
+
+def offline_build(repo: Path, brief: Path) -> Path:
+    """All six phases built offline with the real command line, each committed as
+    proposed (no checks); the build's worktree."""
+    import json
+
+    result = run_cli(
+        "build",
+        "--brief",
+        str(brief),
+        "--repo",
+        str(repo),
+        "--provider",
+        "offline",
+        "--phases",
+        "1-6",
+        "--approve",
+        "all",
+        "--checks",
+        "none",
+        "--json",
+        cwd=repo,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert [p["status"] for p in report["phases"]] == ["committed"] * 6
+    return Path(report["worktree"])

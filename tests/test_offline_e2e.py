@@ -16,7 +16,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from backend_agent.providers.offline.plan import build_plan
 from backend_agent.providers.offline.service.api import build_api, endpoints
 
 from .conftest import EXAMPLES
+from .helpers import offline_build
 from .offline_service_support import BRIEFS, brief
 from .service_env import build_wheel, python_for
 
@@ -40,35 +40,6 @@ def _run(args: list[str], cwd: Path, env: dict | None = None, timeout: float = B
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     return result
-
-
-def _build(repo: Path, brief_path: Path) -> Path:
-    result = _run(
-        [
-            sys.executable,
-            "-m",
-            "backend_agent.cli",
-            "build",
-            "--brief",
-            str(brief_path),
-            "--repo",
-            str(repo),
-            "--provider",
-            "offline",
-            "--phases",
-            "1-6",
-            "--approve",
-            "all",
-            "--checks",
-            "none",
-            "--json",
-        ],
-        cwd=repo,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout)
-    assert [p["status"] for p in report["phases"]] == ["committed"] * 6
-    return Path(report["worktree"])
 
 
 def _venv(service: Path, root: Path) -> Path:
@@ -207,7 +178,7 @@ def test_generated_service_installs_migrates_passes_its_suite_and_serves(
     source = EXAMPLES / f"{name}.toml"
     if not source.exists():
         source = BRIEFS / f"{name}.toml"
-    service = _build(make_repo(), source)
+    service = offline_build(make_repo(), source)
     python = _venv(service, tmp_path)
     with pg_server.database() as url:
         migrated = _run([str(python), "-m", "app.migrate", "--database-url", url], cwd=service)

@@ -12,7 +12,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from ..core.checks import NO_SUITE, CheckOutput, CheckProgress, CheckResult
+from ..core.checks import NO_SUITE, CheckOutput, CheckProgress, CheckResult, PhaseChecks
 from ..core.checks import CheckOptions as Options
 from . import adr, links, migration_lint, pycode, pyenv, secrets, sql, structured, testrun
 from .tree import ProposedTree
@@ -26,6 +26,17 @@ class StageDone:
     files: dict[str, list[CheckResult]] = field(default_factory=dict)
     phase: list[CheckResult] = field(default_factory=list)
     server: str | None = None
+
+    def added_to(self, checks: PhaseChecks) -> PhaseChecks:
+        """`checks` with this stage's results in (a copy: a reader may hold the old one)."""
+        checks = checks.model_copy(deep=True)
+        for path, results in self.files.items():
+            if path in checks.files:
+                checks.files[path].results += results
+        names = {r.check for r in self.phase}
+        checks.phase = [r for r in checks.phase if r.check not in names] + self.phase
+        checks.server = self.server or checks.server
+        return checks
 
 
 Event = CheckProgress | CheckOutput | StageDone
@@ -93,7 +104,7 @@ def _file_stage(tree: ProposedTree, targets: list[str], contents: dict[str, str]
             results += links.check(path, content, known)
         files[path] = results
     numbering = adr.numbering(
-        paths, set(tree.overlay), [p for p, c in tree.overlay.items() if c is None]
+        paths, tree.under_review(), [p for p, c in tree.overlay.items() if c is None]
     )
     phase = numbering.pop(None, [])
     for path, results in numbering.items():

@@ -68,19 +68,28 @@ class ProposedTree:
     def read(self, path: str) -> str | None:
         return self.read_all([path]).get(path)
 
+    def under_review(self) -> set[str]:
+        """The files tree-wide findings (an ADR numbering gap) are pinned on: the proposal's;
+        the branch's own problems are only warned about."""
+        return set(self.overlay)
+
+    def lay_base(self, root: Path) -> None:
+        """The branch's files, as files under `root`."""
+        archive = subprocess.run(
+            ["git", "-c", "core.autocrlf=false", "archive", "--format=tar", "HEAD"],
+            cwd=self.branch.path,
+            capture_output=True,
+            check=True,
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(root, filter="data")
+
     @contextmanager
     def materialized(self) -> Iterator[Path]:
         """A scratch directory holding the tree as files; removed afterwards."""
         root = Path(tempfile.mkdtemp(prefix="backend-agent-check-"))
         try:
-            archive = subprocess.run(
-                ["git", "-c", "core.autocrlf=false", "archive", "--format=tar", "HEAD"],
-                cwd=self.branch.path,
-                capture_output=True,
-                check=True,
-            ).stdout
-            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-                tar.extractall(root, filter="data")
+            self.lay_base(root)
             for path, content in self.overlay.items():
                 target = resolve_inside(root, path)
                 if content is None:

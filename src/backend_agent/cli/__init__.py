@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from ..core.errors import BackendAgentError, BadInput
 from .build import cmd_build, cmd_demo, cmd_resume, open_wizard
+from .check import cmd_check
 from .commands import (
     cmd_brief,
     cmd_builds,
@@ -24,8 +25,10 @@ from .commands import (
     cmd_undo,
 )
 from .evolve import cmd_evolve
+from .install import cmd_install, cmd_uninstall
 from .output import Reported, error_doc, say
 from .parser import build_parser
+from .serve import cmd_serve
 
 COMMANDS = (
     "demo",
@@ -39,6 +42,10 @@ COMMANDS = (
     "brief",
     "review",
     "skills",
+    "install",
+    "uninstall",
+    "check",
+    "serve",
 )
 EXIT_INTERRUPTED = 130
 
@@ -63,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "skills": cmd_skills,
         "review": cmd_review,
         "new": cmd_new,
+        "install": cmd_install,
+        "uninstall": cmd_uninstall,
+        "check": cmd_check,
+        "serve": cmd_serve,
     }
     try:
         if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):

@@ -6,6 +6,7 @@ import argparse
 
 from .. import __version__
 from ..core.errors import BadInput
+from .parser_integrations import add_integration_commands
 
 
 class _Parser(argparse.ArgumentParser):
@@ -165,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = skills_sub.add_parser("export", help="copy the skills for other tools")
     export.add_argument("--to", required=True, help="e.g. .claude/skills")
     _repo(export)
+    add_integration_commands(sub)
     return root
 
 

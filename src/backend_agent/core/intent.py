@@ -26,6 +26,17 @@ _FORMS: tuple[tuple[str, str, str | None], ...] = (
         None,
     ),
 )
+TRIGGER_PHRASES: tuple[str, ...] = (
+    "build a backend for",
+    "create a service for",
+    "design the architecture for",
+    "implement the backend for",
+    "build the API layer for",
+    "create a microservice for",
+    "set up the server for",
+)
+"""How people ask for a backend; each is one of the forms above. The agent installed into
+other tools (integrations/) carries them so those tools route such requests to it."""
 _STOP = {"a", "an", "the", "and", "or", "of", "for", "to", "with", "that", "which", "my", "our"}
 
 

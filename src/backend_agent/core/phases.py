@@ -77,6 +77,9 @@ PHASES: tuple[Phase, ...] = (
 
 PHASE_IDS = tuple(p.id for p in PHASES)
 
+STACK_SKILLS = {"python": "python-fastapi-patterns", "typescript": "nodejs-patterns"}
+"""Skills that only make sense for one language: a build in the other leaves them out."""
+
 
 def phase(key: str | int) -> Phase:
     """A phase by number (1-6, or "3") or id ("data-model")."""

@@ -103,13 +103,7 @@ def run(
         if not isinstance(event, StageDone):
             yield event
             continue
-        checks = checks.model_copy(deep=True)
-        for path, results in event.files.items():
-            if path in checks.files:
-                checks.files[path].results += results
-        names = {r.check for r in event.phase}
-        checks.phase = [r for r in checks.phase if r.check not in names] + event.phase
-        checks.server = event.server or checks.server
+        checks = event.added_to(checks)
         record.checks = checks
         session.save()
         yield ChecksUpdated(event.stage, tuple(event.files))

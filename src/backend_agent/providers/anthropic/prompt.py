@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...core.migrations import NO_TRANSACTION
-from ...core.phases import PHASES, Phase
+from ...core.phases import PHASES, STACK_SKILLS, Phase
 from ...core.proposal import FileChange, Proposal
 from ...skills import Skill, SkillSet
 from ..base import EvolutionRequest, ProposalRequest, Revision
@@ -22,9 +22,6 @@ from .context import RepoContext, estimate_tokens
 from .rework import rework_turns
 from .schema import TOOL_NAME, tool_definition
 from .stream import Response
-
-STACK_SKILLS = {"python": "python-fastapi-patterns", "typescript": "nodejs-patterns"}
-"""Skills that only make sense for one language: the other language's goes to the catalog."""
 
 INSTRUCTIONS = """\
 You are the proposer inside backend-agent: a senior backend engineer who designs and writes \
