@@ -99,7 +99,7 @@ class Client:
 
 def _account(port: int, email: str) -> Client:
     status, _, body = _request(port, "POST", "/auth/signup", {"email": email, "password": PASSWORD})
-    assert status == 201, body
+    assert status == 202, body
     status, _, body = _request(port, "POST", "/auth/login", {"email": email, "password": PASSWORD})
     assert status == 200, body
     return Client(port, {"Authorization": f"Bearer {json.loads(body)['access_token']}"})

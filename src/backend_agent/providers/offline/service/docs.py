@@ -62,13 +62,6 @@ def _auth_walkthrough(api: Api) -> list[str]:
     ]
 
 
-SIGN_UP_NOTE = (
-    "Sign-up answers `202` with the same body whether the email was new or already had an "
-    "account (then nothing changes), so nobody can find out who has one; log in to know "
-    "it worked. Sign-up and log-in are limited per client address and per email."
-)
-
-
 def _roles(api: Api) -> list[str]:
     roles = api.plan.brief.roles
     if not roles:
@@ -93,6 +86,13 @@ def _roles(api: Api) -> list[str]:
         "before it may still be served to the same credential for up to CACHE_TTL_SECONDS.",
         "",
     ]
+
+
+SIGN_UP_NOTE = (
+    "Sign-up answers `202` with the same body whether the email was new or already had an "
+    "account (then nothing changes), so nobody can find out who has one; log in to know "
+    "it worked. Sign-up and log-in are limited per client address and per email."
+)
 
 
 def readme(api: Api, previous: str | None) -> str:
