@@ -3,7 +3,6 @@ another tool runs them — exit 0 when everything passes, 1 with file:line:colum
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -24,13 +23,7 @@ def bookmarks_build(repo: Path) -> Path:
     return offline_build(repo, EXAMPLES / "bookmarks.toml")
 
 
-NEEDS_13 = importlib.util.find_spec("backend_agent.checks.pyenv") is None
-"""Issue #13 gives the test check the project's own environment; until it is merged the
-suite cannot import fastapi and is reported as not run. Delete this once it is in."""
-
-
 @pytest.mark.slow
-@pytest.mark.xfail(NEEDS_13, reason="needs #13's project environments", strict=True)
 def test_an_offline_builds_tree_passes_every_check_with_its_suite_run(repo, pg_env):
     # The tests check runs the generated suite in the project's own environment, made from
     # its pyproject.toml (issue #13's provisioning); nothing here points it anywhere.
