@@ -232,3 +232,23 @@ def test_onto_fast_forwards_our_branch_to_the_persons_branch(built):
     with BuildSession.open(repo) as session:
         with pytest.raises(BadInput, match="does not contain"):
             session._fast_forward(elsewhere)
+
+
+def test_a_changed_decision_supersedes_its_adr_with_links_both_ways(built, tmp_path):
+    repo, worktree = built
+    changed = tmp_path / "brief.toml"
+    changed.write_text(
+        (EXAMPLES / "shop.toml")
+        .read_text()
+        .replace('architecture = "modular-monolith"', 'architecture = "monolith"')
+    )
+    assert _evolve(repo, changed, "--approve", "all").returncode == 0
+    adrs = sorted((worktree / "docs/adr").iterdir())
+    old = worktree / "docs/adr/0002-use-modular-monolith.md"
+    (new,) = [p for p in adrs if p.name.endswith("-use-monolith.md")]
+    assert new == adrs[-1]  # numbered after every ADR on the branch
+    number = new.name[:4]
+    assert f"status: superseded by [ADR-{number}]({new.name})" in old.read_text()
+    assert "Supersedes [ADR-0002](0002-use-modular-monolith.md)." in new.read_text()
+    assert new.read_text().startswith("---\nstatus: accepted")
+    assert f"# {int(number)}. " in new.read_text()

@@ -174,13 +174,14 @@ def _adrs(
 ) -> list[FileChange]:
     """New ADRs numbered after every ADR on the branch; changed decisions supersede the
     ADR they replace (MADR: `superseded by` / `supersedes` links)."""
-    by_slug = {}
+    by_slug: dict[str, dict[str, str]] = {}
     for path in paths:
         found = by_slug.setdefault(_ADR.match(path).group(2), {})
         if path in new.phase_of:
             found["new"] = path
         if path in old.phase_of:
             found["old"] = path
+    _pair_renamed(by_slug)
     out: list[FileChange] = []
     number = next_number(taken)
     for slug in sorted(by_slug, key=lambda s: min(by_slug[s].values())):
@@ -236,6 +237,17 @@ def _adrs(
         base[path] = None
         number += 1
     return out
+
+
+def _pair_renamed(by_slug: dict[str, dict[str, str]]) -> None:
+    """An ADR that only the old run wrote and one that only the new run wrote under the
+    same number (its slug follows its title: "use-monolith" for "use-modular-monolith")
+    are one decision that changed."""
+    gone = {found["old"][9:13]: slug for slug, found in by_slug.items() if "new" not in found}
+    for slug, found in list(by_slug.items()):
+        earlier = gone.get(found.get("new", "")[9:13]) if "old" not in found else None
+        if earlier is not None:
+            found["old"] = by_slug.pop(earlier)["old"]
 
 
 def _decision(text: str) -> tuple[str, ...]:
