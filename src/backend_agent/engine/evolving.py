@@ -254,6 +254,16 @@ class Evolving:
         """Indexes of the hunks of `path` that are conflicts (see core/merge3.py)."""
         return {h.index for h, _ in self.hunks(path, phase_id) if h.conflict}
 
+    def own_approval(self: BuildSession) -> dict[str, str]:
+        """Undecided files of an evolution that approving all leaves alone, and why."""
+        record = self.record()
+        out = {}
+        for path, why in record.confirm.items():
+            change = record.proposal.change(path) if record.proposal else None
+            if change and record.review(path).state(change) in ("pending", "edited"):
+                out[path] = why
+        return out
+
     def pending_conflicts(self: BuildSession) -> list[str]:
         """`path hunk N` for every conflict nobody has picked a side of yet, and `path` for
         every file that drops data and waits for the person's decision."""

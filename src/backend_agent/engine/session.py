@@ -467,13 +467,7 @@ class BuildSession(Reviewing, Committing, Evolving):
         the person must approve on their own (a contract step of an evolution)."""
         from . import checking
 
-        record = self.record()
-        held = checking.held_back(record)
-        for path, why in record.confirm.items():
-            change = record.proposal.change(path) if record.proposal else None
-            if change and record.review(path).state(change) in ("pending", "edited"):
-                held.setdefault(path, why)
-        return held
+        return {**self.own_approval(), **checking.held_back(self.record())}
 
     def approve_checked(self) -> tuple[list[str], dict[str, str]]:
         """Approve the undecided files whose checks pass; say why each other one is left."""
