@@ -244,7 +244,7 @@ def _pair_renamed(by_slug: dict[str, dict[str, str]]) -> None:
     same number (its slug follows its title: "use-monolith" for "use-modular-monolith")
     are one decision that changed."""
     gone = {found["old"][9:13]: slug for slug, found in by_slug.items() if "new" not in found}
-    for slug, found in list(by_slug.items()):
+    for found in list(by_slug.values()):
         earlier = gone.get(found.get("new", "")[9:13]) if "old" not in found else None
         if earlier is not None:
             found["old"] = by_slug.pop(earlier)["old"]
