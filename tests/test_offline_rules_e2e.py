@@ -24,8 +24,9 @@ from pathlib import Path
 import pytest
 
 from .conftest import git
+from .helpers import offline_build
 from .offline_service_support import BRIEFS
-from .test_offline_e2e import _build, _free_port, _request, _run, _venv
+from .test_offline_e2e import _free_port, _request, _run, _venv
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +54,7 @@ def tickets(pg_server, tmp_path) -> Iterator[Service]:
     repo = root / "repo"
     repo.mkdir()
     git(repo, "init", "--quiet")
-    service = _build(repo, BRIEFS / "tickets.toml")
+    service = offline_build(repo, BRIEFS / "tickets.toml")
     python = _venv(service, root)
     with pg_server.database() as url:
         migrated = _run([str(python), "-m", "app.migrate", "--database-url", url], cwd=service)
