@@ -73,9 +73,11 @@ def run_phases(
             approved, left = session.approve_checked()
             outcome.held += [f"{phase.id}: {p}" for p, why in left.items() if why != "rejected"]
         else:
-            left = session.held_back()
+            own, left = session.own_approval(), session.held_back()
             approved = session.approve_all()
-            left = {p: f"{why}: approve it one by one" for p, why in left.items()}
+            left = {
+                p: why if p in own else f"{why}: approve it one by one" for p, why in left.items()
+            }
         if approved:
             say(f"  approved {len(approved)} files")
         for path, why in left.items():
@@ -83,8 +85,9 @@ def run_phases(
         conflicts = session.pending_conflicts()
         if conflicts:
             outcome.stopped = (
-                f"{label}: {len(conflicts)} conflict{'s' if len(conflicts) != 1 else ''} wait "
-                "for you ("
+                f"{label}: {len(conflicts)} "
+                + ("decision waits" if len(conflicts) == 1 else "decisions wait")
+                + " for you ("
                 + ", ".join(conflicts[:5])
                 + (", …" if len(conflicts) > 5 else "")
                 + "): pick a side in the wizard (`backend-agent resume "

@@ -279,7 +279,7 @@ class Evolving:
         for change in proposal.changes if proposal else []:
             for hunk, review in self.hunks(change.path):
                 if hunk.conflict and review.decision == "pending":
-                    out.append(f"{change.path} hunk {hunk.index}")
+                    out.append(f"{change.path} hunk {hunk.index} (a conflict)")
         return out
 
     # -------------------------------------------------------------- undoing

@@ -52,7 +52,7 @@ EXAMPLE = """{
     {"path": "app/service.py", "hunks": [{"index": 0, "decision": "approve"},
                                          {"index": 1, "decision": "reject", "comment": "why"}]},
     {"path": "app/models.py", "hunks": [{"index": 0, "decision": "ours"},
-                                        {"index": 1, "decision": "edit", "text": "x = 1\n"}]}
+                                        {"index": 1, "decision": "edit", "text": "x = 1\\n"}]}
   ]
 }"""
 
