@@ -60,7 +60,7 @@ async def test_change_the_brief_then_keep_yours_in_a_conflict_and_commit(repo, p
     app = wizard(repo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("b")  # the build is highlighted on Welcome
+        await pilot.press("c")  # the build is highlighted on Welcome
         await settle(pilot)
         brief_screen = app.screen
         assert isinstance(brief_screen, BriefScreen) and brief_screen.evolving

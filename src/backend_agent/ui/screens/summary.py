@@ -33,7 +33,7 @@ def head_markdown(report: dict) -> str:
         + "".join(
             f"- Evolution {e['number']}: {e['change']}\n" for e in report.get("evolutions", [])
         )
-        + "\nPress **b** to change the brief: the phases it touches run again as a delta.\n"
+        + "\nPress **c** to change the brief: the phases it touches run again as a delta.\n"
     )
 
 
@@ -109,7 +109,7 @@ class SummaryScreen(Screen):
         Binding("escape", "back", "Back", id="summary.back"),
         Binding("y", "copy", "Copy merge commands", id="summary.copy"),
         Binding(
-            "b",
+            "c",
             "change_brief",
             "Change the brief",
             id="summary.change-brief",

@@ -38,7 +38,7 @@ class WelcomeScreen(Screen):
         ),
         Binding("enter", "open_selected", "Open", id="welcome.open", show=False),
         Binding(
-            "b",
+            "c",
             "change_brief",
             "Change the brief",
             id="welcome.change-brief",
@@ -194,7 +194,7 @@ class WelcomeScreen(Screen):
         index = choices.highlighted
         choice = choices.get_option_at_index(index).id if index is not None else None
         if not choice or not choice.startswith("build:"):
-            self.notify("select a build first (up/down), then b", severity="warning")
+            self.notify("select a build first (up/down), then c", severity="warning")
             return
         self.app.change_brief(choice.removeprefix("build:"))
 
