@@ -8,7 +8,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from backend_agent.core.brief import load_brief
+from backend_agent.core.brief import load_brief, parse_brief
 from backend_agent.providers.offline.expect import (
     Persona,
     path_to,
@@ -169,3 +169,28 @@ def test_api5_is_handled_only_with_roles_in_place():
     assert "no access rule, so any signed-in account may create, change and delete them" in (
         sessions
     )
+
+
+def test_state_moves_open_to_more_than_one_group_are_named_as_left_open():
+    """The transitions hold for whoever may change a row: when the owner may change an order
+    as well as staff, the owner may mark it paid. The documents say so, and API5 is partly
+    handled, rather than implying a move is reserved for staff."""
+    text = (BRIEFS / "tickets.toml").read_text()
+    text = text.replace(
+        'access = { read = "owner|staff", update = "staff", delete = "staff" }\nfields = [\n'
+        '  { name = "placed_at"',
+        'access = { read = "owner|staff", update = "owner|staff", delete = "staff" }\n'
+        'fields = [\n  { name = "placed_at"',
+    )
+    assert 'update = "owner|staff"' in text
+    files = build(parse_brief(text), upto=5)
+    said = (
+        "Who may make which change of `orders.status`: whoever may change a row (its owner "
+        "or staff) may make every move the transitions allow"
+    )
+    assert said in files["docs/requirements.md"]
+    review = files["docs/security-review.md"]
+    assert said in review
+    assert "| API5:2023 Broken Function Level Authorization | partly |" in review
+    # The brief as written reserves order changes for staff: nothing to say.
+    assert "Who may make which change" not in build(TICKETS, upto=5)["docs/requirements.md"]

@@ -339,8 +339,28 @@ def left_open(plan: Plan) -> list[str]:
                     f"How `{table.name}.{column.api}` is computed: the brief has the server set "
                     f"it, but says nothing of how, so it keeps its default until code is added."
                 )
+    out += shared_moves(plan)
     out.append(
         "Visibility through a relation (for example 'whoever owns an order sees its "
         "shipment'): the rules reach rows through their owner and roles only."
     )
+    return out
+
+
+def shared_moves(plan: Plan) -> list[str]:
+    """State machines whose rows more than one group may change: each of them may make every
+    move the transitions allow, since the brief cannot reserve a move for one group."""
+    out = []
+    for table in plan.tables:
+        groups = table.access.update
+        if len(groups) < 2:
+            continue
+        for column in table.columns:
+            if column.transitions:
+                out.append(
+                    f"Who may make which change of `{table.name}.{column.api}`: whoever may "
+                    f"change a row ({who(groups)}) may make every move the transitions allow; "
+                    "the brief cannot reserve one move for one of them, so that needs code of "
+                    "its own."
+                )
     return out

@@ -9,6 +9,7 @@ from ..schema import Plan
 from .accounts import cookie_name
 from .api import Api, Resource
 from .render import render
+from .tests_resources import others_are_hidden
 
 INSTALL_LINE = "install_infrastructure(app, settings)"
 
@@ -50,7 +51,7 @@ def _credential(api: Api) -> tuple[str, str, str]:
     if api.auth == "api-key":
         return "the X-API-Key header", '("x-api-key",)', "None"
     if api.auth == "session":
-        return "the session cookie", "()", f'"{cookie_name(api.name)}"'
+        return "the Cookie header, whole", "()", f'"{cookie_name(api.name)}"'
     return "none: this API has no credentials", "()", "None"
 
 
@@ -61,6 +62,7 @@ def settings_fields(plan: Plan) -> list[str]:
         '    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"',
         "    cache_ttl_seconds: float = Field(default=5.0, ge=0)  # 0 turns the cache off",
         "    cache_max_entries: int = Field(default=10_000, ge=1)",
+        "    cache_max_bytes: int = Field(default=67_108_864, ge=16_384)  # 64 MiB",
         "    redis_url: str | None = None  # limits and cache shared by every instance",
         f"    rate_limit_per_second: float = Field(default={float(rate)}, gt=0)",
         f"    rate_limit_burst: int = Field(default={burst}, ge=1)",
@@ -153,18 +155,37 @@ def _related_test(api: Api) -> list[str]:
 def _credential_test(api: Api, r: Resource) -> list[str]:
     if api.auth == "none":
         return []
+    # A public row would be in Bob's answer whatever the cache did.
+    hidden = ", public=False" if r.public else ""
     return [
         "",
         "",
         "def test_a_cached_response_is_served_only_to_the_same_credential(",
         "    client: TestClient, alice: Account, bob: Account",
         ") -> None:",
-        f"    create_{r.table.singular}(client, alice)",
+        f"    create_{r.table.singular}(client, alice{hidden})",
         "    client.get(PATH, headers=alice.headers)",
         '    assert client.get(PATH, headers=alice.headers).headers["x-cache"] == "HIT"',
         "    theirs = client.get(PATH, headers=bob.headers)",
         '    assert theirs.headers["x-cache"] == "MISS"',
-        *(['    assert theirs.json()["items"] == []'] if r.table.owned else []),
+        *(['    assert theirs.json()["items"] == []'] if others_are_hidden(api, r) else []),
+        *(_spelling_test(r) if api.auth == "session" else []),
+    ]
+
+
+def _spelling_test(r: Resource) -> list[str]:
+    """A cookie the app reads but a stricter parser would not must not make the answer to
+    a signed-in caller the cached answer for anonymous ones."""
+    return [
+        "",
+        "",
+        "def test_a_credential_in_another_spelling_is_never_cached_for_anonymous_callers(",
+        "    client: TestClient, alice: Account",
+        ") -> None:",
+        f"    create_{r.table.singular}(client, alice)",
+        '    spaced = {"Cookie": alice.headers["Cookie"].replace("=", " =", 1)}',
+        "    assert client.get(PATH, headers=spaced).status_code == 200",
+        '    assert client.get(PATH).headers["x-cache"] != "HIT"',
     ]
 
 

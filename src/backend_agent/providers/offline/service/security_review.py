@@ -258,7 +258,8 @@ def _functions(api: Api) -> Item:
             f"Roles ({', '.join(f'`{r}`' for r in plan.roles)}) live in `user_roles`, are read "
             "on each request that needs them (never from the token), and are granted and "
             "revoked only with `python -m app.admin grant-role EMAIL ROLE` / `revoke-role`: "
-            "a revocation holds from the account's next request."
+            "a revocation holds from the account's next request (a GET answered from the read "
+            "cache before it may be served to the same credential for up to CACHE_TTL_SECONDS)."
         )
         where.append("`app/admin.py::grant_role`")
     tests = [
@@ -283,7 +284,9 @@ def _functions(api: Api) -> Item:
             "The brief names no roles: nothing is limited to staff or admins. Add `[[roles]]` "
             "and `access` to the brief for functions only some people may use."
         )
-    status = "handled" if plan.roles and not open_ else "partly"
+    moves = facts.shared_moves(plan)
+    left += moves
+    status = "handled" if plan.roles and not open_ and not moves else "partly"
     return Item(
         "API5:2023", "Broken Function Level Authorization", status, does, where, tests, left
     )

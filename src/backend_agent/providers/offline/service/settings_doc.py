@@ -30,6 +30,7 @@ MEANING = {
     "log_level": "DEBUG, INFO, WARNING or ERROR",
     "cache_ttl_seconds": "lifetime of a cached GET response; 0 turns the cache off",
     "cache_max_entries": "in-process cache size (least recently used go first)",
+    "cache_max_bytes": "in-process cache memory in bytes (least recently used go first); an answer over 1/16 of it is never cached, in Redis either",
     "redis_url": "Redis shared by every instance for rate limits and the cache, e.g. redis://redis:6379/0 (needs the `redis` extra); unset: per process",
     "rate_limit_per_second": "steady requests per second per client address",
     "rate_limit_burst": "requests a client address may send at once",
