@@ -135,15 +135,16 @@ def _serve_and_probe(python: Path, service: Path, url: str, name: str, tmp: Path
             for method in operations
         } - {("GET", "/healthz"), ("GET", "/readyz")}
         assert served == {(e.method, e.path) for e in endpoints(api)}
-        target = next((r for r in api.resources if r.table.owned), api.resources[0])
-        if api.auth != "none":
+        # A list only signed-in callers may read: 401 without credentials.
+        target = next(
+            (r for r in api.resources if r.table.access.needs_user("read")), api.resources[0]
+        )
+        if api.auth != "none" and target.table.access.needs_user("read"):
             status, headers, body = _request(port, "GET", target.path)
             assert status == 401, body
             assert headers["content-type"].startswith("application/problem+json")
             assert json.loads(body)["type"] == f"urn:{api.name}:problem:authentication-required"
-            credentials = _credentials(port, name, api.auth)
-        else:
-            credentials = {}
+        credentials = _credentials(port, name, api.auth) if api.auth != "none" else {}
         status, headers, body = _request(port, "GET", target.path, headers=credentials)
         assert status == 200, body
         assert json.loads(body) == {"items": [], "next_cursor": None}
