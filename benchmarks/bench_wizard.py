@@ -343,7 +343,7 @@ def _text_to_screen(root: Path) -> Figure:
     leaving the server to the text on the wizard's terminal (a pty), against the SDK alone
     printing the same stream to a terminal, in the same run. (The engine's own share,
     text_delta to TextDelta, is in the anthropic benchmark.)"""
-    from tests.fakes.anthropic_server import FakeAnthropic, proposal_reply
+    from tests.fakes.anthropic_server import FakeAnthropic, answer_reply
     from tests.fakes.builds import build_handler
 
     from backend_agent.providers import create_provider
@@ -373,7 +373,7 @@ def _text_to_screen(root: Path) -> Figure:
                     terminal.press(b"\x11")
                     terminal.process.wait(timeout=20)
                 sent = len(fake.first_text_sent)
-                fake.script(proposal_reply(None, text="Proposing architecture. " * 4))
+                fake.script(answer_reply([("text", "Proposing architecture. " * 4)]))
                 with _Terminal([sys.executable, str(script), provider.model], env) as terminal:
                     shown = terminal.wait_for(b"Proposing architecture")
                     floor.append(shown - fake.first_text_sent[sent])

@@ -22,7 +22,7 @@ from backend_agent.providers import create_provider
 from backend_agent.providers.base import Cancelled
 
 from .conftest import EXAMPLES, FAKE_KEY, git
-from .fakes.anthropic_server import proposal_reply
+from .fakes.anthropic_server import answer_reply
 from .fakes.builds import asked_phase, build_handler
 from .helpers import generate, start
 
@@ -81,7 +81,7 @@ DRAFT = {
 
 
 def draft_reply(tool_input, **options):
-    return proposal_reply(tool_input, tool_name="submit_brief", text="", **options)
+    return answer_reply([("tool", "submit_brief", tool_input)], **options)
 
 
 def anthropic(**options):
@@ -119,7 +119,10 @@ def test_the_request_offers_submit_brief_derived_from_the_brief_model(fake_anthr
     body = request.body
     (tool,) = body["tools"]
     assert tool["name"] == "submit_brief"
-    assert body["tool_choice"] == {"type": "tool", "name": "submit_brief"}
+    assert "tool_choice" not in body  # auto: 5.x models answer 400 to a forced tool choice
+    assert body["thinking"] == {"type": "adaptive", "display": "summarized"}
+    assert body["output_config"] == {"effort": "medium"}
+    assert body["max_tokens"] == 32_000
     schema = tool["input_schema"]
     assert set(schema["properties"]) == set(Brief.model_fields) | {"assumptions", "questions"}
     assert {"project", "entities", "assumptions", "questions"} <= set(schema["required"])
@@ -158,6 +161,19 @@ def test_an_invalid_draft_gets_one_repair_turn_with_keys_and_messages(fake_anthr
     assert "Call `submit_brief` again" in said
     # the draft's usage counts both calls
     assert draft.usage.output_tokens == sum(u["output_tokens"] for u in fake_anthropic.usages)
+
+
+def test_an_answer_without_the_tool_call_is_asked_again(fake_anthropic):
+    fake_anthropic.script(
+        answer_reply([("thinking", "Dogs, walks."), ("text", "A marketplace needs walkers.")]),
+        draft_reply(DRAFT),
+    )
+    draft = anthropic().draft_brief(read_intent(SENTENCE))
+    assert draft.brief.project.name == "dog-walking-marketplace"
+    again = fake_anthropic.requests[1].body["messages"]
+    assert [m["role"] for m in again] == ["user", "assistant", "user"]
+    assert [b["type"] for b in again[1]["content"]] == ["thinking", "text"]
+    assert "the answer ended without calling `submit_brief`" in again[2]["content"][0]["text"]
 
 
 def test_a_brief_that_would_not_survive_toml_is_sent_back(fake_anthropic):

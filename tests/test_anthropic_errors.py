@@ -12,16 +12,16 @@ import pytest
 
 from backend_agent.cli import main
 from backend_agent.core.errors import BadInput, ProviderFailure
-from backend_agent.core.events import Progress
+from backend_agent.core.events import FileWritten, Progress
 from backend_agent.providers import create_provider
 from backend_agent.providers.base import Cancelled
 
 from .conftest import EXAMPLES, FAKE_KEY, git
-from .fakes.anthropic_server import error_reply, proposal_reply
-from .fakes.builds import build_handler, phase_files
+from .fakes.anthropic_server import answer_reply, error_reply
+from .fakes.builds import build_handler, phase_blocks
 from .helpers import start
 
-GOOD = {"summary": "## Plan", "changes": phase_files("architecture")}
+GOOD = phase_blocks("architecture")
 
 
 def provider(**options):
@@ -40,7 +40,7 @@ def fail_then_retry(repo, fake, reply, **options) -> ProviderFailure:
         record = session.record("architecture")
         assert record.status == "pending" and record.proposal is None
         assert record.error == str(caught.value)
-        fake.script(proposal_reply(GOOD))
+        fake.script(answer_reply(GOOD))
         list(session.generate("architecture"))
         session.approve_all()
         session.commit()
@@ -94,7 +94,7 @@ def test_400_prompt_too_long_says_what_to_cut(repo, fake_anthropic):
     )
     error = fail_then_retry(repo, fake_anthropic, too_long)
     assert "the prompt is too long for claude-sonnet-5-5" in str(error)
-    assert "skills ~" in error.hint and "repository context ~" in error.hint
+    assert "skills of the phase ~" in error.hint and "repository context ~" in error.hint
     assert "context_tokens under [anthropic] in config.toml (now 60,000)" in error.hint
 
 
@@ -153,23 +153,30 @@ def test_network_down(repo, monkeypatch):
 
 
 def test_timeout(repo, fake_anthropic):
-    stalled = proposal_reply(GOOD)
+    stalled = answer_reply(GOOD)
     stalled.stall_s = 5
     error = fail_then_retry(repo, fake_anthropic, stalled, timeout_s=0.3)
     assert "did not answer within 0.3 s" in str(error)
     assert "timeout_s" in error.hint
 
 
-def test_an_error_event_in_the_middle_of_the_stream(repo, fake_anthropic):
-    broken = proposal_reply(GOOD, error_after_json_chars=(200, "overloaded_error", "Overloaded"))
+def test_an_error_event_in_the_middle_of_the_stream_twice(repo, fake_anthropic):
+    broken = answer_reply(GOOD, error_after_blocks=(2, "overloaded_error", "Overloaded"))
+    fake_anthropic.script(broken)
     error = fail_then_retry(repo, fake_anthropic, broken)
     assert "overloaded during the response (stream error overloaded_error: Overloaded)" in str(
         error
     )
 
 
-def test_a_stream_cut_off_in_the_middle_of_the_tool_input(repo, fake_anthropic):
-    cut = proposal_reply(GOOD, chunk=20, cut_after_json_chars=len(json.dumps(GOOD)) // 2)
+def test_a_request_error_mid_stream_is_not_retried(repo, fake_anthropic):
+    broken = answer_reply(GOOD, error_after_blocks=(2, "invalid_request_error", "bad"))
+    error = fail_then_retry(repo, fake_anthropic, broken)
+    assert "in the middle of the response (invalid_request_error: bad)" in str(error)
+
+
+def test_a_stream_cut_off_in_the_middle_of_an_answer(repo, fake_anthropic):
+    cut = answer_reply(GOOD, chunk=20, disconnect_after_blocks=3)
     fake_anthropic.script(cut)
     session = start(repo, provider=provider())
     with session:
@@ -177,17 +184,17 @@ def test_a_stream_cut_off_in_the_middle_of_the_tool_input(repo, fake_anthropic):
         with pytest.raises(ProviderFailure) as caught:
             for event in session.generate("architecture"):
                 events.append(event)
-        assert session.record("architecture").proposal is None
+        assert session.record("architecture").proposal is None  # the answer never completed
         assert session.state.usage.cache_write_tokens > 0  # what was billed is still counted
-    received = [e.path for e in events if isinstance(e, Progress) and e.path]
-    assert received and len(received) < len(GOOD["changes"])
-    assert f"ended while the proposal was arriving ({len(received)} file(s) received)" in str(
-        caught.value
-    )
+    assert [e.path for e in events if isinstance(e, FileWritten)] == [
+        "docs/requirements.md",
+        "docs/architecture.md",
+    ]
+    assert "ended in the middle of an answer; that answer was not used" in str(caught.value)
 
 
 def test_cancel_ends_a_call_blocked_on_the_network(repo, fake_anthropic):
-    paused = proposal_reply(GOOD, chunk=30)
+    paused = answer_reply(GOOD, chunk=30)
     sent = ""
     for count, (_, data) in enumerate(paused.events, 1):
         sent += (data.get("delta") or {}).get("partial_json", "")
@@ -218,7 +225,7 @@ def test_max_cost_stops_before_a_call_that_could_pass_it(repo, fake_anthropic, c
         "output_tokens": 20000,
     }  # $0.364 at claude-sonnet-5-5 prices
     fake_anthropic.handler = build_handler()
-    fake_anthropic.script(proposal_reply(GOOD, usage=costly))
+    fake_anthropic.script(answer_reply(GOOD, usage=costly))
     brief = str(EXAMPLES / "bookmarks.toml")
     code = main(
         [
@@ -234,14 +241,14 @@ def test_max_cost_stops_before_a_call_that_could_pass_it(repo, fake_anthropic, c
             "--checks",
             "none",
             "--max-cost",
-            "0.5",
+            "0.42",
             "--json",
         ]
     )
     out, err = capsys.readouterr()
     assert code == 3
     assert len(fake_anthropic.requests) == 1
-    assert "stopped before calling the model: the build has spent $0.3640 of its $0.5 limit" in err
+    assert "stopped before calling the model: the build has spent $0.3640 of its $0.42 limit" in err
     assert "raise --max-cost" in err
     report = json.loads(out)
     assert [p["status"] for p in report["phases"][:2]] == ["committed", "pending"]
@@ -276,7 +283,7 @@ def test_a_tight_budget_lowers_the_answer_limit_to_fit(repo, fake_anthropic):
     with start(repo, provider=provider(max_cost_usd=0.45)) as session:
         list(session.generate("architecture"))
     max_tokens = fake_anthropic.requests[0].body["max_tokens"]
-    assert 8_192 <= max_tokens < 64_000
+    assert 8_192 <= max_tokens < 128_000
     sent = len(
         json.dumps({k: fake_anthropic.requests[0].body[k] for k in ("system", "tools", "messages")})
     )
@@ -310,6 +317,17 @@ def test_bad_settings_are_bad_input(hermetic, fake_anthropic, capsys, repo):
     with pytest.raises(BadInput) as caught:
         provider()
     assert "config.toml: [anthropic] cache_ttl: Input should be '5m' or '1h'" in str(caught.value)
+    (config / "config.toml").write_text('[anthropic.effort]\nfix = "extreme"\n')
+    with pytest.raises(BadInput) as caught:
+        provider()
+    assert "[anthropic] effort.fix: Input should be 'low', 'medium'" in str(caught.value)
+    (config / "config.toml").write_text("[anthropic]\nmax_tokens = 200000\n")
+    with pytest.raises(BadInput) as caught:
+        provider()
+    assert "max_tokens 200,000 is above the limit of claude-sonnet-5-5 (128,000" in str(
+        caught.value
+    )
+    (config / "config.toml").write_text("")
     brief = str(EXAMPLES / "bookmarks.toml")
     assert main(["build", "--brief", brief, "--repo", str(repo), "--max-cost", "-2"]) == 2
     assert "the limit must be more than 0" in capsys.readouterr().err

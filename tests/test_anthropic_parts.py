@@ -1,4 +1,5 @@
-"""The Anthropic provider's parts on their own: path scanning, prices, settings, secrets."""
+"""The Anthropic provider's parts on their own: tool calls read from a stream, prices,
+settings, secrets."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backend_agent.core.errors import BadInput
+from backend_agent.core.events import Progress
 from backend_agent.providers import create_provider
 from backend_agent.providers.anthropic import DEFAULT_MODEL
 from backend_agent.providers.anthropic.context import is_secret
 from backend_agent.providers.anthropic.pricing import TABLE, known_models, price_of, usage_of
-from backend_agent.providers.anthropic.stream import PathScanner
+from backend_agent.providers.anthropic.stream import Response
 
 from .conftest import ROOT
 
@@ -28,34 +30,80 @@ PATHS = st.text(
 
 @settings(max_examples=150, deadline=None)
 @given(
-    paths=st.lists(PATHS, min_size=1, max_size=6),
+    path=PATHS,
     content=st.text(max_size=200),
     cuts=st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=40),
 )
-def test_path_scanner_finds_each_path_however_the_json_is_split(paths, content, cuts):
-    document = {
-        "summary": 'a "path": "decoy" {[',
-        "changes": [
-            {
-                "path": p,
-                "action": "create",
-                "kind": "code",
-                "content": content,
-                "why": '{"path": "x"}',
-            }
-            for p in paths
-        ],
-        "questions": ["path"],
-    }
-    text = json.dumps(document, ensure_ascii=bool(len(content) % 2))
-    scanner, found, at = PathScanner(), [], 0
+def test_a_tool_call_reads_back_however_its_input_is_split(path, content, cuts):
+    tool_input = {"command": "create", "path": path, "file_text": '{"path": "decoy"} ' + content}
+    text = json.dumps(tool_input, ensure_ascii=bool(len(content) % 2))
+    pieces, at = [], 0
     for size in cuts * (len(text) // max(sum(cuts), 1) + 1):
         if at >= len(text):
             break
-        found += scanner.feed(text[at : at + size])
+        pieces.append(text[at : at + size])
         at += size
-    found += scanner.feed(text[at:])
-    assert found == paths
+    pieces.append(text[at:])
+    block = {"type": "tool_use", "id": "toolu_1", "name": "str_replace_based_edit_tool"}
+    stream = [
+        {"type": "message_start", "message": {"usage": {"input_tokens": 3}}},
+        {"type": "content_block_start", "index": 0, "content_block": block},
+        *(
+            {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "input_json_delta", "partial_json": p},
+            }
+            for p in pieces
+        ),
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {}},
+        {"type": "message_stop"},
+    ]
+    arrived = []
+    response, events = Response(on_call=lambda call: arrived.append(call) or ()), []
+    for event in stream:
+        events += list(response.feed(event))
+    (call,) = arrived
+    assert call.valid() and call.parsed() == tool_input and call.path == path
+    assert [e.path for e in events if isinstance(e, Progress)] == [path]
+    assert response.assistant_content() == [{**block, "input": tool_input}]
+    assert response.complete and response.tool_calls() == [call]
+
+
+def test_a_call_cut_off_at_the_output_limit_is_left_out_of_the_turn():
+    response = Response()
+    block = {"type": "tool_use", "id": "toolu_1", "name": "str_replace_based_edit_tool"}
+    for event in [
+        {"type": "message_start", "message": {"usage": {}}},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "thinking"}},
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "thinking_delta", "thinking": "Plan."},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "signature_delta", "signature": "sig"},
+        },
+        {"type": "content_block_stop", "index": 0},
+        {"type": "content_block_start", "index": 1, "content_block": block},
+        {
+            "type": "content_block_delta",
+            "index": 1,
+            "delta": {"type": "input_json_delta", "partial_json": '{"command": "create", "pa'},
+        },
+        {"type": "content_block_stop", "index": 1},
+        {"type": "message_delta", "delta": {"stop_reason": "max_tokens"}, "usage": {}},
+        {"type": "message_stop"},
+    ]:
+        list(response.feed(event))
+    (cut,) = response.incomplete_calls()
+    assert cut.id == "toolu_1" and not cut.valid()
+    assert response.assistant_content() == [
+        {"type": "thinking", "thinking": "Plan.", "signature": "sig"}
+    ]
 
 
 def test_the_price_table_is_consistent_and_prices_the_default_model():

@@ -12,22 +12,23 @@ import pytest
 from backend_agent.cli import main
 
 from .conftest import EXAMPLES, FAKE_KEY, git
-from .fakes.anthropic_server import FakeRequest, Reply, proposal_reply
-from .fakes.builds import asked_phase, build_handler
+from .fakes.anthropic_server import FakeRequest, Reply, answer_reply
+from .fakes.builds import asked_phase, build_handler, create, phase_blocks
 
 BRIEF = str(EXAMPLES / "bookmarks.toml")
 BRANCH = "backend-agent/bookmarks"
 
 
 def with_one_bad_answer(phase_id: str):
-    """The build handler, except the first answer for `phase_id` breaks the schema."""
+    """The build handler, except the first answer for `phase_id` has a call with a path out
+    of the repository: refused, so its `finish_phase` waits for a second answer."""
     good = build_handler()
     spoiled: list[str] = []
 
     def handle(request: FakeRequest) -> Reply:
         if asked_phase(request) == phase_id and not spoiled:
             spoiled.append(phase_id)
-            return proposal_reply({"summary": "s", "changes": [{"path": "x.sql", "kind": "sql"}]})
+            return answer_reply([create("../x.sql", "x"), *phase_blocks(phase_id)])
         return good(request)
 
     return handle
@@ -55,7 +56,7 @@ def trees_and_messages(repo) -> tuple[list[str], list[str]]:
 
 @pytest.fixture
 def recorded(make_repo, fake_anthropic, tmp_path, capsys):
-    """A six-phase build against the fake API, recorded; phase 2 needed a repair turn."""
+    """A six-phase build against the fake API, recorded; phase 2 took a second answer."""
     fake_anthropic.handler = with_one_bad_answer("data-model")
     repo = make_repo()
     record = tmp_path / "build.jsonl"
@@ -86,7 +87,7 @@ def test_replay_of_a_recorded_build_makes_identical_commits(
     recorded, make_repo, capsys, monkeypatch, fake_anthropic
 ):
     original, record, out, err = recorded
-    assert len(fake_anthropic.requests) == 7  # six phases, one repair turn
+    assert len(fake_anthropic.requests) == 7  # six phases, one a second answer
     usage = json.loads(out)["usage"]
     assert (
         f"tokens: {usage['input_tokens'] + usage['cache_write_tokens'] + usage['cache_read_tokens']:,}"
@@ -142,7 +143,15 @@ def test_the_recording_holds_every_request_and_response_without_the_key(recorded
         assert call["complete"] and call["error"] is None
         assert call["events"][0]["type"] == "message_start"
         assert call["events"][-1]["type"] == "message_stop"
-    assert set(calls[0]["request"]) == {"model", "max_tokens", "system", "tools", "messages"}
+    assert set(calls[0]["request"]) == {
+        "model",
+        "max_tokens",
+        "thinking",
+        "output_config",
+        "system",
+        "tools",
+        "messages",
+    }
 
 
 def test_the_key_appears_nowhere_a_build_writes(recorded, fake_anthropic, tmp_path, hermetic):

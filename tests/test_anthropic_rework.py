@@ -17,8 +17,9 @@ from backend_agent.providers import create_provider
 from backend_agent.providers.base import ProposalRequest, Provider
 
 from .conftest import EXAMPLES, git
-from .fakes.anthropic_server import proposal_reply
-from .fakes.builds import build_handler
+from .fakes.anthropic_server import answer_reply
+from .fakes.builds import build_handler, create, finish
+from .fakes.claude import _writes
 from .helpers import generate, start
 
 BASE = "".join(f"line {n}\n" for n in range(1, 41))
@@ -30,22 +31,28 @@ NEW = (
 """Three hunks: @@ -1,5 @@ (line two), @@ -17,7 @@ (line twenty), @@ -36,5 @@ (38.5)."""
 
 
-def proposal(notes: str, *, extra: list[dict] | None = None) -> dict:
-    changes = [
-        {"path": "notes.txt", "action": "modify", "kind": "doc", "content": notes, "why": "w"},
-        {
-            "path": "docs/new.md",
-            "action": "create",
-            "kind": "doc",
-            "content": "NEW-FILE-MARKER\n",
-        },
+def proposal(notes: str, *, extra: list[tuple] = ()):
+    """The phase's first answer: notes.txt rewritten, a new file, and finish."""
+    files = [
+        {"path": "notes.txt", "kind": "doc", "why": "w"},
+        {"path": "docs/new.md", "kind": "doc"},
     ]
-    return {"summary": "## Notes\n\nRename the lines.", "changes": changes + (extra or [])}
+    blocks = [create("notes.txt", notes), create("docs/new.md", "NEW-FILE-MARKER\n"), *extra]
+    return answer_reply([*blocks, finish("## Notes\n\nRename the lines.", files)])
 
 
-def rework(notes: str, summary: str = "Kept 20 as a number, as asked.") -> dict:
-    changes = [{"path": "notes.txt", "action": "modify", "kind": "doc", "content": notes}]
-    return {"summary": summary, "changes": changes}
+def rework(
+    current: str,
+    wanted: str,
+    summary: str = "Kept 20 as a number, as asked.",
+    *,
+    path="notes.txt",
+    extra=(),
+):
+    """A rework answer: the edits that turn `current` (what the model was shown) into
+    `wanted`, then finish."""
+    edits = [op.block() for op in _writes("toolu_rework", path, current, wanted, "doc", "")]
+    return answer_reply([*edits, *extra, finish(summary)])
 
 
 @pytest.fixture
@@ -53,7 +60,7 @@ def session(repo, fake_anthropic):
     (repo / "notes.txt").write_text(BASE)
     git(repo, "add", "notes.txt")
     git(repo, "commit", "-qm", "notes")
-    fake_anthropic.script(proposal_reply(proposal(NEW)))
+    fake_anthropic.script(proposal(NEW))
     provider = create_provider("anthropic", None, max_retries=0, timeout_s=10)
     with start(repo, provider=provider) as session:
         generate(session, "documentation")
@@ -70,9 +77,7 @@ def test_a_rework_changes_only_the_rejected_hunk_and_keeps_the_decisions(session
     session.approve("docs/new.md")  # hunk 2 stays undecided
     assert session.rejected_hunks() == {"notes.txt": 1}
     current = BASE.replace("line 2\n", "line two\n").replace("line 38\n", "line 38\nline 38.5\n")
-    fake_anthropic.script(
-        proposal_reply(rework(current.replace("line 20\n", "line 20 (twenty)\n")))
-    )
+    fake_anthropic.script(rework(current, current.replace("line 20\n", "line 20 (twenty)\n")))
 
     events = list(session.rework_hunks())
 
@@ -99,13 +104,12 @@ def test_a_rework_changes_only_the_rejected_hunk_and_keeps_the_decisions(session
         u["output_tokens"] for u in fake_anthropic.usages
     )
 
-    # what was sent: the cached opening as before, then only the rejected hunk and its comment
+    # what was sent: the same conversation, then only the rejected hunk and its comment
     first, second = (r.body for r in fake_anthropic.requests)
     assert second["system"] == first["system"] and second["messages"][0] == first["messages"][0]
     assistant, ask = second["messages"][1], second["messages"][2]
-    assert assistant["role"] == "assistant"
-    assert "- modify notes.txt" in assistant["content"][0]["text"]
-    text = ask["content"][0]["text"]
+    assert assistant["role"] == "assistant" and assistant["content"][-1]["name"] == "finish_phase"
+    text = ask["content"][-1]["text"]
     assert "Rejected hunk 1 of 1. My comment: keep 20 as a number" in text
     assert (
         "@@ -17,7 +17,7 @@\n line 17\n line 18\n line 19\n-line 20\n+line twenty\n line 21" in text
@@ -114,7 +118,8 @@ def test_a_rework_changes_only_the_rejected_hunk_and_keeps_the_decisions(session
     assert "+line two" not in text and "+line 38.5" not in text
     assert f'<file path="notes.txt">\n{current}\n</file>' in text  # without the rejected hunk
     assert "line twenty" not in text.split("Its current content")[1]
-    assert "NEW-FILE-MARKER" not in fake_anthropic.requests[1].raw.decode()
+    assert "NEW-FILE-MARKER" not in text
+    assert second["output_config"] == {"effort": "high"}  # a revision's effort
 
     session.approve_hunk("notes.txt", 1)
     session.approve_hunk("notes.txt", 2)
@@ -132,7 +137,7 @@ def test_what_the_model_changed_outside_the_rejected_hunks_is_left_out(session, 
         .replace("line 20\n", "line 20 (twenty)\n")  # the rejected one
         .replace("line 30\n", "line thirty\n")  # no hunk at all
     )
-    fake_anthropic.script(proposal_reply(rework(answer)))
+    fake_anthropic.script(rework(current, answer))
     list(session.rework_hunks())
 
     notes = session.change("notes.txt")
@@ -151,17 +156,20 @@ def test_files_the_model_left_out_or_added_keep_their_state(repo, fake_anthropic
     (repo / "other.txt").write_text(BASE)
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "two files")
-    other = {"path": "other.txt", "action": "modify", "kind": "doc", "content": NEW}
-    fake_anthropic.script(proposal_reply(proposal(NEW, extra=[other])))
+    fake_anthropic.script(proposal(NEW, extra=[create("other.txt", NEW)]))
     provider = create_provider("anthropic", None, max_retries=0, timeout_s=10)
     with start(repo, provider=provider) as session:
         generate(session, "documentation")
         session.reject_hunk("notes.txt", 0, "no")
         session.reject_hunk("other.txt", 2, "not this either")
-        sneaky = {"path": "docs/new.md", "action": "modify", "kind": "doc", "content": "X\n"}
-        answer = rework(session.content("notes.txt").replace("line 2\n", "line 2 (two)\n"))
-        answer["changes"].append(sneaky)
-        fake_anthropic.script(proposal_reply(answer))
+        current = session.content("notes.txt")
+        fake_anthropic.script(
+            rework(
+                current,
+                current.replace("line 2\n", "line 2 (two)\n"),
+                extra=[create("docs/new.md", "X\n")],
+            )
+        )
         list(session.rework_hunks())
 
         text = fake_anthropic.requests[1].user_texts()[-1]
@@ -215,7 +223,7 @@ def test_review_rework_on_the_command_line(repo, fake_anthropic, tmp_path, capsy
     (repo / "notes.txt").write_text(BASE)
     git(repo, "add", "notes.txt")
     git(repo, "commit", "-qm", "notes")
-    fake_anthropic.script(proposal_reply(proposal(NEW)))
+    fake_anthropic.script(proposal(NEW))
     args = ["--repo", str(repo), "--checks", "none"]
     assert main(["build", "--brief", str(EXAMPLES / "bookmarks.toml"), "--phases", "6", *args]) == 0
     review = tmp_path / "review.json"
@@ -261,7 +269,7 @@ def test_a_persons_edit_is_the_base_of_the_rework(session, fake_anthropic):
     session.approve_hunk("notes.txt", 1)  # the person's own line
     session.reject_hunk("notes.txt", 2, "keep 20 as a number")
     current = edited.replace("line twenty\n", "line 20\n")
-    fake_anthropic.script(proposal_reply(rework(current.replace("line 20\n", "line 20 (xx)\n"))))
+    fake_anthropic.script(rework(current, current.replace("line 20\n", "line 20 (xx)\n")))
     list(session.rework_hunks())
 
     text = fake_anthropic.requests[1].user_texts()[-1]

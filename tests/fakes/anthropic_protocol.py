@@ -79,65 +79,89 @@ def error_reply(status: int, kind: str, message: str, *, retry_after: str | None
     )
 
 
-def proposal_reply(
-    tool_input: dict[str, Any] | str | None,
+Block = tuple
+"""("thinking", text) | ("text", text) | ("tool", name, input[, id]): a content block."""
+
+
+def answer_reply(
+    blocks: list[Block],
     *,
-    text: str = "I will propose the files for this phase.",
-    thinking: str | None = None,
-    chunk: int = 40,
     stop_reason: str | None = None,
-    tool_name: str = "submit_proposal",
+    stop_details: dict[str, Any] | None = None,
+    chunk: int = 40,
     usage: dict[str, int] | None = None,
-    cut_after_json_chars: int | None = None,
-    error_after_json_chars: tuple[int, str, str] | None = None,
+    cut_last_tool_at: int | None = None,
+    error_after_blocks: tuple[int, str, str] | None = None,
+    disconnect_after_blocks: int | None = None,
+    error_in_last_tool_at: tuple[int, str, str] | None = None,
 ) -> Reply:
-    """A streamed answer: optional thinking, rationale text, then one tool call whose input
-    arrives in `chunk`-character pieces. A str `tool_input` is sent as is (invalid JSON
-    for tests); None sends no tool call at all."""
+    """A streamed answer made of `blocks` in order: thinking (with a signature), text, and
+    tool calls whose input arrives in `chunk`-character pieces (a str input is sent as is,
+    for invalid JSON).
+
+    - `cut_last_tool_at`: the last tool call's input stops after that many characters and
+      the answer ends with stop_reason max_tokens, as at the output limit.
+    - `error_after_blocks` (n, kind, message): an `error` event after n complete blocks.
+    - `error_in_last_tool_at` (chars, kind, message): an `error` event inside the last
+      tool call's input.
+    - `disconnect_after_blocks`: the connection closes after n complete blocks.
+    """
     events: list[tuple[str, dict[str, Any]]] = [("message_start", {}), ("ping", {"type": "ping"})]
-    index = 0
-    if thinking is not None:
-        events.append(_start(index, {"type": "thinking", "thinking": "", "signature": ""}))
-        for piece in _pieces(thinking, chunk):
-            events.append(_delta(index, {"type": "thinking_delta", "thinking": piece}))
-        sig = hashlib.sha256(thinking.encode()).hexdigest()
-        events.append(_delta(index, {"type": "signature_delta", "signature": sig}))
-        events.append(_stop(index))
-        index += 1
-    if text:
-        events.append(_start(index, {"type": "text", "text": ""}))
-        for piece in _pieces(text, chunk):
-            events.append(_delta(index, {"type": "text_delta", "text": piece}))
-        events.append(_stop(index))
-        index += 1
     reply = Reply(events=events, usage=usage)
-    if tool_input is not None:
-        raw = tool_input if isinstance(tool_input, str) else json.dumps(tool_input)
-        tool_id = "toolu_" + hashlib.sha256(raw.encode()).hexdigest()[:24]
-        events.append(
-            _start(index, {"type": "tool_use", "id": tool_id, "name": tool_name, "input": {}})
-        )
-        sent = 0
-        for piece in _pieces(raw, chunk):
-            if cut_after_json_chars is not None and sent >= cut_after_json_chars:
-                reply.cut_after = len(events)
-                return reply
-            if error_after_json_chars is not None and sent >= error_after_json_chars[0]:
-                _, kind, message = error_after_json_chars
-                events.append(
-                    ("error", {"type": "error", "error": {"type": kind, "message": message}})
-                )
-                return reply
-            events.append(_delta(index, {"type": "input_json_delta", "partial_json": piece}))
-            sent += len(piece)
+    last = len(blocks) - 1
+    for index, block in enumerate(blocks):
+        if error_after_blocks is not None and index == error_after_blocks[0]:
+            _, kind, message = error_after_blocks
+            events.append(("error", {"type": "error", "error": {"type": kind, "message": message}}))
+            return reply
+        if disconnect_after_blocks is not None and index == disconnect_after_blocks:
+            reply.cut_after = len(events)
+            return reply
+        kind = block[0]
+        if kind == "thinking":
+            events.append(_start(index, {"type": "thinking", "thinking": "", "signature": ""}))
+            for piece in _pieces(block[1], chunk):
+                events.append(_delta(index, {"type": "thinking_delta", "thinking": piece}))
+            sig = "sig_" + hashlib.sha256(block[1].encode()).hexdigest()
+            events.append(_delta(index, {"type": "signature_delta", "signature": sig}))
+        elif kind == "text":
+            events.append(_start(index, {"type": "text", "text": ""}))
+            for piece in _pieces(block[1], chunk):
+                events.append(_delta(index, {"type": "text_delta", "text": piece}))
+        elif kind == "tool":
+            name, tool_input = block[1], block[2]
+            raw = tool_input if isinstance(tool_input, str) else json.dumps(tool_input)
+            tool_id = (
+                block[3]
+                if len(block) > 3
+                else "toolu_" + hashlib.sha256(f"{index}{raw}".encode()).hexdigest()[:24]
+            )
+            events.append(
+                _start(index, {"type": "tool_use", "id": tool_id, "name": name, "input": {}})
+            )
+            if index == last and cut_last_tool_at is not None:
+                raw = raw[:cut_last_tool_at]
+            sent = 0
+            for piece in _pieces(raw, chunk):
+                if index == last and error_in_last_tool_at and sent >= error_in_last_tool_at[0]:
+                    _, kind, message = error_in_last_tool_at
+                    events.append(
+                        ("error", {"type": "error", "error": {"type": kind, "message": message}})
+                    )
+                    return reply
+                events.append(_delta(index, {"type": "input_json_delta", "partial_json": piece}))
+                sent += len(piece)
+        else:
+            raise AssertionError(f"unknown block {block!r}")
         events.append(_stop(index))
-    reason = stop_reason or ("tool_use" if tool_input is not None else "end_turn")
-    events.append(
-        (
-            "message_delta",
-            {"type": "message_delta", "delta": {"stop_reason": reason, "stop_sequence": None}},
-        )
+    has_tools = any(b[0] == "tool" for b in blocks)
+    reason = stop_reason or (
+        "max_tokens" if cut_last_tool_at is not None else "tool_use" if has_tools else "end_turn"
     )
+    delta: dict[str, Any] = {"stop_reason": reason, "stop_sequence": None}
+    if stop_details is not None:
+        delta["stop_details"] = stop_details
+    events.append(("message_delta", {"type": "message_delta", "delta": delta}))
     events.append(("message_stop", {"type": "message_stop"}))
     return reply
 
@@ -213,6 +237,19 @@ def blocks_in_cache_order(body: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def prefix_hashes(blocks: list[dict[str, Any]]) -> tuple[list[int], list[str]]:
+    """Each block's tokens and the hash of the prompt up to and including it: what the
+    cache keys on (cache_control marks are not part of the content)."""
+    sizes, hashes = [], []
+    digest = hashlib.sha256()
+    for block in blocks:
+        text = json.dumps({k: v for k, v in block.items() if k != "cache_control"}, sort_keys=True)
+        digest.update(text.encode())
+        sizes.append(tokens(text))
+        hashes.append(digest.copy().hexdigest())
+    return sizes, hashes
+
+
 def check_request(req: FakeRequest, expected_key: str | None, models: set[str] | None) -> None:
     """Raise BadRequest where the real API would refuse the request."""
     if req.method != "POST" or req.path.split("?")[0] != "/v1/messages":
@@ -249,17 +286,49 @@ def check_request(req: FakeRequest, expected_key: str | None, models: set[str] |
         raise BadRequest(400, "invalid_request_error", "this fake serves streaming requests only")
     if models is not None and body["model"] not in models:
         raise BadRequest(404, "not_found_error", f"model: {body['model']}")
-    for tool in body.get("tools") or []:
-        if not TOOL_NAME.match(str(tool.get("name", ""))):
-            raise BadRequest(
-                400, "invalid_request_error", "tools.0.name: String should match pattern"
-            )
-        if (tool.get("input_schema") or {}).get("type") != "object":
-            raise BadRequest(
-                400, "invalid_request_error", "tools.0.input_schema.type: Input should be 'object'"
-            )
+    for number, tool in enumerate(body.get("tools") or []):
+        _check_tool(number, tool)
     _check_messages(body["messages"])
     _check_cache_control(body)
+    from .model_rules import check_model_settings
+
+    check_model_settings(body)
+
+
+ANTHROPIC_TOOLS = {"text_editor_20250728": "str_replace_based_edit_tool"}
+"""Anthropic-defined tools the fake knows: type → the name it must have."""
+
+
+def _check_tool(number: int, tool: dict[str, Any]) -> None:
+    kind = tool.get("type")
+    if kind not in (None, "custom"):
+        name = ANTHROPIC_TOOLS.get(kind)
+        if name is None:
+            raise BadRequest(400, "invalid_request_error", f"tools.{number}.type: unknown {kind!r}")
+        if tool.get("name") != name:
+            raise BadRequest(
+                400,
+                "invalid_request_error",
+                f"tools.{number}.name: Input should be '{name}' for a {kind} tool",
+            )
+        extra = set(tool) - {"type", "name", "max_characters", "cache_control"}
+        if extra:
+            raise BadRequest(
+                400,
+                "invalid_request_error",
+                f"tools.{number}.{sorted(extra)[0]}: Extra inputs are not permitted",
+            )
+        return
+    if not TOOL_NAME.match(str(tool.get("name", ""))):
+        raise BadRequest(
+            400, "invalid_request_error", f"tools.{number}.name: String should match pattern"
+        )
+    if (tool.get("input_schema") or {}).get("type") != "object":
+        raise BadRequest(
+            400,
+            "invalid_request_error",
+            f"tools.{number}.input_schema.type: Input should be 'object'",
+        )
 
 
 def _check_messages(messages: list[Any]) -> None:

@@ -35,14 +35,15 @@ from .anthropic_protocol import (
     BadRequest,
     FakeRequest,
     Reply,
+    answer_reply,
     blocks_in_cache_order,
     check_request,
     error_reply,
-    proposal_reply,
+    prefix_hashes,
     tokens,
 )
 
-__all__ = ["FakeAnthropic", "FakeRequest", "Reply", "error_reply", "proposal_reply"]
+__all__ = ["FakeAnthropic", "FakeRequest", "Reply", "answer_reply", "error_reply"]
 
 
 # --------------------------------------------------------------------------- server
@@ -129,14 +130,7 @@ class FakeAnthropic:
     def compute_usage(self, body: dict[str, Any], output_text: str) -> dict[str, Any]:
         """Token counts of a request the way the API bills them, with a prompt cache."""
         blocks = blocks_in_cache_order(body)
-        sizes, hashes = [], []
-        digest = hashlib.sha256()
-        for block in blocks:
-            clean = {k: v for k, v in block.items() if k != "cache_control"}
-            text = json.dumps(clean, sort_keys=True)
-            digest.update(text.encode())
-            sizes.append(tokens(text))
-            hashes.append(digest.copy().hexdigest())
+        sizes, hashes = prefix_hashes(blocks)
         total = sum(sizes)
         marks = [i for i, b in enumerate(blocks) if b.get("cache_control")]
         read_upto = written_upto = 0
@@ -230,9 +224,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _stream(self, request: FakeRequest, reply: Reply) -> None:
         body = request.body
         output = "".join(
-            (d.get("delta") or {}).get("text", "") + (d.get("delta") or {}).get("partial_json", "")
+            (d.get("delta") or {}).get(key, "")
             for name, d in reply.events
             if name == "content_block_delta"
+            for key in ("text", "partial_json", "thinking")
         )
         usage = reply.usage or self.owner.compute_usage(body, output)
         self.owner.usages.append(usage)
@@ -281,14 +276,18 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def main() -> None:
-    """`python -m tests.fakes.anthropic_server [PORT]`: serve a scripted six-phase build
-    (any key) until interrupted, to try the CLI or the wizard against it by hand."""
+    """`python -m tests.fakes.anthropic_server [PORT] [REPO]`: serve builds (any key) until
+    interrupted, to try the CLI or the wizard against it by hand: small scripted phases, or
+    with REPO the simulated Claude writing realistic files for builds in that repository."""
     import sys
+    from pathlib import Path
 
     from .builds import build_handler
+    from .claude import SimulatedClaude
 
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
-    with FakeAnthropic(build_handler(scale=2), port=port) as fake:
+    handler = SimulatedClaude(Path(sys.argv[2])) if len(sys.argv) > 2 else build_handler()
+    with FakeAnthropic(handler, port=port) as fake:
         print(f"ANTHROPIC_BASE_URL={fake.url}", flush=True)
         try:
             threading.Event().wait()

@@ -1,8 +1,9 @@
-"""Scripted answers for whole builds: a plausible proposal for each of the six phases,
-chosen by reading which phase the request asks for, the way a model would.
+"""Scripted answers for whole builds through the tool loop: for each of the six phases a
+few small files, written in one answer (`create` calls, then `finish_phase`), chosen by
+reading which phase the request asks for, the way a model would. Quick to run: wizard and
+engine tests use it. `claude.py` is the realistic simulated Claude.
 
-`scale` multiplies the size of the code files, so benchmarks can send realistic volumes
-(phase 3 of a real build is tens of kilobytes of code and tests).
+`scale` multiplies the size of the code files.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .anthropic_server import FakeRequest, Reply, proposal_reply
+from .anthropic_server import FakeRequest, Reply, answer_reply
 
 PHASE_HEADING = re.compile(r"^# Phase (\d) of 6: .*\(`([a-z-]+)`\)$", re.MULTILINE)
 
@@ -126,26 +127,70 @@ def phase_files(phase_id: str, scale: int = 1) -> list[dict[str, Any]]:
 REWORK_HEADING = "# Rework the rejected hunks"
 FILE_BLOCK = re.compile(r'<file path="([^"]+)">\n(.*?)\n</file>', re.DOTALL)
 DIFF_BLOCK = re.compile(r"```diff\n(.*?)\n```", re.DOTALL)
+EDITOR = "str_replace_based_edit_tool"
 
 
-def rework_answer(ask: str) -> dict[str, Any]:
-    """What a model would send for a rework: each file's current content with every line a
-    rejected hunk removed marked as reworked, nothing else touched."""
-    changes = []
+def create(path: str, content: str) -> tuple:
+    return ("tool", EDITOR, {"command": "create", "path": path, "file_text": content})
+
+
+def replace(path: str, old: str, new: str) -> tuple:
+    return (
+        "tool",
+        EDITOR,
+        {"command": "str_replace", "path": path, "old_str": old, "new_str": new},
+    )
+
+
+def finish(summary: str, files: list[dict[str, Any]] = (), **more: Any) -> tuple:
+    notes = [{"path": f["path"], "kind": f["kind"], "why": f.get("why", "")} for f in files]
+    return ("tool", "finish_phase", {"summary": summary, "files": notes, **more})
+
+
+def unique_old(text: str, line: str) -> str:
+    """`line` with as many following lines as it takes to be unique in `text`."""
+    lines = text.split("\n")
+    at = lines.index(line)
+    for end in range(at + 1, len(lines) + 1):
+        piece = "\n".join(lines[at:end])
+        if text.count(piece) == 1:
+            return piece
+    return text
+
+
+def rework_answer(ask: str) -> list[tuple]:
+    """What a model would do for a rework: in each file's current content, mark every line
+    a rejected hunk removed as reworked (one str_replace each), then finish."""
+    blocks: list[tuple] = [("text", "Reworking the rejected hunks. ")]
     for section in ask.split("\n## ")[1:]:
         files = FILE_BLOCK.findall(section)
         if not files:
             continue
         path, content = files[0]
-        lines = content.split("\n")
         for diff in DIFF_BLOCK.findall(section):
             for removed in (ln[1:] for ln in diff.splitlines() if ln.startswith("-")):
-                if removed in lines:
-                    lines[lines.index(removed)] = f"{removed} (reworked)"
-        changes.append(
-            {"path": path, "action": "modify", "kind": "doc", "content": "\n".join(lines)}
-        )
-    return {"summary": "Reworked the rejected hunks as commented.", "changes": changes}
+                if removed in content.split("\n"):
+                    old = unique_old(content, removed)
+                    new = old.replace(removed, f"{removed} (reworked)", 1)
+                    content = content.replace(old, new, 1)
+                    blocks.append(replace(path, old, new))
+    blocks.append(finish("Reworked the rejected hunks as commented."))
+    return blocks
+
+
+def user_texts_of_last_turn(request: FakeRequest) -> list[str]:
+    last = request.body["messages"][-1]
+    content = (
+        last["content"]
+        if isinstance(last["content"], list)
+        else [{"type": "text", "text": last["content"]}]
+    )
+    return [b["text"] for b in content if b.get("type") == "text"]
+
+
+def answered(request: FakeRequest) -> bool:
+    """Whether the model has answered in this conversation already."""
+    return any(m["role"] == "assistant" for m in request.body["messages"])
 
 
 ASKED_FOR = re.compile(r"^What it asks for: a backend \w+ (.+)\.$", re.MULTILINE)
@@ -188,26 +233,32 @@ def draft_answer(ask: str) -> dict[str, Any]:
     }
 
 
+def phase_blocks(phase_id: str, scale: int = 1) -> list[tuple]:
+    """A phase written in one answer: a sentence, a `create` per file, `finish_phase`."""
+    files = phase_files(phase_id, scale)
+    blocks: list[tuple] = [("text", f"Proposing {phase_id}. ")]
+    blocks += [create(f["path"], f["content"]) for f in files]
+    blocks.append(finish(f"## {phase_id}\n\nThe plan for {phase_id}.", files))
+    return blocks
+
+
 def build_handler(scale: int = 1, chunk: int = 40):
-    """A handler answering every request with the files of the phase it asks for, a
-    rework request with the rejected lines reworked, and a drafting request with a brief."""
+    """A handler answering a drafting request with a brief, a phase with its files in one
+    answer, a rework with the rejected lines reworked, and anything after the model's own
+    answer (a revision, a fix round, refused calls) by finishing again."""
 
     def handle(request: FakeRequest) -> Reply:
-        last = request.user_texts()[-1]
-        if request.body["tools"][0]["name"] == "submit_brief":
+        if request.body["tools"][0].get("name") == "submit_brief":
             answer = draft_answer(request.user_texts()[0])
-            return proposal_reply(answer, tool_name="submit_brief", text="", chunk=chunk)
-        if last.startswith(REWORK_HEADING):
-            return proposal_reply(rework_answer(last), text="Reworking. ", chunk=chunk)
-        phase_id = asked_phase(request)
-        return proposal_reply(
-            {
-                "summary": f"## {phase_id}\n\nThe plan for {phase_id}.",
-                "changes": phase_files(phase_id, scale),
-                "questions": [],
-            },
-            text=f"Proposing {phase_id}. ",
-            chunk=chunk,
-        )
+            return answer_reply([("tool", "submit_brief", answer)], chunk=chunk)
+        said = user_texts_of_last_turn(request)
+        rework = next((t for t in said if t.startswith(REWORK_HEADING)), None)
+        if rework is not None:
+            return answer_reply(rework_answer(rework), chunk=chunk)
+        if answered(request):
+            return answer_reply(
+                [("text", "Done. "), finish("Nothing more to change.")], chunk=chunk
+            )
+        return answer_reply(phase_blocks(asked_phase(request), scale), chunk=chunk)
 
     return handle

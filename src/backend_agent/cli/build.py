@@ -42,8 +42,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     say(f"build {session.state.build}: branch {session.state.branch}")
     say(f"  worktree {session.state.worktree}")
     with session:
+        _answer(session, args.answers)
         phases = _scoped(session, requested)
-        return _drive(session, phases, args.approve, args.json, checks, args.fix_rounds)
+        return _drive(session, phases, args.approve, args.json, checks, _rounds(args))
 
 
 def _scoped(session, requested):
@@ -78,8 +79,33 @@ def cmd_resume(args: argparse.Namespace) -> int:
     session = BuildSession.open(args.repo, args.name, provider=provider)
     with session:
         say(f"build {session.state.build}: continuing at {session.state.current}")
+        _answer(session, args.answers)
         phases = _scoped(session, requested)
-        return _drive(session, phases, args.approve, args.json, checks, args.fix_rounds)
+        return _drive(session, phases, args.approve, args.json, checks, _rounds(args))
+
+
+DEFAULT_FIX_ROUNDS = 2
+
+
+def _rounds(args: argparse.Namespace) -> int:
+    if args.fix_rounds is not None:
+        return args.fix_rounds
+    return DEFAULT_FIX_ROUNDS if args.checks != "none" else 0
+
+
+def _answer(session, path: str | None) -> None:
+    """Record the answers of an --answers file with the build."""
+    if path is None:
+        return
+    from ..core.answers import read_answers
+
+    answers = read_answers(path)
+    for question, text in answers.items():
+        session.answer(question, text)
+    say(
+        f"  {len(answers)} answer(s) from {path}; open questions left: "
+        f"{len(session.open_questions())}"
+    )
 
 
 def _check_options(args: argparse.Namespace):
@@ -95,7 +121,7 @@ def _check_options(args: argparse.Namespace):
         if args.fix_rounds:
             raise BadInput("--fix-rounds sends failed checks back, and --checks none runs none")
         return None
-    if args.fix_rounds < 0 or args.fix_rounds > 10:
+    if args.fix_rounds is not None and not 0 <= args.fix_rounds <= 10:
         raise BadInput(f"--fix-rounds {args.fix_rounds}: give 0 to 10 rounds")
     if not args.test_timeout > 0:
         raise BadInput(f"--test-timeout {args.test_timeout:g}: give a number of seconds above 0")

@@ -198,9 +198,16 @@ def _checking(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fix-rounds",
         type=int,
-        default=0,
+        default=None,
         metavar="N",
-        help="send failed checks back to the provider as feedback up to N times (0)",
+        help="send failed checks back to the provider, inside its conversation, up to N "
+        "times per phase (2; 0 turns it off; the offline generator cannot fix)",
+    )
+    parser.add_argument(
+        "--answers",
+        metavar="FILE",
+        help="answers to the provider's open questions: a TOML file with an [answers] "
+        'table of "question" = "answer"; every phase after is told them',
     )
 
 

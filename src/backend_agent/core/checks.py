@@ -88,6 +88,8 @@ class PhaseChecks(BaseModel):
     """Hash of every effective file of the proposal when the phase results were made."""
     server: str | None = None
     """Which PostgreSQL the SQL ran on, if any."""
+    output_tail: list[str] = Field(default_factory=list)
+    """The last lines the test run printed: what a fix round shows the model."""
     finished: datetime | None = None
     cancelled: bool = False
 

@@ -25,6 +25,17 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class FileWritten:
+    """A file of the proposal in the making, as the model's call was applied: the wizard
+    lists it while the rest arrives. `action` is created, edited or deleted."""
+
+    path: str
+    action: str
+    files: int
+    """Files the proposal holds now."""
+
+
+@dataclass(frozen=True)
 class UsageReport:
     """Tokens and cost of one call, reported as soon as the provider knows them."""
 
@@ -36,6 +47,9 @@ class ProposalReady:
     """The validated proposal; always the last event of a successful run."""
 
     proposal: Proposal
+    conversation: dict | None = None
+    """What the provider needs to go on with the same conversation later (a revision, a
+    fix round): opaque JSON the engine keeps with the phase. None: nothing to go on from."""
 
 
 @dataclass(frozen=True)
@@ -47,4 +61,4 @@ class MergeBase:
     confirm: dict[str, str]
 
 
-Event = TextDelta | Progress | UsageReport | ProposalReady | MergeBase
+Event = TextDelta | Progress | FileWritten | UsageReport | ProposalReady | MergeBase

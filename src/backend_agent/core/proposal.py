@@ -35,6 +35,9 @@ class Proposal(BaseModel):
     questions: list[str] = Field(
         default_factory=list, description="Open questions for the person reviewing"
     )
+    assumptions: list[str] = Field(
+        default_factory=list, description="What the provider decided that the brief did not say"
+    )
 
     def change(self, path: str) -> FileChange | None:
         return next((c for c in self.changes if c.path == path), None)

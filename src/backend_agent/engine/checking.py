@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from .session import BuildSession
 
 STALE = "edited after the checks ran: run them again"
+TAIL_LINES = 40
+"""Lines of the test run's output kept with the results, for a fix round to show."""
 CANNOT_REVISE = {
     "offline": "the offline generator cannot act on feedback, so there is nothing to ask it "
     "to fix; edit the files yourself, or use --provider anthropic",
@@ -99,11 +101,16 @@ def run(
         checks.files[path] = FileChecks(hash=hashes[path])
     cancel = cancel or threading.Event()
     tree = ProposedTree(session.worktree, files)
+    tail: list[str] = []
     for event in runner.run(tree, targets, options, cancel):
+        if isinstance(event, CheckOutput):
+            tail = [*tail[1 - TAIL_LINES :], event.line]
         if not isinstance(event, StageDone):
             yield event
             continue
         checks = event.added_to(checks)
+        if event.stage == "tests":
+            checks.output_tail = tail
         record.checks = checks
         session.save()
         yield ChecksUpdated(event.stage, tuple(event.files))
@@ -259,18 +266,22 @@ def stored_status(record: PhaseRecord, at: datetime | None = None) -> str | None
 
 
 def fix_feedback(record: PhaseRecord) -> str | None:
-    """The failures, written for the provider as revision feedback."""
+    """The failures, written for the provider: each as file:line [check] message, then the
+    tail of the test run's output when the tests failed or did not collect."""
     found = failures(record)
     if not found:
         return None
-    lines = [
-        "Automatic checks failed on this proposal. Fix each problem below and keep every "
-        "other file exactly as it is:"
-    ]
+    lines = ["Automatic checks failed on this proposal:"]
     for path, result in found:
         lines.append(
             f"- {result.where(path) or '(whole proposal)'} [{result.check}] {result.message}"
         )
+    tail = record.checks.output_tail if record.checks else []
+    if tail and any(r.check == "tests" for _, r in found):
+        fence = "```"
+        while any(fence in line for line in tail):
+            fence += "`"
+        lines += ["", "The last lines the test run printed:", fence, *tail, fence]
     return "\n".join(lines)
 
 

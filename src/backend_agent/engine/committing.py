@@ -123,6 +123,7 @@ class Committing:
             self._reconcile()
             raise
         record.commit, record.status = sha, "committed"
+        record.conversation = None  # nothing goes on from a committed phase: keep state small
         self._advance_from(target.id)
         self.save()
         return sha

@@ -8,25 +8,25 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..core.brief import Brief
 from ..core.checks import CheckEvent, CheckOptions, CheckResult
-from ..core.errors import BadInput, Conflict, ProviderFailure
-from ..core.events import Event, MergeBase, ProposalReady, UsageReport
+from ..core.errors import BadInput, Conflict
+from ..core.events import Event
 from ..core.phases import Phase, phase
-from ..core.proposal import FileChange, Proposal, content_hash
+from ..core.proposal import FileChange, Proposal
 from ..core.review import Review
 from ..core.usage import Usage
 from ..providers import create_provider
-from ..providers.base import ProposalRequest, Provider, Revision
+from ..providers.base import Provider
 from ..workspace.git import BRANCH_PREFIX, Author, Repository, Worktree
 from ..workspace.paths import Limits
-from . import hunk_review, rework, scope
+from . import scope
 from .committing import TRAILER_PREFIX, Committing
 from .evolving import Evolving
-from .guard import vet
+from .generating import Generating
 from .reviewing import Reviewing
 from .state import BuildState, BuildSummary, PhaseRecord, now
 from .store import BuildLock, atomic_write, read_json, remove_stale_temps
@@ -43,11 +43,12 @@ def _check_build_name(name: str) -> str:
     return name
 
 
-class BuildSession(Reviewing, Committing, Evolving):
+class BuildSession(Generating, Reviewing, Committing, Evolving):
     """One build of one repository, held by this process until `close()`.
 
-    Opening, generating and checks live here; the review decisions, the commits and the
-    evolutions are in the `Reviewing`, `Committing` and `Evolving` parts it is made of."""
+    Opening, queries and checks live here; asking the provider, the review decisions, the
+    commits and the evolutions are in the `Generating`, `Reviewing`, `Committing` and
+    `Evolving` parts it is made of."""
 
     def __init__(
         self,
@@ -311,131 +312,6 @@ class BuildSession(Reviewing, Committing, Evolving):
         rev = record.parent if record.status == "committed" and record.parent else "HEAD"
         return self.worktree.read_many(paths, rev)
 
-    # ------------------------------------------------------------- generating
-    def _request(
-        self, target: Phase, revision: Revision | None, cancel: threading.Event | None
-    ) -> ProposalRequest:
-        return ProposalRequest(
-            phase=target,
-            brief=self.state.brief,
-            build=self.state.build,
-            branch=self.worktree,
-            revision=revision,
-            started=self.state.created.date(),
-            disabled_skills=frozenset(self.state.disabled_skills),
-            cancel=cancel or threading.Event(),
-            spent=self.state.usage,
-            repo_root=self.repo.root,
-            evolution=self.evolution_request(self.record(target.id)),
-        )
-
-    def generate(
-        self, phase_id: str | None = None, *, cancel: threading.Event | None = None
-    ) -> Iterator[Event]:
-        """Ask the provider for a phase's proposal, streaming its events to the caller."""
-        target = phase(phase_id or self.state.current)
-        record = self.record(target.id)
-        if record.status == "committed":
-            raise BadInput(
-                f"phase {target.number} ({target.id}) is already committed",
-                hint="undo its commit first to generate it again",
-            )
-        scope.refuse_beyond(self.state, target)
-        self.state.current = target.id
-        yield from self._run(target, self._request(target, None, cancel), carry=False)
-
-    def revise(self, feedback: str, *, cancel: threading.Event | None = None) -> Iterator[Event]:
-        """Regenerate the current proposal with the person's feedback; decisions on files
-        whose content does not change survive."""
-        record = self.record()
-        if record.proposal is None:
-            raise BadInput("there is no proposal to revise yet; generate the phase first")
-        if record.status == "committed":
-            raise BadInput("this phase is committed; undo it to revise")
-        revision = Revision(
-            feedback=feedback,
-            previous=record.proposal,
-            reviews={k: v.model_copy() for k, v in record.reviews.items()},
-        )
-        yield from self._run(self.phase, self._request(self.phase, revision, cancel), carry=True)
-
-    def rework_hunks(self, *, cancel: threading.Event | None = None) -> Iterator[Event]:
-        """Ask the provider to redo only the rejected hunks of the current proposal: the
-        reworked hunks arrive pending, approved ones stay approved (see engine/rework.py)."""
-        plan = rework.plan(self)
-        request = self._request(self.phase, None, cancel)
-        request.rework = plan.rework
-        yield from self._run(self.phase, request, carry=True, shape=plan.merge)
-
-    def rejected_hunks(self) -> dict[str, int]:
-        """Files of the current proposal with rejected hunks and how many: what a rework
-        would send."""
-        return rework.rejected_counts(self)
-
-    def _run(
-        self,
-        target: Phase,
-        request: ProposalRequest,
-        *,
-        carry: bool,
-        shape: Callable[[Proposal], Proposal] | None = None,
-    ) -> Iterator[Event]:
-        record = self.record(target.id)
-        previous_status = record.status
-        record.status, record.error = "generating", None
-        self.save()
-        proposal = None
-        base: MergeBase | None = None
-        try:
-            for event in self.provider.propose(request):
-                if isinstance(event, UsageReport):
-                    record.usage = record.usage + event.usage
-                    self.state.usage = self.state.usage + event.usage
-                    self.save()
-                if isinstance(event, ProposalReady):
-                    proposal = event.proposal
-                    continue
-                if isinstance(event, MergeBase):
-                    base = event
-                    continue
-                yield event
-            if proposal is None:
-                raise ProviderFailure(f"{self.provider.name} ended without a proposal")
-            if shape is not None:
-                proposal = shape(proposal)
-            if record.evolution and request.evolution is not None:
-                proposal = self.merged(record, proposal, base)
-        except BaseException as exc:
-            record.status = previous_status
-            record.error = str(exc) if isinstance(exc, Exception) else "interrupted"
-            self.save()
-            raise
-        proposal = proposal.model_copy(update={"phase": target.id})
-        kept, refused = vet(proposal, self.worktree.path, set(self.worktree.files()), self.limits)
-        old = record.proposal if carry else None
-        old_reviews = record.reviews
-        record.proposal, record.refused, record.status = kept, refused, "proposed"
-        record.reviews = {c.path: self._carried(c, old, old_reviews) for c in kept.changes}
-        record.rounds = record.rounds + 1 if carry else 1
-        self.settle_unchanged(record)
-        self.save()
-        yield ProposalReady(kept)
-
-    def _carried(
-        self, change: FileChange, old: Proposal | None, reviews: dict[str, Review]
-    ) -> Review:
-        before = old.change(change.path) if old else None
-        review = reviews.get(change.path)
-        if before is None or review is None:
-            return Review()
-        if before.content == change.content and before.action == change.action:
-            return review.model_copy()
-        if review.hunks:
-            return hunk_review.carry(change, review, self.worktree.read(change.path))
-        if review.decision == "approved" and review.approved_hash == content_hash(change.content):
-            return Review(decision="approved", approved_hash=review.approved_hash)
-        return Review()
-
     # ------------------------------------------------------------------ checks
     def check(
         self,
@@ -492,7 +368,7 @@ class BuildSession(Reviewing, Committing, Evolving):
         feedback = self.fix_feedback()
         if feedback is None:
             raise BadInput("the checks found nothing to fix", hint="run the checks first")
-        yield from self.revise(feedback, cancel=cancel)
+        yield from self.revise(feedback, cancel=cancel, kind="fix")
 
     # ------------------------------------------------------------------ settings
     def set_skill_enabled(self, name: str, enabled: bool) -> None:

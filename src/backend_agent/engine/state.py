@@ -62,6 +62,9 @@ class PhaseRecord(BaseModel):
     blocking: list[str] = Field(default_factory=list)
     """Of those, the ones a headless run stops at until the person decides (dropping
     data); the others are left out of the commit."""
+    conversation: dict | None = None
+    """The provider's conversation behind the proposal, for a revision or fix round to go
+    on with (see ProposalReady.conversation)."""
 
     def review(self, path: str) -> Review:
         return self.reviews.setdefault(path, Review())
@@ -135,6 +138,10 @@ class BuildState(BaseModel):
             return None
         done = all(self.phases[p].status == "committed" or p in last.unchanged for p in last.phases)
         return None if done else last
+
+    answers: dict[str, str] = Field(default_factory=dict)
+    """The person's answers to the provider's open questions, by question: every later
+    phase is told them."""
 
     def record(self, phase_id: str) -> PhaseRecord:
         return self.phases[phase_id]

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from ..core.brief import Brief
 from ..core.errors import BadInput, ProviderFailure
@@ -18,6 +18,7 @@ from ..core.phases import Phase
 from ..core.proposal import Proposal
 from ..core.review import Review
 from ..core.usage import Usage
+from ..workspace.paths import Limits
 
 
 class BranchReader(Protocol):
@@ -31,16 +32,30 @@ class BranchReader(Protocol):
 
     def ignored(self, paths: Iterable[str]) -> set[str]: ...
 
-    def phase_files(self, build: str) -> dict[str, str]: ...
+    def phase_files(self, build: str) -> dict[str, str]:
+        """path → the id of the phase of `build` that created it."""
+        ...
 
 
 @dataclass
 class Revision:
-    """A request to redo a proposal: the person's words and what they decided so far."""
+    """A request to redo a proposal: the person's words and what they decided so far, or
+    (kind "fix") what the checks found."""
 
     feedback: str
     previous: Proposal
     reviews: dict[str, Review]
+    kind: Literal["feedback", "fix"] = "feedback"
+
+
+@dataclass
+class PhaseNote:
+    """What an earlier phase of the build decided, as a later phase is told it."""
+
+    phase: str
+    summary: str
+    assumptions: list[str] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -105,6 +120,15 @@ class ProposalRequest:
     """The user's repository, where its own skills live (.claude/skills, .backend-agent/skills)."""
     evolution: EvolutionRequest | None = None
 
+    history: list[PhaseNote] = field(default_factory=list)
+    """The committed phases before this one, in order."""
+    answers: dict[str, str] = field(default_factory=dict)
+    """Questions the person answered (in the wizard or with --answers), by question."""
+    conversation: dict | None = None
+    """For a revision, fix or rework: the phase's conversation so far, as the provider
+    handed it back with its last proposal."""
+    limits: Limits = field(default_factory=Limits)
+
     def check_cancelled(self) -> None:
         if self.cancel.is_set():
             raise Cancelled("cancelled by the person; the build is as it was before this call")
@@ -112,6 +136,16 @@ class ProposalRequest:
 
 class Cancelled(ProviderFailure):
     """The person stopped the call; nothing changed."""
+
+
+class Interrupted(ProviderFailure):
+    """The provider stopped after the model had written files (a limit, a refusal, an API
+    failure): they are kept as the proposal, for the person to review, with the reason."""
+
+    def __init__(self, failure: ProviderFailure, proposal: Proposal) -> None:
+        super().__init__(failure.message, hint=failure.hint)
+        self.failure = failure
+        self.proposal = proposal
 
 
 class Provider(ABC):

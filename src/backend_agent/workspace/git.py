@@ -291,11 +291,12 @@ class Worktree:
         return {p for p in out.split("\0") if p}
 
     def phase_files(self, build: str) -> dict[str, str]:
-        """Which phase of `build` last wrote each file, from our commits' trailers."""
+        """Which phase of `build` created each file (first wrote it), from our commits'
+        trailers."""
         log = self.git(
             "log",
             "-n",
-            "6",
+            "100",
             "--first-parent",
             "--format=%H%x00%(trailers:key=Backend-Agent-Phase,valueonly,separator=)"
             "%x00%(trailers:key=Backend-Agent-Build,valueonly,separator=)",
@@ -307,10 +308,11 @@ class Worktree:
             if not phase_id or owner != build:
                 break
             changed = self.git(
-                "diff-tree", "--root", "--no-commit-id", "--name-only", "-r", "-z", sha
-            )
-            for path in filter(None, changed.split("\0")):
-                origins.setdefault(path, phase_id)
+                "diff-tree", "--root", "--no-commit-id", "--name-status", "-r", "-z", sha
+            ).split("\0")
+            for status, path in zip(changed[::2], changed[1::2], strict=False):
+                if status == "A":
+                    origins[path] = phase_id  # newest first: the oldest add wins
         return origins
 
     def commit(self, writes: Mapping[str, bytes | None], message: str, author: Author) -> str:

@@ -3,9 +3,10 @@ that matter, within a token budget.
 
 Nothing secret is sent without reason: files matching `.gitignore`, `.env*`, private keys
 and credential files, and binaries are left out of both the map and the text. Files are
-grouped by who wrote them — the user's repository first, then each committed phase in
-order — so the context of phase N starts with the same bytes as that of phase N-1 and the
-API can serve it from the prompt cache.
+grouped by who created them — the user's repository first, then each committed phase in
+order — and a file stays in its creator's group (with its latest content) when a later
+phase changes it, so the groups before it keep their bytes and the API serves them from
+the prompt cache.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ _BINARY_SUFFIX = frozenset(
 )
 
 
+def private_key(text: str) -> bool:
+    return _PRIVATE_KEY.search(text) is not None
+
+
 def estimate_tokens(text: str) -> int:
     return int(len(text) / CHARS_PER_TOKEN) + 1
 
@@ -53,11 +58,11 @@ def is_secret(path: str) -> bool:
     return any(_SECRET_NAME.match(part) for part in PurePosixPath(path).parts)
 
 
-def _is_binary_name(path: str) -> bool:
+def is_binary_name(path: str) -> bool:
     return PurePosixPath(path).suffix.lower() in _BINARY_SUFFIX
 
 
-def _is_text(content: str) -> bool:
+def is_text(content: str) -> bool:
     return "\x00" not in content and "\ufffd" not in content
 
 
@@ -111,7 +116,7 @@ def gather(reader: BranchReader, phase: Phase, build: str, budget_tokens: int) -
     ignored = reader.ignored(shown)
     shown = [p for p in shown if p not in ignored]
     sizes = reader.sizes()
-    textual = [p for p in shown if not _is_binary_name(p)]
+    textual = [p for p in shown if not is_binary_name(p)]
     origins = reader.phase_files(build)
     order = {p.id: p.number for p in PHASES}
 
@@ -131,9 +136,7 @@ def gather(reader: BranchReader, phase: Phase, build: str, budget_tokens: int) -
         used += size
         base_used += size if is_base else 0
     contents = reader.read_many(chosen)
-    included = {
-        p: text for p, text in contents.items() if _is_text(text) and not _PRIVATE_KEY.search(text)
-    }
+    included = {p: text for p, text in contents.items() if is_text(text) and not private_key(text)}
 
     groups = [Group("", "Files in the repository before this build")]
     for p in sorted({*origins.values()}, key=lambda pid: order.get(pid, 99)):

@@ -1,5 +1,5 @@
-"""Drafting a brief from one sentence: the `submit_brief` tool, its prompt, and the checks
-on what comes back.
+"""Drafting a brief from one sentence: the `submit_brief` tool, its prompt, the checks on
+what comes back, and the call itself (auto tool choice: 5.x models refuse a forced one).
 
 The tool's input schema is the `Brief` model's, with the naming rules its validators check
 added as patterns, plus what the model assumed and what it wants the person to decide.
@@ -10,8 +10,10 @@ must be what gets built.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -26,11 +28,16 @@ from ...core.brief import (
     _path,
     parse_brief,
 )
-from ...core.errors import BadInput
+from ...core.errors import BadInput, ProviderFailure
+from ...core.events import UsageReport
 from ...core.intent import BriefDraft, Intent
-from ...resources import data_dir
-from .prompt import Prompt
+from ...core.usage import Usage
+from .models import settings_for
+from .prompt import conventions
 from .schema import InvalidProposal, _show, model_schema
+
+if TYPE_CHECKING:
+    from .provider import AnthropicProvider
 
 BRIEF_TOOL = "submit_brief"
 NOTES = {
@@ -39,6 +46,10 @@ NOTES = {
     "questions": "Decisions only the person can make, in one line each; at most five.",
 }
 AGAIN = f"Call `{BRIEF_TOOL}` again with the complete, corrected brief."
+DRAFT_MAX_TOKENS = 32_000
+"""A brief is a few kilobytes; thinking shares the limit. More is a model going astray."""
+LABEL = "brief"
+"""What a drafting call is filed under in a recording (phases are filed by id)."""
 
 INSTRUCTIONS = f"""\
 You draft the brief for backend-agent, a tool that builds a production-grade backend in \
@@ -46,7 +57,7 @@ six reviewed phases (architecture, data model, service layer, infrastructure, ha
 documentation). A person typed one sentence saying what they want. Turn it into a \
 complete brief they can review and correct before the build starts.
 
-Call the `{BRIEF_TOOL}` tool exactly once with:
+Answer by calling the `{BRIEF_TOOL}` tool once (a sentence of text before it is fine) with:
 - `project`: `name` a slug from the subject (it names the git branch), `summary` one line, \
 `requirements` a few short paragraphs or bullet lines: who uses the backend, what they \
 do, the rules that matter. Say what the sentence implies; add what such a product \
@@ -101,17 +112,14 @@ def tool_definition() -> dict[str, Any]:
     }
 
 
-@cache
-def format_text() -> str:
-    """docs/brief.md, shipped in the wheel: the format as people read it."""
-    return (data_dir("docs") / "brief.md").read_text(encoding="utf-8")
-
-
-def build_draft_prompt(intent: Intent) -> Prompt:
-    system = [
+def system_prompt() -> list[dict[str, Any]]:
+    return [
         {"type": "text", "text": INSTRUCTIONS},
-        {"type": "text", "text": "# The brief format (docs/brief.md)\n\n" + format_text()},
+        {"type": "text", "text": "# The brief format (docs/brief.md)\n\n" + conventions()},
     ]
+
+
+def ask_text(intent: Intent) -> str:
     ask = [
         f"The sentence: {intent.sentence}",
         "",
@@ -125,8 +133,135 @@ def build_draft_prompt(intent: Intent) -> Prompt:
             "person to decide whether to go on. Draft the whole brief all the same."
         )
     ask += ["", f"Draft the brief now: call `{BRIEF_TOOL}`."]
-    messages = [{"role": "user", "content": [{"type": "text", "text": "\n".join(ask)}]}]
-    return Prompt(system, messages, tool=tool_definition(), force_tool=True, again=AGAIN)
+    return "\n".join(ask)
+
+
+def draft(provider: AnthropicProvider, intent: Intent, cancel: threading.Event) -> BriefDraft:
+    """Ask for the brief; if the answer has no valid `submit_brief` call, show the model
+    what was wrong once. Usage of both calls is counted into the draft."""
+    return _submit(
+        provider,
+        system_prompt(),
+        ask_text(intent),
+        lambda raw: parse_draft(raw, intent),
+        cancel,
+        "try again, perhaps with a more specific sentence; or draft offline "
+        "(--provider offline) and add the entities yourself",
+    )
+
+
+def change(
+    provider: AnthropicProvider, brief: Brief, sentence: str, cancel: threading.Event
+) -> BriefDraft:
+    """The brief changed as a sentence says, through `submit_brief` like a draft; a change
+    an evolution cannot follow goes back to the model once (core/brief_diff)."""
+    return _submit(
+        provider,
+        [
+            {"type": "text", "text": CHANGE_INSTRUCTIONS},
+            {"type": "text", "text": "# The brief format (docs/brief.md)\n\n" + conventions()},
+        ],
+        change_text(brief, sentence),
+        lambda raw: parse_change(raw, brief, sentence),
+        cancel,
+        "say the change more precisely, or edit the brief yourself and `backend-agent "
+        "evolve --brief FILE`",
+    )
+
+
+def _submit(
+    provider: AnthropicProvider,
+    system: list[dict[str, Any]],
+    ask: str,
+    parse: Callable[[Any], BriefDraft],
+    cancel: threading.Event,
+    hint: str,
+) -> BriefDraft:
+    messages: list[dict[str, Any]] = [{"role": "user", "content": [{"type": "text", "text": ask}]}]
+    usage = Usage()
+    model = provider.model
+    limit = min(DRAFT_MAX_TOKENS, provider.settings.answer_limit)
+    for attempt in (1, 2):
+        if cancel.is_set():
+            from .client import cancelled
+
+            raise cancelled()
+        params = {
+            "model": model,
+            **settings_for(model, provider.settings.effort.draft, limit),
+            "system": system,
+            "tools": [tool_definition()],
+            "messages": messages,
+        }
+        steps = provider.call_once(params, LABEL, cancel)
+        while True:
+            try:
+                event = next(steps)
+            except StopIteration as done:
+                response = done.value
+                break
+            if isinstance(event, UsageReport):
+                usage = usage + event.usage
+        if response.stop_reason == "refusal":
+            said = response.text().strip()
+            raise ProviderFailure(
+                f"the model declined to draft this brief (stop reason: refusal)"
+                f"{': ' + said if said else ''}",
+                hint="rephrase the sentence, or draft offline (--provider offline)",
+            )
+        calls = [c for c in response.tool_calls() if c.name == BRIEF_TOOL]
+        try:
+            if not calls or not calls[-1].valid():
+                raise InvalidProposal([_missing(calls, response.stop_reason)])
+            result = parse(calls[-1].parsed())
+        except InvalidProposal as wrong:
+            if attempt == 2:
+                raise ProviderFailure(
+                    "the model's brief draft was invalid twice; the last problems: "
+                    + "; ".join(wrong.problems[:5]),
+                    hint=hint,
+                ) from None
+            messages = messages + _repair(response, wrong.problems)
+            continue
+        result.usage = usage
+        return result
+    raise AssertionError("unreachable: the second attempt returns or raises")
+
+
+def _missing(calls: list[Any], stop: str | None) -> str:
+    if stop == "max_tokens":
+        return "the answer was cut off before the brief was complete; be more concise"
+    if not calls:
+        return f"the answer ended without calling `{BRIEF_TOOL}`"
+    try:
+        calls[-1].parsed()
+    except ValueError as error:
+        return f"the `{BRIEF_TOOL}` input is not valid JSON: {error}"
+    return f"the `{BRIEF_TOOL}` input must be a JSON object"
+
+
+def _repair(response: Any, problems: list[str]) -> list[dict[str, Any]]:
+    """The model's own answer, then what was wrong with it and a request to call again."""
+    content = response.assistant_content()
+    listing = "\n".join(f"- {p}" for p in problems)
+    calls = [b for b in content if b["type"] == "tool_use"]
+    if not calls:
+        ask = {"type": "text", "text": f"{listing}\n\n{AGAIN}"}
+        if not content:
+            return [{"role": "user", "content": [ask]}]
+        return [{"role": "assistant", "content": content}, {"role": "user", "content": [ask]}]
+    results = [
+        {
+            "type": "tool_result",
+            "tool_use_id": call["id"],
+            "is_error": True,
+            "content": f"The brief was not accepted:\n{listing}\n\n{AGAIN}"
+            if call["name"] == BRIEF_TOOL
+            else f"There is no tool named {call['name']!r}. {AGAIN}",
+        }
+        for call in calls
+    ]
+    return [{"role": "assistant", "content": content}, {"role": "user", "content": results}]
 
 
 CHANGE_INSTRUCTIONS = f"""\
@@ -144,12 +279,8 @@ draft.
 """
 
 
-def build_change_prompt(brief: Brief, sentence: str) -> Prompt:
-    system = [
-        {"type": "text", "text": CHANGE_INSTRUCTIONS},
-        {"type": "text", "text": "# The brief format (docs/brief.md)\n\n" + format_text()},
-    ]
-    ask = "\n".join(
+def change_text(brief: Brief, sentence: str) -> str:
+    return "\n".join(
         [
             "The brief now:",
             "```toml",
@@ -161,8 +292,6 @@ def build_change_prompt(brief: Brief, sentence: str) -> Prompt:
             f"Call `{BRIEF_TOOL}` with the whole changed brief now.",
         ]
     )
-    messages = [{"role": "user", "content": [{"type": "text", "text": ask}]}]
-    return Prompt(system, messages, tool=tool_definition(), force_tool=True, again=AGAIN)
 
 
 def parse_change(raw: Any, brief: Brief, sentence: str) -> BriefDraft:

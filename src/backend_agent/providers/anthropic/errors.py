@@ -128,13 +128,9 @@ def timed_out(seconds: float) -> ProviderFailure:
     )
 
 
-def cut_off(files: int, in_tool: bool) -> StreamBroken:
-    where = (
-        f"while the proposal was arriving ({files} file(s) received)"
-        if in_tool
-        else "before the proposal arrived"
-    )
+def cut_off() -> StreamBroken:
     return StreamBroken(
-        f"the connection to the Anthropic API ended {where}; the partial answer was discarded",
+        "the connection to the Anthropic API ended in the middle of an answer; that answer "
+        "was not used",
         hint=RETRY_LATER,
     )

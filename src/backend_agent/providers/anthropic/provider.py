@@ -1,8 +1,10 @@
-"""`AnthropicProvider`: a phase's proposal from Claude, streamed, validated and costed.
+"""`AnthropicProvider`: a phase's proposal from Claude, as a conversation of tool calls.
 
-One `propose` (or `draft_brief`) is one or two calls: the answer, and — if what came back
-does not fit the schema — one repair turn that shows the model its validation errors. Usage is reported
-after every call, so the build's cost is right even when a call fails half-way.
+`propose` opens (or goes on with) the phase's conversation and runs the loop (`loop.py`)
+over a working set of files; the proposal is what the loop's accepted calls wrote, plus
+what `finish_phase` says. Usage is reported after every call, so the build's cost is right
+even when a call fails half-way; a failure after files were written keeps them
+(`Interrupted`). Drafting a brief (`drafting.py`) uses the same calls without the loop.
 """
 
 from __future__ import annotations
@@ -10,44 +12,39 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Callable, Generator, Iterator
-from typing import Any, TypeVar
+from collections.abc import Generator, Iterator
+from typing import Any
 
 from ...core.brief import Brief
 from ...core.errors import ProviderFailure
 from ...core.events import Event, Progress, ProposalReady, UsageReport
 from ...core.intent import BriefDraft, Intent
+from ...core.proposal import Proposal
 from ...core.usage import Usage
 from ...skills import load_skills
-from ..base import ProposalRequest, Provider
-from . import errors
+from ..base import Cancelled, Interrupted, ProposalRequest, Provider
+from . import drafting, errors
 from .client import Transport, cancelled
 from .config import AnthropicSettings
-from .context import gather
-from .drafting import (
-    BRIEF_TOOL,
-    build_change_prompt,
-    build_draft_prompt,
-    parse_change,
-    parse_draft,
-)
+from .context import CHARS_PER_TOKEN, gather
+from .drafting import draft
+from .loop import ContextFull, Conversation, PhaseLoop, text_block
+from .models import settings_for
 from .pricing import Price, price_of, usage_of
-from .prompt import Prompt, build_prompt, merge_revision, repair_turns
-from .schema import TOOL_NAME, InvalidProposal, parse_proposal
+from .prompt import Opening, build_opening
 from .stream import Response
-
-T = TypeVar("T")
+from .tools import FileNote
+from .turns import done_text, revision_text, rework_text
+from .workset import WorkingSet
 
 BUDGET_CHARS_PER_TOKEN = 3.0
 """Fewer characters per token than the context estimate: a spending limit must not
 underestimate a call."""
 MIN_OUTPUT_TOKENS = 8_192
-"""Below this much room for the answer, a phase cannot fit: stop instead of paying for a
-proposal that would be cut off."""
-DRAFT_MAX_TOKENS = 16_000
-"""A brief is a few kilobytes: a longer answer is a model going astray."""
-DRAFT_LABEL = "brief"
-"""What a drafting call is filed under in a recording (phases are filed by id)."""
+"""Below this much room for the answer, a turn cannot do much: stop instead of paying for
+one that would be cut off."""
+MIN_CONTEXT_TOKENS = 2_000
+"""The smallest repository context a shrunk conversation starts over with."""
 
 
 class BudgetReached(ProviderFailure):
@@ -74,112 +71,135 @@ class AnthropicProvider(Provider):
         request.check_cancelled()
         yield Progress("reading the skills and the repository")
         skills = load_skills(request.repo_root)
-        context = gather(request.branch, request.phase, request.build, self.settings.context_tokens)
-        prompt = build_prompt(request, skills, context, self.settings.cache_ttl)
-        proposal = yield from self._ask(
-            prompt,
-            lambda response: parse_proposal(_tool_input(response, TOOL_NAME)),
-            label=request.phase.id,
-            cancel=request.cancel,
-            spent=request.spent,
-            invalid=f"the model's proposal for phase {request.phase.number} was invalid twice",
-            hint="generate the phase again, or revise with feedback",
-        )
-        yield ProposalReady(merge_revision(proposal, request.revision))
-
-    def draft_brief(self, intent: Intent, cancel: threading.Event | None = None) -> BriefDraft:
-        """One call through `submit_brief` (and one repair turn if the brief is invalid);
-        the draft carries the call's usage."""
-        return self._brief(
-            build_draft_prompt(intent),
-            lambda response: parse_draft(_tool_input(response, BRIEF_TOOL), intent),
-            cancel,
-            "try again, perhaps with a more specific sentence; or draft offline "
-            "(--provider offline) and add the entities yourself",
-        )
-
-    def change_brief(
-        self, brief: Brief, sentence: str, cancel: threading.Event | None = None
-    ) -> BriefDraft:
-        """The brief changed as a sentence says, through `submit_brief` like a draft; a
-        change an evolution cannot follow goes back to the model once (core/brief_diff)."""
-        return self._brief(
-            build_change_prompt(brief, sentence),
-            lambda response: parse_change(_tool_input(response, BRIEF_TOOL), brief, sentence),
-            cancel,
-            "say the change more precisely, or edit the brief yourself and `backend-agent "
-            "evolve --brief FILE`",
-        )
-
-    def _brief(self, prompt: Prompt, parse, cancel: threading.Event | None, hint: str):
-        usage = Usage()
-        steps = self._ask(
-            prompt,
-            parse,
-            label=DRAFT_LABEL,
-            cancel=cancel or threading.Event(),
-            spent=Usage(),
-            invalid="the model's brief draft was invalid twice",
-            hint=hint,
-            max_tokens=DRAFT_MAX_TOKENS,
-        )
+        budget = self.settings.context_tokens
+        workset = WorkingSet(request.branch, request.limits, skills, int(budget * CHARS_PER_TOKEN))
+        workset.files = _start(request)
+        stored = Conversation.from_json(request.conversation)
+        dropped: list[str] = []
+        spent = [request.spent]
         while True:
+            context = gather(request.branch, request.phase, request.build, budget)
+            opening = build_opening(
+                request, skills, context, self.settings.cache_ttl, dropped=dropped
+            )
+            conversation = self._conversation(opening, stored, request, workset)
+            stored = None
+            loop = PhaseLoop(
+                opening=opening,
+                workset=workset,
+                ask=lambda params, response, o=opening: self._ask(
+                    params, response, request, spent, o
+                ),
+                params=lambda messages, o=opening: self._params(
+                    o, messages, _kind(request), spent[0]
+                ),
+                ttl=self.settings.cache_ttl,
+                max_turns=self.settings.max_turns,
+                phase_number=request.phase.number,
+            )
             try:
-                event = next(steps)
-            except StopIteration as done:
-                draft: BriefDraft = done.value
-                draft.usage = usage
-                return draft
-            if isinstance(event, UsageReport):
-                usage = usage + event.usage
+                finish = yield from loop.run(conversation)
+            except (ContextFull, errors.PromptTooLong) as full:
+                shown = {p for g in context.groups for p in g.files}
+                budget = self._shrink(budget, context.tokens, full, opening)
+                smaller = gather(request.branch, request.phase, request.build, budget)
+                kept = {p for g in smaller.groups for p in g.files}
+                dropped = sorted(set(dropped) | (shown - kept))
+                yield Progress(
+                    f"the conversation no longer fits {self.model}'s context window; starting "
+                    f"over with {len(dropped)} file(s) of context left out "
+                    f"({', '.join(dropped[:5])}{', ...' if len(dropped) > 5 else ''}) and "
+                    f"the {len(workset.files)} file(s) written so far kept"
+                )
+                continue
+            except Cancelled:
+                raise
+            except ProviderFailure as failure:
+                if workset.files:
+                    raise Interrupted(failure, _partial(request, workset, failure)) from None
+                raise
+            break
+        notes = _notes(request)
+        notes.update({n.path: n for n in finish.files})
+        only = workset.touched if request.rework is not None else None  # the rest: as it was
+        proposal = Proposal(
+            summary=finish.summary,
+            changes=workset.changes(notes, only),
+            questions=finish.questions,
+            assumptions=finish.assumptions,
+        )
+        yield ProposalReady(proposal, conversation.to_json())
+
+    def _conversation(
+        self,
+        opening: Opening,
+        stored: Conversation | None,
+        request: ProposalRequest,
+        workset: WorkingSet,
+    ) -> Conversation:
+        """Go on with the stored conversation when it was made under this same opening;
+        else start one, telling the model what this phase has written already."""
+        asked = ""
+        if request.revision is not None:
+            asked = revision_text(request.revision)
+        elif request.rework is not None:
+            asked = rework_text(request.rework)
+        fingerprint = opening.fingerprint()
+        if (
+            stored is not None
+            and stored.fingerprint == fingerprint
+            and stored.model == self.model
+            and stored.owed
+        ):
+            stored.say([text_block(asked or "Go on.")])
+            return stored
+        blocks = list(opening.first)
+        done = done_text(workset.files, workset.on_branch)
+        blocks += [text_block(t) for t in (done, asked) if t]
+        return Conversation(fingerprint, self.model, [{"role": "user", "content": blocks}])
+
+    def _shrink(self, budget: int, used: int, full: ProviderFailure, opening: Opening) -> int:
+        """A smaller context budget to start over with; the failure itself when the
+        repository context is too small for shrinking it to help."""
+        smaller = min(budget, used) // 2
+        if smaller < MIN_CONTEXT_TOKENS:
+            failure = self._explain(full, opening)
+            if not isinstance(failure, errors.PromptTooLong):
+                failure = errors.PromptTooLong(failure.message)
+                failure = self._explain(failure, opening)
+            raise failure
+        return smaller
+
+    # -------------------------------------------------------------------- calls
+    def _params(
+        self, opening: Opening, messages: list[dict[str, Any]], kind: str, spent: Usage
+    ) -> dict[str, Any]:
+        body = {"system": opening.system, "tools": opening.tools, "messages": messages}
+        effort = getattr(self.settings.effort, kind)
+        limit = self._max_tokens(spent, body)
+        return {"model": self.model, **settings_for(self.model, effort, limit), **body}
 
     def _ask(
         self,
-        prompt: Prompt,
-        parse: Callable[[Response], T],
-        *,
-        label: str,
-        cancel: threading.Event,
-        spent: Usage,
-        invalid: str,
-        hint: str,
-        max_tokens: int | None = None,
-    ) -> Generator[Event, None, T]:
-        """Call the model and parse its tool input; if that fails, show the model what
-        was wrong once. Usage is reported after every call, even a failed one."""
-        messages = prompt.messages
-        used = Usage()
-        for attempt in (1, 2):
-            _check(cancel)
-            params = {"model": self.model, "max_tokens": 0, **prompt.body(messages)}
-            params["max_tokens"] = self._max_tokens(spent + used, params)
-            if max_tokens is not None:
-                params["max_tokens"] = min(params["max_tokens"], max_tokens)
-            yield Progress(
-                f"asking {self.model}" if attempt == 1 else f"asking {self.model} to correct it"
-            )
-            response = Response()
-            try:
-                yield from self._call(params, label, cancel, response)
-            except ProviderFailure as failure:
-                if response.started:
-                    yield UsageReport(self._usage(response))
-                raise self._explain(failure, response, prompt) from None
-            usage = self._usage(response)
-            used = used + usage
-            yield UsageReport(usage)
-            self._refuse_incomplete(response, params["max_tokens"])
-            try:
-                return parse(response)
-            except InvalidProposal as wrong:
-                if attempt == 2:
-                    raise ProviderFailure(
-                        f"{invalid}; the last problems: {'; '.join(wrong.problems[:5])}",
-                        hint=hint,
-                    ) from None
-                yield Progress(f"the answer had {len(wrong.problems)} problem(s); asking for a fix")
-                messages = messages + repair_turns(response, wrong.problems, prompt)
-        raise AssertionError("unreachable: the second attempt returns or raises")
+        params: dict[str, Any],
+        response: Response,
+        request: ProposalRequest,
+        spent: list[Usage],
+        opening: Opening,
+    ) -> Iterator[Event]:
+        """One streamed call of the loop, its usage reported even when it fails."""
+        _check(request.cancel)
+        try:
+            yield from self._call(params, request.phase.id, request.cancel, response)
+        except ProviderFailure as failure:
+            if response.started:
+                usage = self._usage(response)
+                spent[0] = spent[0] + usage
+                yield UsageReport(usage)
+            raise self._explain(failure, opening) from None
+        usage = self._usage(response)
+        spent[0] = spent[0] + usage
+        yield UsageReport(usage)
 
     def _call(
         self, params: dict[str, Any], label: str, cancel: threading.Event, response: Response
@@ -195,34 +215,38 @@ class AnthropicProvider(Provider):
         if not response.complete:
             raise errors.StreamBroken("the stream ended early")
 
-    # ------------------------------------------------------------------- checks
-    def _refuse_incomplete(self, response: Response, max_tokens: int) -> None:
-        if response.stop_reason == "max_tokens":
-            limited = max_tokens < self.settings.max_tokens
-            why = (
-                f"the most the remaining budget (--max-cost {self.settings.max_cost_usd:g}) allows"
-                if limited
-                else "the max_tokens setting"
-            )
-            raise ProviderFailure(
-                f"the proposal was cut off at {max_tokens:,} output tokens, {why}",
-                hint="raise --max-cost"
-                if limited
-                else "raise max_tokens under [anthropic] in config.toml (up to 128000), or "
-                "revise with feedback asking for fewer or smaller files",
-            )
-        if response.stop_reason == "refusal":
-            raise ProviderFailure(
-                "the model declined to write this proposal (stop reason: refusal)",
-                hint="rephrase the brief or the feedback, then generate again",
-            )
+    def draft_brief(self, intent: Intent, cancel: threading.Event | None = None) -> BriefDraft:
+        """A brief through `submit_brief` (auto tool choice, one repair turn); the draft
+        carries the calls' usage."""
+        return draft(self, intent, cancel or threading.Event())
 
-    def _max_tokens(self, spent: Usage, params: dict[str, Any]) -> int:
+    def change_brief(
+        self, brief: Brief, sentence: str, cancel: threading.Event | None = None
+    ) -> BriefDraft:
+        """The brief changed as a sentence says, reviewed like a draft before evolving."""
+        return drafting.change(self, brief, sentence, cancel or threading.Event())
+
+    def call_once(
+        self, params: dict[str, Any], label: str, cancel: threading.Event
+    ) -> Generator[Event, None, Response]:
+        """One call outside the loop (drafting): its response, usage reported."""
+        response = Response()
+        try:
+            yield from self._call(params, label, cancel, response)
+        except ProviderFailure:
+            if response.started:
+                yield UsageReport(self._usage(response))
+            raise
+        yield UsageReport(self._usage(response))
+        return response
+
+    # ------------------------------------------------------------------- limits
+    def _max_tokens(self, spent: Usage, body: dict[str, Any]) -> int:
         """The answer's token limit, lowered so the call cannot pass --max-cost; a stop
-        before the call when not even a phase's worth of answer fits."""
+        before the call when not even a useful answer fits."""
         limit = self.settings.max_cost_usd
         if limit is None or self._free:
-            return self.settings.max_tokens
+            return self.settings.answer_limit
         if self._price is None:
             raise BudgetReached(
                 f"--max-cost needs the price of {self.model}, and the pricing table has none",
@@ -234,8 +258,7 @@ class AnthropicProvider(Provider):
                 "so --max-cost cannot be kept",
                 hint="drop --max-cost for this build",
             )
-        sent = {k: params[k] for k in ("system", "tools", "messages")}
-        tokens = int(len(json.dumps(sent)) / BUDGET_CHARS_PER_TOKEN) + 1
+        tokens = int(len(json.dumps(body)) / BUDGET_CHARS_PER_TOKEN) + 1
         rates = self._price.rates(tokens)
         prompt_cost = tokens * max(rates.input, rates.cache_write_5m, rates.cache_write_1h)
         prompt_cost /= 1_000_000
@@ -250,7 +273,7 @@ class AnthropicProvider(Provider):
                 hint="raise --max-cost (or max_cost_usd under [anthropic] in config.toml), "
                 "then continue with `backend-agent resume`",
             )
-        return min(self.settings.max_tokens, room)
+        return min(self.settings.answer_limit, room)
 
     def _usage(self, response: Response) -> Usage:
         counts = response.token_counts()
@@ -260,11 +283,9 @@ class AnthropicProvider(Provider):
         usage = usage_of(self._price, **counts)
         return usage.model_copy(update={"cost_usd": 0.0}) if self._free else usage
 
-    def _explain(
-        self, failure: ProviderFailure, response: Response, prompt: Prompt
-    ) -> ProviderFailure:
+    def _explain(self, failure: ProviderFailure, opening: Opening) -> ProviderFailure:
         if isinstance(failure, errors.PromptTooLong):
-            parts = sorted(prompt.sizes.items(), key=lambda kv: -kv[1])
+            parts = sorted(opening.sizes.items(), key=lambda kv: -kv[1])
             listing = ", ".join(f"{name} ~{tokens:,}" for name, tokens in parts)
             failure.hint = (
                 f"the prompt's parts (estimated tokens): {listing}. Lower context_tokens under "
@@ -272,21 +293,64 @@ class AnthropicProvider(Provider):
                 "skills off for this build"
             )
         elif isinstance(failure, errors.StreamBroken):
-            in_tool = any(c.name == prompt.tool_name for c in response.tool_calls())
-            return errors.cut_off(response.files, in_tool)
+            return errors.cut_off()
         return failure
+
+
+def _kind(request: ProposalRequest) -> str:
+    if request.revision is not None:
+        return "fix" if request.revision.kind == "fix" else "revise"
+    return "revise" if request.rework is not None else "phase"
+
+
+def _start(request: ProposalRequest) -> dict[str, str | None]:
+    """What the working set starts from: a revision's proposal as it would be committed
+    (the person's edits in), a rework's files without their rejected hunks, else nothing."""
+    if request.rework is not None:
+        return {f.path: f.current for f in request.rework.files}
+    if request.revision is None:
+        return {}
+    start: dict[str, str | None] = {}
+    for change in request.revision.previous.changes:
+        review = request.revision.reviews.get(change.path)
+        if change.action == "delete":
+            start[change.path] = None
+        else:
+            start[change.path] = review.content(change) if review else change.content
+    return start
+
+
+def _notes(request: ProposalRequest) -> dict[str, FileNote]:
+    """Kinds and reasons of the files an earlier round described."""
+    previous = (
+        request.revision.previous
+        if request.revision
+        else request.rework.previous
+        if request.rework
+        else None
+    )
+    if previous is None:
+        return {}
+    return {c.path: FileNote(path=c.path, kind=c.kind, why=c.why) for c in previous.changes}
+
+
+def _partial(request: ProposalRequest, workset: WorkingSet, failure: ProviderFailure) -> Proposal:
+    """What the model wrote before the failure, as a proposal that says so."""
+    previous = request.revision.previous if request.revision else None
+    note = (
+        f"## Stopped before the model finished\n\n{failure.message}\n\nThe files are what it "
+        "wrote until then: review them, or revise with feedback to let it go on.\n"
+    )
+    return Proposal(
+        summary=note + ("\n" + previous.summary if previous else ""),
+        changes=workset.changes(
+            _notes(request), workset.touched if request.rework is not None else None
+        ),
+        questions=previous.questions if previous else [],
+        assumptions=previous.assumptions if previous else [],
+    )
 
 
 def _check(cancel: threading.Event) -> None:
     if cancel.is_set():
         raise cancelled()
-
-
-def _tool_input(response: Response, name: str) -> Any:
-    calls = [c for c in response.tool_calls() if c.name == name]
-    if not calls:
-        raise InvalidProposal([f"the answer ended without calling `{name}`, so there is no answer"])
-    try:
-        return calls[-1].parsed()
-    except ValueError as error:
-        raise InvalidProposal([f"the tool input is not valid JSON: {error}"]) from None

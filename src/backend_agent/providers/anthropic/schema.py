@@ -1,28 +1,12 @@
-"""The `submit_proposal` tool: its input schema is derived from `Proposal`, and what the
-model sends back through it is validated by the same pydantic model.
-
-The model never chooses the phase (the engine fills it in), so `phase` is left out of the
-schema and ignored if sent.
-"""
+"""Tool input schemas derived from pydantic models, and validation errors written for the
+model to read and correct."""
 
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-
-from ...core.proposal import Proposal
-
-TOOL_NAME = "submit_proposal"
-TOOL_DESCRIPTION = (
-    "Submit your proposal for the current phase: a markdown summary of the decisions and "
-    "their reasons, every file to create, modify or delete with its full new content, and "
-    "any open questions for the person reviewing. Call it exactly once, with the complete "
-    "proposal; each file is reviewed by a person before anything is committed."
-)
-ENGINE_FIELDS = ("phase",)
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
@@ -53,24 +37,8 @@ def model_schema(model: type[BaseModel], leave_out: tuple[str, ...] = ()) -> dic
     return schema
 
 
-@cache
-def input_schema() -> dict[str, Any]:
-    return model_schema(Proposal, ENGINE_FIELDS)
-
-
-def tool_definition() -> dict[str, Any]:
-    """The tool as the Messages API takes it. Eager input streaming sends the JSON as it is
-    written, so per-file progress shows while the proposal arrives."""
-    return {
-        "name": TOOL_NAME,
-        "description": TOOL_DESCRIPTION,
-        "input_schema": json.loads(json.dumps(input_schema())),
-        "eager_input_streaming": True,
-    }
-
-
 class InvalidProposal(ValueError):
-    """The tool input does not fit the schema; `problems` are lines to send back."""
+    """A tool input that does not fit its schema; `problems` are lines to send back."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
@@ -90,17 +58,3 @@ def problems_of(error: ValidationError) -> list[str]:
         got = f" (got {_show(item['input'])})" if item["type"] != "missing" else ""
         problems.append(f"{where}: {item['msg']}{got}")
     return problems
-
-
-def parse_proposal(raw: Any) -> Proposal:
-    """Validate the model's tool input into a `Proposal` (phase left empty)."""
-    if not isinstance(raw, dict):
-        raise InvalidProposal([f"the input must be a JSON object, not {type(raw).__name__}"])
-    data = {k: v for k, v in raw.items() if k not in ENGINE_FIELDS}
-    try:
-        proposal = Proposal.model_validate(data)
-    except ValidationError as error:
-        raise InvalidProposal(problems_of(error)) from None
-    if not proposal.changes:
-        raise InvalidProposal(["changes: the proposal has no files; propose at least one"])
-    return proposal

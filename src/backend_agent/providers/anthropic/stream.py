@@ -1,101 +1,26 @@
 """One streamed Messages API response, put together from its raw events.
 
 Events arrive as plain dicts (from the SDK, or from a recording), so the same code runs live
-and in replay. Everything is linear in the size of the response: text is appended, the
-tool input JSON is kept as pieces and parsed once at the end, and `PathScanner` picks each
-file's `path` out of the JSON as it streams, without re-parsing what came before.
+and in replay. Everything is linear in the size of the response: text is appended, each
+tool input's JSON is kept as pieces and parsed once, when its block is complete (the loop
+applies it then, so files arrive one by one), and the `path` of a call is picked out of the
+first few kilobytes of its input while it streams, to say which file is being written.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...core.events import Progress, TextDelta
-from .schema import TOOL_NAME
+from ...core.events import Event, Progress, TextDelta
+from .tools import EDITOR
 
-_STRING_STOP = re.compile(r'["\\]')
-
-
-class PathScanner:
-    """Finds `changes[i].path` values in a JSON document fed in arbitrary pieces."""
-
-    def __init__(self) -> None:
-        self._stack: list[list[Any]] = []  # ["o", expecting_key, key] or ["a"]
-        self._in_string = False
-        self._is_key = False
-        self._capture = False
-        self._escape = False
-        self._buf: list[str] = []
-
-    def feed(self, chunk: str) -> list[str]:
-        found: list[str] = []
-        i, n = 0, len(chunk)
-        while i < n:
-            if self._in_string:
-                if self._escape:
-                    if self._capture:
-                        self._buf.append(chunk[i])
-                    self._escape = False
-                    i += 1
-                    continue
-                match = _STRING_STOP.search(chunk, i)
-                end = match.start() if match else n
-                if self._capture:
-                    self._buf.append(chunk[i:end])
-                if match is None:
-                    break
-                if chunk[end] == "\\":
-                    if self._capture:
-                        self._buf.append("\\")
-                    self._escape = True
-                else:
-                    self._end_string(found)
-                i = end + 1
-                continue
-            char = chunk[i]
-            top = self._stack[-1] if self._stack else None
-            if char == "{":
-                self._stack.append(["o", True, None])
-            elif char == "[":
-                self._stack.append(["a"])
-            elif char in "}]":
-                if self._stack:
-                    self._stack.pop()
-            elif char == "," and top is not None and top[0] == "o":
-                top[1], top[2] = True, None
-            elif char == '"':
-                self._in_string = True
-                self._is_key = top is not None and top[0] == "o" and top[1]
-                self._capture = self._is_key or (
-                    top is not None and top[0] == "o" and top[2] == "path"
-                )
-                self._buf = []
-            i += 1
-        return found
-
-    def _end_string(self, found: list[str]) -> None:
-        self._in_string = False
-        if not self._capture:
-            return
-        raw = "".join(self._buf)
-        try:
-            text = json.loads(f'"{raw}"')
-        except ValueError:
-            text = raw
-        top = self._stack[-1]
-        if self._is_key:
-            top[1], top[2] = False, text
-        elif (
-            len(self._stack) == 3
-            and self._stack[0][0] == "o"
-            and self._stack[0][2] == "changes"
-            and self._stack[1][0] == "a"
-        ):
-            found.append(text)
+_PATH = re.compile(r'"path"\s*:\s*"((?:[^"\\]|\\.)*)"')
+PATH_SCAN_LIMIT = 4096
+"""A tool call's `path` comes first in practice; past this much input it is not looked for."""
 
 
 @dataclass
@@ -107,6 +32,8 @@ class Block:
     id: str = ""
     name: str = ""
     complete: bool = False
+    path: str | None = None
+    scanned: int = 0
 
     def joined(self) -> str:
         return "".join(self.text)
@@ -118,26 +45,40 @@ class ToolCall:
     name: str
     json_text: str
     complete: bool
+    path: str | None = None
+    """The `path` of its input, when it was seen while the input streamed."""
 
     def parsed(self) -> Any:
         """The input as JSON; raises ValueError with the parser's words if it is not."""
         return json.loads(self.json_text) if self.json_text.strip() else {}
 
+    def valid(self) -> bool:
+        """Complete, with an input that parses to an object (a call cut off by max_tokens
+        is neither)."""
+        if not self.complete:
+            return False
+        try:
+            return isinstance(self.parsed(), dict)
+        except ValueError:
+            return False
+
 
 class Response:
-    """Accumulates one response; `feed` returns the events a person should see now."""
+    """Accumulates one response; `feed` returns the events a person should see now.
+    `on_call` is given each tool call the moment its block is complete (the loop applies
+    it there) and its events are passed on."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_call: Callable[[ToolCall], Iterable[Event]] | None = None) -> None:
+        self.on_call = on_call
         self.blocks: dict[int, Block] = {}
         self.usage: dict[str, Any] = {}
         self.stop_reason: str | None = None
+        self.stop_details: dict[str, Any] = {}
         self.complete = False
         self.started = False
-        self.files = 0
-        self._scanners: dict[int, PathScanner] = {}
-        self._thinking_shown = False
+        self._wrote_text = False
 
-    def feed(self, event: dict[str, Any]) -> Iterator[TextDelta | Progress]:
+    def feed(self, event: dict[str, Any]) -> Iterator[Event]:
         kind = event.get("type")
         if kind == "message_start":
             self.started = True
@@ -147,34 +88,37 @@ class Response:
         elif kind == "content_block_delta":
             yield from self._delta(int(event["index"]), event.get("delta") or {})
         elif kind == "content_block_stop":
-            block = self.blocks.get(int(event["index"]))
+            index = int(event["index"])
+            block = self.blocks.get(index)
             if block is not None:
                 block.complete = True
+                if block.type == "tool_use":
+                    if self.on_call is not None:
+                        yield from self.on_call(self._call(block))
         elif kind == "message_delta":
-            self.stop_reason = (event.get("delta") or {}).get("stop_reason") or self.stop_reason
+            delta = event.get("delta") or {}
+            self.stop_reason = delta.get("stop_reason") or self.stop_reason
+            self.stop_details = delta.get("stop_details") or self.stop_details
             for key, value in (event.get("usage") or {}).items():
                 if value is not None:
                     self.usage[key] = value
         elif kind == "message_stop":
             self.complete = True
 
-    def _start(self, index: int, start: dict[str, Any]) -> Iterator[Progress]:
+    def _start(self, index: int, start: dict[str, Any]) -> Iterator[TextDelta | Progress]:
         block = Block(type=str(start.get("type", "")))
         if block.type == "text" and start.get("text"):
             block.text.append(start["text"])
         elif block.type == "thinking":
             block.text.append(start.get("thinking") or "")
             block.signature = start.get("signature") or ""
-            if not self._thinking_shown:
-                self._thinking_shown = True
-                yield Progress("the model is thinking")
+            yield Progress("the model is thinking")
         elif block.type == "redacted_thinking":
             block.data = start.get("data") or ""
         elif block.type == "tool_use":
             block.id, block.name = str(start.get("id", "")), str(start.get("name", ""))
-            if block.name == TOOL_NAME:
-                self._scanners[index] = PathScanner()
-                yield Progress("the model is writing the proposal", files=self.files)
+        if block.type in ("text", "thinking") and self._wrote_text:
+            yield TextDelta("\n\n")
         self.blocks[index] = block
 
     def _delta(self, index: int, delta: dict[str, Any]) -> Iterator[TextDelta | Progress]:
@@ -182,40 +126,48 @@ class Response:
         if block is None:
             return
         kind = delta.get("type")
-        if kind == "text_delta":
-            text = delta.get("text") or ""
+        if kind in ("text_delta", "thinking_delta"):
+            text = delta.get("text" if kind == "text_delta" else "thinking") or ""
             block.text.append(text)
             if text:
+                self._wrote_text = True
                 yield TextDelta(text)
         elif kind == "input_json_delta":
             piece = delta.get("partial_json") or ""
             block.text.append(piece)
-            scanner = self._scanners.get(index)
-            for path in scanner.feed(piece) if scanner else ():
-                self.files += 1
-                yield Progress(f"receiving {path}", path=path, files=self.files)
-        elif kind == "thinking_delta":
-            block.text.append(delta.get("thinking") or "")
+            if block.name == EDITOR and block.path is None and block.scanned < PATH_SCAN_LIMIT:
+                block.scanned += len(piece)
+                found = _PATH.search(block.joined()[:PATH_SCAN_LIMIT])
+                if found:
+                    try:
+                        block.path = json.loads(f'"{found.group(1)}"')
+                    except ValueError:
+                        block.path = found.group(1)
+                    yield Progress(f"writing {block.path}", path=block.path)
         elif kind == "signature_delta":
             block.signature = delta.get("signature") or ""
 
+    def incomplete_calls(self) -> list[ToolCall]:
+        return [c for c in self.tool_calls() if not c.valid()]
+
+    @staticmethod
+    def _call(block: Block) -> ToolCall:
+        return ToolCall(block.id, block.name, block.joined(), block.complete, block.path)
+
     # ----------------------------------------------------------------- results
     def tool_calls(self) -> list[ToolCall]:
-        return [
-            ToolCall(b.id, b.name, b.joined(), b.complete)
-            for _, b in sorted(self.blocks.items())
-            if b.type == "tool_use"
-        ]
+        return [self._call(b) for _, b in sorted(self.blocks.items()) if b.type == "tool_use"]
 
     def text(self) -> str:
         return "".join(b.joined() for _, b in sorted(self.blocks.items()) if b.type == "text")
 
     def assistant_content(self) -> list[dict[str, Any]]:
-        """The response as an assistant turn to send back (thinking blocks unchanged, as
-        the API requires when a conversation continues after a tool call)."""
+        """The response as an assistant turn to send back: thinking blocks unchanged (as
+        the API requires when a conversation goes on after tool calls), and without what
+        an output limit cut off — an unfinished thinking block or tool call."""
         content: list[dict[str, Any]] = []
         for _, block in sorted(self.blocks.items()):
-            if block.type == "thinking":
+            if block.type == "thinking" and block.complete and block.signature:
                 content.append(
                     {"type": "thinking", "thinking": block.joined(), "signature": block.signature}
                 )
@@ -224,18 +176,16 @@ class Response:
             elif block.type == "text" and block.joined().strip():
                 content.append({"type": "text", "text": block.joined()})
             elif block.type == "tool_use":
-                try:
-                    value = json.loads(block.joined() or "{}")
-                except ValueError:
-                    value = {}
-                content.append(
-                    {
-                        "type": "tool_use",
-                        "id": block.id,
-                        "name": block.name,
-                        "input": value if isinstance(value, dict) else {},
-                    }
-                )
+                call = self._call(block)
+                if call.valid():
+                    content.append(
+                        {
+                            "type": "tool_use",
+                            "id": block.id,
+                            "name": block.name,
+                            "input": call.parsed(),
+                        }
+                    )
         return content
 
     def token_counts(self) -> dict[str, int]:

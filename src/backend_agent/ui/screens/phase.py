@@ -204,7 +204,7 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
             switcher.current = "rationale-scroll"
             if not self.busy:
                 self.query_one("#rationale", Markdown).update(
-                    rationale_markdown(self.phase, record)
+                    rationale_markdown(self.phase, record, self.session.state.answers)
                 )
             return
         change = record.proposal.change(path)

@@ -79,6 +79,14 @@ BINDINGS = [
         tooltip="Show or hide the output of the project's tests",
     ),
     Binding(
+        "i",
+        "answer",
+        "Answer",
+        id="phase.answer",
+        show=False,
+        tooltip="Answer the provider's open questions: every later phase is told",
+    ),
+    Binding(
         "g",
         "generate",
         "Generate",

@@ -59,6 +59,46 @@ class ProviderRuns:
             revise,
         )
 
+    def action_answer(self) -> None:
+        """The proposal's open questions, one dialog each; an answer is kept with the
+        build and every phase asked after it is told."""
+        proposal = self.record.proposal
+        questions = list(proposal.questions) if proposal else []
+        if self.busy or not questions:
+            if not questions:
+                self.notify("this proposal asks no questions")
+            return
+        from ..modals import PromptModal
+
+        def ask(index: int) -> None:
+            if index == len(questions):
+                self.refresh_all()
+                return
+            question = questions[index]
+            known = self.session.state.answers.get(" ".join(question.split()))
+
+            def answered(text: str | None) -> None:
+                if text is None:
+                    self.refresh_all()
+                    return
+                if text.strip():
+                    self.app.run_step(
+                        lambda: self.session.answer(question, text), doing="keep your answer"
+                    )
+                ask(index + 1)
+
+            self.app.push_screen(
+                PromptModal(
+                    f"Question {index + 1} of {len(questions)}",
+                    question + (f"\n\nYour answer so far: {known}" if known else ""),
+                    multiline=False,
+                    placeholder="your answer (empty: skip); later phases are told it",
+                ),
+                answered,
+            )
+
+        ask(0)
+
     def _run_provider(self, feedback: str | None, *, rework: bool = False) -> None:
         """Generate the phase, or revise it with `feedback`, or rework its rejected hunks."""
         self.flush_edit()
@@ -98,11 +138,15 @@ class ProviderRuns:
         self.app.run_step(work, doing=self._doing, cancel=cancel)
 
     async def on_engine_event(self, message: EngineEvent) -> None:
-        from ...core.events import Progress, TextDelta, UsageReport
+        from ...core.events import FileWritten, Progress, TextDelta, UsageReport
 
         event = message.event
         if isinstance(event, TextDelta) and self._stream is not None:
             await self._stream.write(event.text)
+        elif isinstance(event, FileWritten):
+            self._progress(f"{event.action} {event.path} ({event.files} files)")
+            if self._stream is not None:
+                await self._stream.write(f"\n\n- {event.action} `{event.path}`\n\n")
         elif isinstance(event, Progress):
             count = f" ({event.files} files)" if event.files else ""
             self._progress(f"{event.message}{count}")

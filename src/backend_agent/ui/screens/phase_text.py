@@ -25,8 +25,11 @@ STATE_WORDS = {
 }
 
 
-def rationale_markdown(phase: Phase, record: PhaseRecord) -> str:
-    """The provider's reasons, then its open questions and anything refused."""
+def rationale_markdown(
+    phase: Phase, record: PhaseRecord, answers: dict[str, str] | None = None
+) -> str:
+    """The provider's reasons, then its assumptions, its open questions (with the person's
+    answers) and anything refused."""
     proposal = record.proposal
     if proposal is None:
         lines = [f"# Phase {phase.number}: {phase.title}", "", phase.goal, ""]
@@ -38,8 +41,15 @@ def rationale_markdown(phase: Phase, record: PhaseRecord) -> str:
             lines.append("Press **g** to ask the provider for this phase.")
         return "\n".join(lines)
     parts = [proposal.summary.strip()]
+    if proposal.assumptions:
+        parts.append("## Assumed\n\n" + "\n".join(f"- {a}" for a in proposal.assumptions))
     if proposal.questions:
-        parts.append("## Open questions\n\n" + "\n".join(f"- {q}" for q in proposal.questions))
+        answers = answers or {}
+        lines = []
+        for question in proposal.questions:
+            answer = answers.get(" ".join(question.split()))
+            lines.append(f"- {question}" + (f" — **your answer:** {answer}" if answer else ""))
+        parts.append("## Open questions (i answers them)\n\n" + "\n".join(lines))
     if record.refused:
         parts.append(
             "## Refused by the safety rules\n\nThese files were proposed but will not be "
