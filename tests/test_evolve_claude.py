@@ -12,8 +12,8 @@ from backend_agent.engine.autopilot import run_phases
 from backend_agent.providers import create_provider
 
 from .conftest import EXAMPLES, git
-from .fakes.anthropic_server import proposal_reply
-from .fakes.builds import asked_phase, build_handler, phase_files
+from .fakes.anthropic_protocol import answer_reply
+from .fakes.builds import answered, asked_phase, build_handler, create, finish, phase_files
 
 APPENDED = "\n\ndef added_by_the_model() -> int:\n    return 42\n"
 
@@ -46,12 +46,15 @@ def test_claude_is_told_the_change_and_the_persons_edits_and_its_files_are_merge
     git(worktree, "commit", "-qam", "by hand")
 
     def evolution(request):
+        if answered(request):
+            return answer_reply([("text", "Done. "), finish("Nothing more to change.")])
         phase_id = asked_phase(request)
-        changes = phase_files(phase_id)
-        for change in changes:
-            if change["path"] == "src/app/services.py":
-                change["content"] += APPENDED
-        return proposal_reply({"summary": f"## {phase_id}", "changes": changes, "questions": []})
+        files = phase_files(phase_id)
+        for file in files:
+            if file["path"] == "src/app/services.py":
+                file["content"] += APPENDED
+        blocks = [create(f["path"], f["content"]) for f in files]
+        return answer_reply([*blocks, finish(f"## {phase_id}", files)])
 
     fake_anthropic.handler = evolution
     with BuildSession.open(repo, provider=provider) as session:

@@ -14,18 +14,15 @@ from backend_agent.engine.autopilot import run_phases
 from backend_agent.providers import create_provider
 
 from .conftest import EXAMPLES
-from .fakes.anthropic_server import proposal_reply
+from .fakes.anthropic_protocol import answer_reply
 from .offline_service_support import BRIEFS
 
 SENTENCE = "products get a weight, customers review products, tracking codes are numbers"
 
 
 def _reply(brief: dict):
-    return proposal_reply(
-        {**brief, "assumptions": ["weights are in grams"], "questions": []},
-        tool_name="submit_brief",
-        text="",
-    )
+    answer = {**brief, "assumptions": ["weights are in grams"], "questions": []}
+    return answer_reply([("tool", "submit_brief", answer)])
 
 
 def test_say_proposes_the_brief_change_for_review_then_evolve_runs_it(
