@@ -1,29 +1,23 @@
-"""Wizard figures: time to the first screen, moving between files of a huge proposal, the
-first paint of a 20,000-line diff, and the first streamed character of a proposal.
+"""Wizard figures: moving between files of a huge proposal, the first paint of a
+20,000-line diff, and the first streamed character of a proposal (the time to the first
+screen is bench_startup).
 
-Start-up is measured on a real terminal (a pty) from process start to the first bytes of
-the screen, against a minimal Textual app started the same way in the same run. The
-streamed text too: from the fake Anthropic API sending the first text_delta to that text
-reaching the wizard's terminal, against the engine alone yielding it in the same run.
+The streamed text is measured on a real terminal (a pty): from the fake Anthropic API
+sending the first text_delta to that text reaching the wizard's terminal, against the SDK
+alone printing it in the same run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import pty
 import random
-import select
-import signal
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
 from collections.abc import Iterator
-from fcntl import ioctl
 from pathlib import Path
 
 from backend_agent.core.brief import load_brief
@@ -32,6 +26,7 @@ from backend_agent.core.proposal import FileChange, Proposal
 from backend_agent.engine import BuildSession
 from backend_agent.providers.base import ProposalRequest, Provider
 
+from .bench_startup import Terminal
 from .harness import Figure
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -41,87 +36,7 @@ IDENTITY = {
     "GIT_COMMITTER_NAME": "bench",
     "GIT_COMMITTER_EMAIL": "bench@example.com",
 }
-MINIMAL_APP = """
-from textual.app import App
-from textual.widgets import Static
-
-class Minimal(App):
-    def compose(self):
-        yield Static("minimal app ready")
-
-Minimal().run()
-"""
 FILES, LINES_PER_FILE = 300, 167  # 50,100 lines
-
-
-# ------------------------------------------------------------------- start-up
-class _Terminal:
-    """`argv` running on a 120x40 pty, killed on exit."""
-
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
-        self.argv = argv
-        self.master, slave = pty.openpty()
-        ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        self.process = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
-        )
-        os.close(slave)
-        self.seen = b""
-
-    def wait_for(self, marker: bytes, timeout: float = 20) -> float:
-        """perf_counter() when `marker` has reached the terminal."""
-        while marker not in self.seen:
-            ready, _, _ = select.select([self.master], [], [], timeout)
-            if not ready:
-                raise RuntimeError(
-                    f"{self.argv}: no {marker!r} in {timeout} s: {self.seen[-300:]!r}"
-                )
-            self.seen += os.read(self.master, 65536)
-        return time.perf_counter()
-
-    def press(self, key: bytes) -> None:
-        self.seen = b""
-        os.write(self.master, key)
-
-    def __enter__(self) -> _Terminal:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        os.close(self.master)
-
-
-def _first_paint(argv: list[str], marker: bytes, env: dict[str, str]) -> float:
-    """Seconds from spawning `argv` on a pty until `marker` is on the screen."""
-    start = time.perf_counter()
-    with _Terminal(argv, env) as terminal:
-        return terminal.wait_for(marker) - start
-
-
-def _startup(root: Path) -> Figure:
-    repo = _repo(root, "startup")
-    minimal = root / "minimal.py"
-    minimal.write_text(MINIMAL_APP)
-    env = {**os.environ, **IDENTITY, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
-    env.pop("ANTHROPIC_API_KEY", None)
-    wizard = [sys.executable, "-m", "backend_agent.cli", str(repo)]
-    baseline = [sys.executable, str(minimal)]
-    ours, theirs = [], []
-    for _ in range(7):
-        ours.append(_first_paint(wizard, b"New build", env))
-        theirs.append(_first_paint(baseline, b"minimal app ready", env))
-    value, base = statistics.median(ours), statistics.median(theirs)
-    return Figure(
-        "process start -> Welcome painted (median of 7)",
-        value,
-        "s",
-        "minimal Textual app",
-        base,
-        target="<= 1.3x",
-        ok=value <= 1.3 * base,
-    )
 
 
 # ----------------------------------------------------------- a huge proposal
@@ -363,7 +278,7 @@ def _text_to_screen(root: Path) -> Figure:
                 with BuildSession.start(repo, brief, provider=provider) as session:
                     build = session.state.build
                 argv = [sys.executable, "-m", "backend_agent.cli", "resume", build]
-                with _Terminal([*argv, "--repo", str(repo)], env) as terminal:
+                with Terminal([*argv, "--repo", str(repo)], env) as terminal:
                     terminal.wait_for(b"Generate")  # the phase screen, ready for keys
                     sent = len(fake.first_text_sent)
                     terminal.press(b"g")
@@ -374,7 +289,7 @@ def _text_to_screen(root: Path) -> Figure:
                     terminal.process.wait(timeout=20)
                 sent = len(fake.first_text_sent)
                 fake.script(answer_reply([("text", "Proposing architecture. " * 4)]))
-                with _Terminal([sys.executable, str(script), provider.model], env) as terminal:
+                with Terminal([sys.executable, str(script), provider.model], env) as terminal:
                     shown = terminal.wait_for(b"Proposing architecture")
                     floor.append(shown - fake.first_text_sent[sent])
                     terminal.process.wait(timeout=20)
@@ -394,7 +309,7 @@ def run() -> list[Figure]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         with _config_elsewhere(root):
-            return [_startup(root), *_moves(root), _first_diff_paint(), _text_to_screen(root)]
+            return [*_moves(root), _first_diff_paint(), _text_to_screen(root)]
 
 
 class _config_elsewhere:

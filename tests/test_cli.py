@@ -166,6 +166,23 @@ def test_malformed_brief_exits_2_naming_the_line(repo, tmp_path, capsys):
     assert code == 2 and f"{bad}:3: project.flavour: unknown key" in err
 
 
+def test_a_brief_without_entities_offline_is_refused_before_anything_is_made(
+    repo, tmp_path, capsys
+):
+    """Issue 18: it made a branch and worktree, failed, left them, and named another file."""
+    dog = tmp_path / "dog.toml"
+    dog.write_text('[project]\nname = "dog"\nrequirements = "a dog-walking marketplace"\n')
+    code, _, err = run(capsys, "brief", "check", str(dog))
+    assert code == 0 and "valid (0 entities, 0 relations)" in err
+    assert "only the Anthropic provider can build it" in err
+    before = git(repo, "branch", "--list")
+    code, _, err = run(capsys, "build", "--brief", str(dog), "--build", "dog2", "--repo", str(repo))
+    assert code == 2 and "needs [[entities]]" in err
+    assert f"add entities to {dog}" in err and "backend-brief.toml" not in err
+    assert git(repo, "branch", "--list") == before
+    assert not (repo / ".git" / "backend-agent").exists()  # no worktree, no build state
+
+
 def test_mid_rebase_exits_4_and_writes_nothing(repo, capsys):
     (repo / ".git" / "rebase-merge").mkdir()
     code, out, err = run(capsys, "build", "--brief", BOOKMARKS, "--repo", str(repo), "--json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from backend_agent.core.phases import PHASES
+from backend_agent.providers.offline import OfflineProvider
 from backend_agent.ui.modals import CommitModal, ConfirmModal, ErrorModal, PromptModal
 from backend_agent.ui.screens.brief import BriefScreen
 from backend_agent.ui.screens.phase import PhaseScreen
@@ -68,6 +69,8 @@ async def test_new_build_from_the_brief_screen_generates_phase_one(repo):
         await settle(pilot)
         assert isinstance(app.screen, BriefScreen)
         assert app.screen.brief is not None, app.screen.query_one("#brief-problems").render()
+        status = str(app.screen.query_one("#brief-problems").render())
+        assert status.startswith("✓ valid — Bookmark, Tag, 1 relation; ctrl+g starts")
         await pilot.press("ctrl+g")
         await settle(pilot, rounds=8)
         assert isinstance(app.screen, PhaseScreen)
@@ -236,14 +239,21 @@ async def test_a_missing_editor_is_an_error_dialog(repo):
         assert any("config.toml" in step for step in app.screen.next_steps)
 
 
+class Reviser(OfflineProvider):
+    """The offline proposals from a provider the wizard lets revise (as it does Claude)."""
+
+    name = "reviser"
+
+
 async def test_revise_keeps_approvals_of_unchanged_files(repo):
     prepared_build(repo)
-    app = wizard(repo, build="bookmarks")
+    app = wizard(repo, build="bookmarks", provider=Reviser())
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         path = await select(pilot, 0)
         await pilot.press("a")
         await settle(pilot)
+        here = app.screen.selected_path()  # approving moved on to the next file
         await pilot.press("r")
         await settle(pilot)
         assert isinstance(app.screen, PromptModal)
@@ -251,10 +261,25 @@ async def test_revise_keeps_approvals_of_unchanged_files(repo):
         await pilot.press("ctrl+s")
         await settle(pilot, rounds=8)
         assert isinstance(app.screen, PhaseScreen)
-        assert "cannot act on feedback" in app.screen.query_one("#rationale").source
+        assert app.screen.selected_path() == here  # back on that file once the run ended
     with reopen(repo) as session:
         assert session.record("architecture").rounds == 2
         assert session.review(path, "architecture").state(session.change(path)) == "approved"
+
+
+async def test_offline_revise_says_why_before_asking_for_feedback(repo):
+    prepared_build(repo)
+    app = wizard(repo, build="bookmarks")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await select(pilot, 0)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, PhaseScreen)  # no prompt for words it cannot use
+        [note] = [n.message for n in app._notifications]
+        assert note.startswith("cannot revise: the offline generator cannot act on feedback")
+    with reopen(repo) as session:
+        assert session.record("architecture").rounds == 1
 
 
 async def test_commit_dialog_lists_exactly_the_approved_files_and_commits_the_message(repo):
@@ -347,10 +372,14 @@ async def test_split_view_and_rendered_markdown(repo):
         await settle(pilot)
         assert (await select(pilot, 1)).endswith(".md")
         diff = app.screen.query_one(DiffView)
-        assert not diff.split
-        await pilot.press("v")
+        await pilot.press("v", "z")  # a new file has one side, and is shown whole
         await pilot.pause()
-        assert diff.split
+        assert not diff.split and not diff.whole_file
+        said = [n.message for n in app._notifications]
+        assert said == [
+            "architecture.md is new: there is one side only",
+            "architecture.md is new: it is shown whole already",
+        ]
         await pilot.press("m")
         await pilot.pause()
         assert app.screen.query_one("#view").current == "preview-scroll"
@@ -435,11 +464,15 @@ async def test_every_phase_binding_is_in_the_command_palette(repo):
         await settle(pilot)
         from backend_agent.ui.commands import BindingCommands
 
-        provider = BindingCommands(app.screen)
-        titles = {title for title, _, _ in provider._commands()}
-        for wanted in ("Approve", "Reject", "Approve all", "Edit", "$EDITOR", "Revise", "Commit"):
-            assert wanted in titles
+        titles = {title for title, _, _ in BindingCommands(app.screen)._commands()}
+        assert "Approve all" in titles and "Commit" in titles
+        assert "Approve" not in titles  # the rationale is selected: no file to approve
         path = await select(pilot, 0)
+        titles = {title for title, _, _ in BindingCommands(app.screen)._commands()}
+        for wanted in ("Approve", "Reject", "Approve all", "Edit", "$EDITOR", "Commit", "Keys"):
+            assert wanted in titles
+        assert "Revise" not in titles  # offline: it cannot act on feedback
+        assert not {"Quit", "Theme"} & titles  # Textual's own entries list those once
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"approve")

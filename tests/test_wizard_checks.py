@@ -85,18 +85,25 @@ async def test_an_edit_is_checked_again_after_a_pause(repo, pg_env):
         assert 'syntax error at or near "SELEC"' in text
 
 
-async def test_test_output_streams_into_the_log(repo, pg_env):
+async def test_test_output_is_one_line_until_opened_and_stays_open(repo, pg_env):
     proposed(repo, tiny_project(), phase="architecture")
     app = wizard(repo, build="bookmarks")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         log = app.screen.query_one("#check-log", Log)
-        assert app.screen.has_class("-test-output") and log.display
         assert any("FAILED tests/test_calc.py::test_add" in line for line in log.lines)
+        line = str(app.screen.query_one("#test-line", Static).render())
+        assert line.startswith("Test output: 1 failed, 1 passed") and "(o shows it)" in line
+        assert not log.display  # the diff keeps the room on a small terminal
         await select_path(pilot, "tests/test_calc.py")
         assert "tests  tests/test_calc.py:6" in panel(app)
+        assert app.screen.query_one("#diff").size.height >= 10
         await pilot.press("o")
-        assert not log.display
+        await pilot.pause()
+        assert log.display and "(o hides it)" in str(app.screen.query_one("#test-line").render())
+        await pilot.press("n", "p")  # another phase and back: still wanted open
+        await settle(pilot)
+        assert app.screen.pane.checks.output_open
 
 
 SLOW = "import time\n\n\ndef test_slow():\n    print('started', flush=True)\n    time.sleep(60)\n"

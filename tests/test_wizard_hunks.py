@@ -13,7 +13,7 @@ from backend_agent.core.proposal import FileChange, Proposal
 from backend_agent.providers import create_provider
 from backend_agent.providers.base import ProposalRequest, Provider
 from backend_agent.ui.commands import BindingCommands
-from backend_agent.ui.modals import CommitModal, ErrorModal, PromptModal
+from backend_agent.ui.modals import CommitModal, PromptModal
 from backend_agent.ui.screens.phase import PhaseScreen
 from backend_agent.ui.widgets.diff_view import BUTTONS, DiffView
 from backend_agent.ui.widgets.file_list import FileList
@@ -101,9 +101,11 @@ async def test_keyboard_review_of_hunks_commits_exactly_the_approved_one(notes_b
         ]
         assert "1 of 3 hunks approved" in file_bar(app)
         headers = [diff._hunk_banner(h, 120).text for h in diff.hunks]
-        assert headers[0].startswith("  ✓ hunk 1/3 approved  @@ -1,5 +1,5 @@  +1 −1")
-        assert headers[1].startswith("  ✗ hunk 2/3 rejected “keep twenty as a number”  @@")
-        assert headers[2].startswith("▶ ✗ hunk 3/3 rejected  @@ -36,5 +36,6 @@")
+        assert headers[0].startswith("  ✓ hunk 1/3 approved  +1 −1  @@ -1,5 +1,5 @@")
+        assert headers[1].startswith("  ✗ hunk 2/3 rejected  +1 −1  “keep twenty as a number”")
+        assert headers[2].startswith("▶ ✗ hunk 3/3 rejected  +1 −0  @@ -36,5 +36,6 @@")
+        narrow = diff._hunk_banner(diff.hunks[1], 64).text  # a comment too long for the room
+        assert "+1 −1  “keep twenty" in narrow and "…”" in narrow  # cut short, numbers kept
         row = str(app.screen.query_one(FileList).get_option("notes.txt").prompt)
         assert "✓ mod 1/3 notes.txt" in row  # decided: the file is approved as one result
 
@@ -195,31 +197,49 @@ async def test_new_files_stay_whole_file_decisions(notes_build):
         assert app.session.review("new.txt").hunks == {}
 
 
-async def test_rework_with_the_offline_provider_is_refused_in_a_dialog(notes_build):
+async def test_rework_offline_says_why_and_keeps_the_place(notes_build):
     app = wizard(notes_build, build="bookmarks", provider=create_provider("offline"))
     async with app.run_test(size=SIZE) as pilot:
-        await open_notes(pilot)
-        await pilot.press("w")  # nothing rejected yet: the key is off, nothing is sent
+        diff = await open_notes(pilot)
+        await pilot.press("w")  # nothing rejected yet: nothing is sent, and it says why
         await settle(pilot)
         assert isinstance(app.screen, PhaseScreen) and app.session.record().rounds == 1
+        assert list(app._notifications)[-1].message.startswith("no hunk is rejected — H rejects")
         await pilot.press("]", "H", *"shorter", "enter")
         await settle(pilot)
         before = hunk_states(app)
         assert before[1] == ("rejected", "shorter")
         titles = {title for title, _, _ in BindingCommands(app.screen)._commands()}
-        assert "Rework" in titles
+        assert "Rework" not in titles  # offline cannot: not offered
+        hunk = diff.current_hunk
         await pilot.press("w")
         await settle(pilot, rounds=8)
-        dialog = app.screen
-        assert isinstance(dialog, ErrorModal)
-        assert dialog.title_text == "Could not rework the rejected hunks"
-        assert "offline provider cannot rework hunks" in dialog.message
-        await pilot.press("enter")
-        await settle(pilot)
         assert isinstance(app.screen, PhaseScreen) and not app.screen.busy
+        said = list(app._notifications)[-1].message
+        assert said.startswith("cannot rework: the offline generator cannot act on feedback")
+        # The selection stays where the person was (it used to jump to the rationale).
+        assert app.screen.selected_path() == "notes.txt" and diff.current_hunk == hunk
         assert hunk_states(app) == before
     with reopen(notes_build) as session:
         assert session.record().rounds == 1 and session.record().status == "proposed"
+
+
+async def test_view_keys_work_whatever_has_focus(notes_build):
+    app = wizard(notes_build, build="bookmarks", provider=Modifies())
+    async with app.run_test(size=SIZE) as pilot:
+        diff = await open_notes(pilot)
+        assert app.screen.focused is app.screen.query_one(FileList)
+        rows = len(diff._rows)
+        await pilot.press("z")  # the whole file, with the file list focused
+        await settle(pilot)
+        assert diff.whole_file and len(diff._rows) > rows
+        await pilot.press("v")
+        await settle(pilot)
+        assert diff.split
+        diff.focus()
+        await pilot.press("z", "v")
+        await settle(pilot)
+        assert not diff.whole_file and not diff.split
 
 
 async def test_rework_with_claude_redoes_only_the_rejected_hunk(notes_build, fake_anthropic):

@@ -25,11 +25,14 @@ FILE_BYTES = 50_000  # 2,000 x 50 kB = 100 MB
 ROW = "a line of generated text in a file of the load test, padded to be long enough\n"
 LIMITS = Limits(max_file_bytes=1 << 20, max_proposal_bytes=128 << 20, max_files=FILES + 10)
 TICK = 0.02
-STALL = 1.5
-"""Longest the UI may go without running a timer callback. Writing 100 MB takes seconds,
-so this fails if any of it happens on the UI thread (doing the work there stalled it for
-1.8-2.2 s on an idle machine; off it, the worst gap is ~0.25 s idle and up to ~1 s when
-the suite's other workers load both cores)."""
+BUSY = 1.0
+"""Most CPU the UI thread may spend between two timer callbacks. Writing 100 MB takes
+seconds of CPU, so this fails if any of it happens on the UI thread (doing the work there
+stalled it for 1.8-2.2 s on an idle machine). CPU time, not the wall clock: a machine
+loaded by other work delays the timer without the UI thread doing anything."""
+STALL = 4.0
+"""Longest wall-clock gap: off the UI thread the worst is ~0.25 s idle and 1.6-2.7 s
+when other processes load both cores; longer means the UI waited on something."""
 
 
 def content(index: int) -> str:
@@ -77,10 +80,10 @@ async def test_two_thousand_files_and_100_mb_keep_the_ui_running(repo):
     assert FILES * FILE_BYTES > Limits().max_proposal_bytes and FILES > Limits().max_files
     build = prepared_build(repo, generate=False)
     app = wizard(repo, build=build, provider=HugeProposal(), limits=LIMITS)
-    ticks: list[float] = []
+    ticks: list[tuple[float, float]] = []
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.set_interval(TICK, lambda: ticks.append(time.perf_counter()))
+        app.set_interval(TICK, lambda: ticks.append((time.perf_counter(), time.thread_time())))
         screen = app.screen
         record = app.session.record("architecture")
 
@@ -103,9 +106,11 @@ async def test_two_thousand_files_and_100_mb_keep_the_ui_running(repo):
         await wait_for(pilot, lambda: record.status == "committed", "the commit", 180)
         await wait_for(pilot, lambda: app.idle and isinstance(app.screen, PhaseScreen), "idle")
         await settle(pilot)
-    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
-    worst = max(gaps)
     assert len(ticks) > 50, f"the timer fired only {len(ticks)} times"
+    pairs = list(zip(ticks, ticks[1:], strict=False))
+    busy = max(b[1] - a[1] for a, b in pairs)
+    assert busy < BUSY, f"the UI thread worked {busy:.2f} s between two frames"
+    worst = max(b[0] - a[0] for a, b in pairs)
     assert worst < STALL, f"the UI stalled for {worst:.2f} s (ticks: {len(ticks)})"
     listed = git(repo, "ls-tree", "-r", "--name-only", "backend-agent/bookmarks", "data/")
     assert len(listed.split()) == FILES

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from backend_agent.ui.commands import BindingCommands
 from backend_agent.ui.screens.phase import PhaseScreen
-from backend_agent.ui.screens.skills import SkillsScreen
+from backend_agent.ui.screens.skills import BODY_DELAY, SkillsScreen
 from backend_agent.ui.screens.welcome import WelcomeScreen
 
 from .helpers import SKILLS
@@ -24,6 +24,12 @@ async def select(pilot, name: str) -> None:
     listing = pilot.app.screen.query_one("#skills-list")
     ids = list(entries(pilot.app.screen))
     listing.highlighted = ids.index(name)
+    await rendered(pilot)
+
+
+async def rendered(pilot) -> None:
+    """Once the selection rests, the body of the skill it rests on is rendered."""
+    await pilot.pause(BODY_DELAY + 0.05)
     await settle(pilot)
 
 
@@ -47,7 +53,7 @@ async def test_a_skill_turned_off_stays_off(repo):
         assert isinstance(app.screen, SkillsScreen)
         listed = entries(app.screen)
         assert SHIPPED <= set(listed)
-        assert listed["caching"].startswith("● caching  built-in · phases 4")
+        assert listed["caching"].startswith("● caching  built-in · phase 4")
         broken_id = next(i for i in listed if i.startswith("broken:"))
         assert "half-done (broken)" in listed[broken_id]
         await select(pilot, broken_id)
@@ -109,3 +115,24 @@ async def test_skills_from_the_welcome_screen_without_a_build(repo):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, WelcomeScreen)
+
+
+async def test_moving_fast_never_shows_the_body_of_a_skill_moved_past(repo):
+    app = wizard(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await rendered(pilot)
+        screen = app.screen
+        listing = screen.query_one("#skills-list")
+        for _ in range(3):  # three moves, faster than a body renders
+            listing.action_cursor_down()
+        await rendered(pilot)
+        chosen = screen._selected()
+        assert head(app).startswith(chosen.name)
+        assert screen.body_of == chosen.name
+        assert screen.query_one("#skill-body").source == chosen.body
+        assert not screen.query_one("#skill-body").has_class("-stale")
+        listed = entries(screen)
+        assert any("· phase 1 " in text or text.endswith("· phase 1") for text in listed.values())
+        assert not any("phases 1 " in text or text.endswith("phases 1") for text in listed.values())

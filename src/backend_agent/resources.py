@@ -17,6 +17,11 @@ def data_dir(name: str) -> Path:
     raise FileNotFoundError(f"backend-agent is installed without its {name}/ folder")
 
 
+def stylesheet(name: str) -> Path:
+    """A screen's own stylesheet (`styles/NAME.tcss`), loaded when the screen first opens."""
+    return data_dir("styles") / f"{name}.tcss"
+
+
 def example_brief(name: str) -> Path:
     path = data_dir("examples") / f"{name}.toml"
     if not path.is_file():

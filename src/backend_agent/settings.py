@@ -8,7 +8,6 @@ keys they change, so the person's comments and layout survive.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,8 @@ def load_settings(path: Path | None = None) -> dict[str, Any]:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"cannot read {path}: {exc}") from None
+    import tomllib  # only when there is a file to read: the first screen waits for this
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

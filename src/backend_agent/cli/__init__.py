@@ -7,28 +7,12 @@ traceback means a bug in backend-agent.
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 from collections.abc import Sequence
 
 from ..core.errors import BackendAgentError, BadInput
-from .build import cmd_build, cmd_demo, cmd_resume, open_wizard
-from .check import cmd_check
-from .commands import (
-    cmd_brief,
-    cmd_builds,
-    cmd_commit,
-    cmd_new,
-    cmd_review,
-    cmd_skills,
-    cmd_undo,
-)
-from .evolve import cmd_evolve
-from .install import cmd_install, cmd_uninstall
 from .output import Reported, error_doc, say
-from .parser import build_parser
-from .serve import cmd_serve
 
 COMMANDS = (
     "demo",
@@ -58,7 +42,63 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in argv
     signal.signal(signal.SIGTERM, on_sigterm)
-    handlers = {
+    try:
+        if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+            if len(argv) > 1:
+                raise BadInput(
+                    f"unexpected arguments: {' '.join(argv[1:])}",
+                    hint="usage: backend-agent [REPO] or backend-agent COMMAND ...",
+                )
+            repo = argv[0] if argv else "."
+            return _wizard(repo)
+        from .parser import build_parser  # argparse only when a command is given
+
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            return _wizard(".")
+        return _handlers()[args.command](args)
+    except Reported as reported:
+        print_error(reported.error)
+        return reported.error.exit_code
+    except BackendAgentError as error:
+        if as_json:
+            import json
+
+            print(json.dumps({"error": error_doc(error)}, indent=2))
+        print_error(error)
+        return error.exit_code
+    except KeyboardInterrupt:
+        say(
+            "backend-agent: interrupted; the build state is saved — continue with "
+            "`backend-agent resume`"
+        )
+        return EXIT_INTERRUPTED
+
+
+def _wizard(repo: str) -> int:
+    """The wizard, with nothing else imported first: its first screen is timed."""
+    from ..ui.app import run_wizard
+
+    return run_wizard(repo)
+
+
+def _handlers() -> dict:
+    from .build import cmd_build, cmd_demo, cmd_resume
+    from .check import cmd_check
+    from .commands import (
+        cmd_brief,
+        cmd_builds,
+        cmd_commit,
+        cmd_new,
+        cmd_review,
+        cmd_skills,
+        cmd_undo,
+    )
+    from .evolve import cmd_evolve
+    from .install import cmd_install, cmd_uninstall
+    from .serve import cmd_serve
+
+    return {
         "build": cmd_build,
         "resume": cmd_resume,
         "evolve": cmd_evolve,
@@ -75,33 +115,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": cmd_check,
         "serve": cmd_serve,
     }
-    try:
-        if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
-            if len(argv) > 1:
-                raise BadInput(
-                    f"unexpected arguments: {' '.join(argv[1:])}",
-                    hint="usage: backend-agent [REPO] or backend-agent COMMAND ...",
-                )
-            repo = argv[0] if argv else "."
-            return open_wizard(repo)
-        args = build_parser().parse_args(argv)
-        if args.command is None:
-            return open_wizard(".")
-        return handlers[args.command](args)
-    except Reported as reported:
-        print_error(reported.error)
-        return reported.error.exit_code
-    except BackendAgentError as error:
-        if as_json:
-            print(json.dumps({"error": error_doc(error)}, indent=2))
-        print_error(error)
-        return error.exit_code
-    except KeyboardInterrupt:
-        say(
-            "backend-agent: interrupted; the build state is saved — continue with "
-            "`backend-agent resume`"
-        )
-        return EXIT_INTERRUPTED
 
 
 def print_error(error: BackendAgentError) -> None:

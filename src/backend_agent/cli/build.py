@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import json
+from typing import TYPE_CHECKING
 
 from ..core.errors import BackendAgentError, BadInput
 from .output import Reported, error_doc, say, say_usage
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def _provider_options(args: argparse.Namespace, *, append: bool) -> dict[str, object]:
@@ -36,6 +39,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         say(f"provider: {chosen} ({why}; choose with --provider)")
     options = _provider_options(args, append=False)
     provider = create_provider(args.provider, args.model, **options)
+    provider.check_brief(brief, args.brief)
     session = BuildSession.start(
         args.repo, brief, build=args.name, provider=provider, sentence=drafted_sentence(text)
     )
@@ -62,7 +66,17 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from ..providers import create_provider
 
     if args.approve is None:
-        return open_wizard(args.repo, build=args.name)
+        name = args.name
+        if name is None:  # the one build there is opens; several are listed to pick from
+            builds = BuildSession.list(args.repo)
+            if not builds:
+                raise BadInput(
+                    f"there is no build to resume in {args.repo}",
+                    hint="start one in the wizard (`backend-agent`) or with "
+                    "`backend-agent build --brief FILE`",
+                )
+            name = builds[0].build if len(builds) == 1 else None
+        return open_wizard(args.repo, build=name)
     checks = _check_options(args)
     options = _provider_options(args, append=args.provider != "replay")
     provider = None
@@ -159,22 +173,25 @@ def _drive(session, phases, policy: str, as_json: bool, checks=None, fix_rounds:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ..demo import make_demo_repo
+    from ..demo import demo_repo
 
-    repo = make_demo_repo(args.dir)
-    say(f"demo repository: {repo}")
+    repo, again = demo_repo(args.dir)
+    say(f"demo repository: {repo}" + (" (the one from last time)" if again else ""))
     if not args.headless:
         return open_wizard(str(repo), demo=True)
     from ..core.brief import load_brief
     from ..core.checks import CheckOptions
-    from ..core.phases import PHASES
     from ..engine import BuildSession
     from ..providers import create_provider
 
-    brief = load_brief(repo / "backend-brief.toml")
-    session = BuildSession.start(repo, brief, provider=create_provider("offline"))
+    offline = create_provider("offline")
+    if any(b.build == "bookmarks" for b in BuildSession.list(repo)):
+        session = BuildSession.open(repo, "bookmarks", provider=offline)  # go on with it
+    else:
+        brief = load_brief(repo / "backend-brief.toml")
+        session = BuildSession.start(repo, brief, provider=offline)
     with session:
-        code = _drive(session, list(PHASES), "all", False, CheckOptions())
+        code = _drive(session, _scoped(session, None), "all", False, CheckOptions())
         say("")
         say(f"look at the result:  git -C {repo} log --stat {session.state.branch}")
         say(f"                     ls {session.state.worktree}")

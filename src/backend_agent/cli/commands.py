@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.errors import BadInput
 from .build import open_wizard
 from .output import say, say_usage
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -107,6 +110,12 @@ def cmd_brief(args: argparse.Namespace) -> int:
         say(
             f"{args.file}: valid ({len(brief.entities)} entities, {len(brief.relations)} relations)"
         )
+        if not [e for e in brief.entities if e.name != "User"]:
+            say(
+                "  note: with no [[entities]] only the Anthropic provider can build it "
+                "(set ANTHROPIC_API_KEY); the offline generator builds the entities' tables, "
+                "services and tests"
+            )
         return 0
     target = Path(args.file)
     if target.exists() and not args.force:

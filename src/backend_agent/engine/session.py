@@ -102,8 +102,9 @@ class BuildSession(Generating, Reviewing, Committing, Evolving):
                 hint="pass --build OTHER-NAME to use another branch; backend-agent never "
                 "overwrites a branch it did not make",
             )
-        author = repo.author()
         provider = provider or create_provider(None)
+        provider.check_brief(brief)  # nothing is made for a build that cannot start
+        author = repo.author()
         lock = BuildLock(repo.data_dir / "builds" / f"{name}.lock")
         lock.acquire(name)
         try:

@@ -17,8 +17,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from ..core.errors import BackendAgentError
-from ..resources import data_dir
-from .commands import BindingCommands
+from ..resources import stylesheet
 from .config import UiConfig, load_ui_config, remember_theme
 from .edits import EditBuffer
 
@@ -26,6 +25,16 @@ if TYPE_CHECKING:
     from ..engine.session import BuildSession
     from ..providers.base import Provider
     from ..workspace.paths import Limits
+    from .place import Place
+
+
+def binding_commands():
+    """The palette's entries for the keys of the screen in front (imported when the palette
+    first opens, not before the first screen)."""
+    from .commands import BindingCommands
+
+    return BindingCommands
+
 
 BUG_STEPS = [
     "this is a bug in backend-agent; the build state is saved after every action, so you "
@@ -35,11 +44,34 @@ BUG_STEPS = [
 
 class WizardApp(App[int]):
     TITLE = "backend-agent"
-    CSS_PATH = sorted(data_dir("styles").glob("*.tcss"))
-    COMMANDS = App.COMMANDS | {BindingCommands}
+    CSS_PATH = [stylesheet("wizard")]
+    """The first screen's; every other screen brings its own (styles/*.tcss)."""
+    COMMANDS = App.COMMANDS | {binding_commands}
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
-        Binding("ctrl+t", "change_theme", "Theme", id="app.theme", show=False),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            id="app.quit",
+            priority=True,
+            show=False,
+            tooltip="Leave the wizard; the build state is saved",
+        ),
+        Binding(
+            "ctrl+t",
+            "change_theme",
+            "Theme",
+            id="app.theme",
+            show=False,
+            tooltip="Pick a colour theme (remembered)",
+        ),
+        Binding(
+            "question_mark,f1",
+            "help",
+            "Keys",
+            id="app.help",
+            tooltip="Every key of this screen, and why one cannot be used now",
+        ),
         Binding(
             "f2",
             "skills",
@@ -62,7 +94,7 @@ class WizardApp(App[int]):
         limits: Limits | None = None,
     ) -> None:
         super().__init__()
-        self.repo = Path(repo)
+        self.repo = Path(repo).expanduser().resolve()
         self.initial_build = build
         self.demo = demo
         self.sentence = sentence
@@ -72,6 +104,13 @@ class WizardApp(App[int]):
         self.limits = limits
         """What a proposal may hold (None: the defaults)."""
         self.session: BuildSession | None = None
+        self.place: Place | None = None
+        """Where the person is in the open build (saved with it, restored on resume)."""
+        self._place_timer = None
+        self.left: tuple[str, Path] | None = None
+        """The last build open (name, repository): what to say to resume it on exit."""
+        self.home = self.repo
+        """The repository the wizard was opened on (the demo may switch away from it)."""
         self.edits = EditBuffer()
         self._work_done: list[threading.Event] = []
         self._cancels: list[threading.Event] = []
@@ -99,8 +138,8 @@ class WizardApp(App[int]):
     def _apply_keymap(self) -> None:
         """Remap now; name unknown binding ids once every screen is imported, which is
         left to a worker so the first screen does not wait for it."""
-        self.set_keymap(self.config.keymap)
         if self.config.keymap:
+            self.set_keymap(self.config.keymap)
             from .screens import binding_ids
 
             self.run_engine(binding_ids, doing="read the keymap", done=self._check_keymap)
@@ -126,14 +165,19 @@ class WizardApp(App[int]):
     def open_build(self, name: str) -> None:
         """Resume a build of this repository and show its current phase."""
 
-        def work() -> BuildSession:
+        def work() -> tuple[BuildSession, Place]:
             from ..engine import BuildSession
+            from ..engine.place import load_place
+            from .place import Place
 
-            return BuildSession.open(
+            session = BuildSession.open(
                 self.repo, name, provider=self.provider_override, limits=self.limits
             )
+            return session, Place.from_dict(load_place(session))
 
-        self.run_engine(work, doing=f"open build {name}", done=self.session_ready)
+        self.run_engine(
+            work, doing=f"open build {name}", done=lambda found: self.session_ready(*found)
+        )
 
     def change_brief(self, name: str | None = None) -> None:
         """The Brief screen on a build's current brief: saving it with changes starts an
@@ -176,12 +220,17 @@ class WizardApp(App[int]):
 
         self.run_engine(work, doing="draft a brief from your sentence", done=drafted)
 
-    def session_ready(self, session: BuildSession, generate: bool = False) -> None:
+    def session_ready(
+        self, session: BuildSession, place: Place | None = None, *, generate: bool = False
+    ) -> None:
+        from .place import Place
         from .screens.phase import PhaseScreen
 
         if self.session is not session:
             self.close_session()
         self.session = session
+        self.place = place or Place()
+        self.left = (session.state.build, session.repo.root)
         self.sub_title = f"{session.state.build} · {session.state.branch}"
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -190,8 +239,40 @@ class WizardApp(App[int]):
     def close_session(self) -> None:
         if self.session is not None:
             self.guard(self.edits.flush, "save the edit in progress")
+            self.save_place()
             self.session.close()
             self.session = None
+
+    def leave(self) -> None:
+        """Close the build and go back to the start screen, which lists it to resume."""
+        self.close_session()
+        self.sub_title = ""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.screen_stack[0].refresh_builds()
+
+    def save_place_soon(self) -> None:
+        """Save the person's place a moment after they stop moving."""
+        if self._place_timer is not None:
+            self._place_timer.stop()
+        self._place_timer = self.set_timer(1.5, self._save_place_now)
+
+    def _save_place_now(self) -> None:
+        session, place = self.session, self.place
+        if session is not None and place is not None:
+            data = place.to_dict()
+            from ..engine.place import save_place
+
+            self.run_engine(lambda: save_place(session, data), doing="remember your place")
+
+    def save_place(self) -> None:
+        if self._place_timer is not None:
+            self._place_timer.stop()
+        if self.session is not None and self.place is not None:
+            from ..engine.place import save_place
+
+            data = self.place.to_dict()
+            self.guard(lambda: save_place(self.session, data), "remember your place")
 
     def on_unmount(self) -> None:
         for cancel in self._cancels:
@@ -318,11 +399,29 @@ class WizardApp(App[int]):
         self.show_error(error, doing, next_steps)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "skills":
-            from .screens.skills import SkillsScreen
-
-            return not isinstance(self.screen, SkillsScreen)
+        if action == "skills":  # asked by the footer of the first screen: import nothing
+            return not getattr(self.screen, "SHOWS_SKILLS", False)
         return True
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen):
+        """Textual's, less its own keys panel: `?` (listed as Keys) is ours."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":
+                yield command
+
+    def search_themes(self) -> None:
+        """The theme list, with the current one marked."""
+        from textual.command import CommandPalette
+
+        from .commands import Themes
+
+        self.push_screen(CommandPalette(providers=[Themes], placeholder="Search for themes…"))
 
     def action_skills(self) -> None:
         from .screens.skills import SkillsScreen
@@ -394,4 +493,22 @@ def run_wizard(
         Repository.open(repo)  # not a repository: git's own verdict, as a CLI error
     app = WizardApp(repo, build=build, demo=demo, sentence=sentence)
     app.run()
+    note = resume_note(app)
+    if note:
+        import sys
+
+        print(note, file=sys.stderr)
     return app.return_code or 0
+
+
+def resume_note(app: WizardApp) -> str | None:
+    """What to type to come back to the last build the wizard had open."""
+    if app.left is None:
+        return None
+    import shlex
+
+    name, where = app.left
+    command = f"backend-agent resume {name}"
+    if Path.cwd().resolve() != where:
+        command += f" --repo {shlex.quote(str(where))}"
+    return f"backend-agent: build {name} is saved; continue with: {command}"

@@ -12,7 +12,6 @@ Problems in the file become notices on screen; the wizard starts with the defaul
 from __future__ import annotations
 
 import os
-import shlex
 from dataclasses import dataclass, field
 
 from ..core.errors import BadInput
@@ -28,6 +27,8 @@ class UiConfig:
 
     def editor_command(self) -> list[str]:
         """The editor as argv: the config's, else $VISUAL, else $EDITOR, else vi."""
+        import shlex
+
         text = self.editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         try:
             return shlex.split(text) or ["vi"]

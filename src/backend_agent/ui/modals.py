@@ -1,4 +1,8 @@
-"""Dialogs: an error with what to do next, a yes/no question, a text prompt, the commit."""
+"""Dialogs: an error with what to do next, a yes/no question, a text prompt, the commit.
+
+Each has its title and buttons pinned and its body scrolling in between, so on a small
+terminal the buttons are never off-screen, and its own footer of keys.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,18 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
+from ..resources import stylesheet
+from .breakpoints import VERTICAL
+from .widgets.key_bar import KeyBar
+
+DIALOGS = stylesheet("dialogs")
+
 
 class ErrorModal(ModalScreen[None]):
     """Something failed: what, why, and what the person can do about it."""
+
+    CSS_PATH = DIALOGS
+    VERTICAL_BREAKPOINTS = VERTICAL
 
     BINDINGS = [Binding("escape,enter", "dismiss", "Close", id="dialog.close")]
 
@@ -22,14 +35,17 @@ class ErrorModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(self.title_text, classes="dialog-title")
-            yield Static(Content(self.message), id="error-message")
-            if self.next_steps:
-                yield Label("What to do next", classes="dialog-section")
-                yield Static(
-                    Content("\n".join(f"• {step}" for step in self.next_steps)), id="error-next"
-                )
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(Content(self.message), id="error-message")
+                if self.next_steps:
+                    yield Label("What to do next", classes="dialog-section")
+                    yield Static(
+                        Content("\n".join(f"• {step}" for step in self.next_steps)),
+                        id="error-next",
+                    )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="ok")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#ok", Button).focus()
@@ -39,9 +55,11 @@ class ErrorModal(ModalScreen[None]):
 
 
 class ConfirmModal(ModalScreen[bool]):
+    CSS_PATH = DIALOGS
+    VERTICAL_BREAKPOINTS = VERTICAL
     BINDINGS = [
-        Binding("escape,n", "answer(False)", "No", id="dialog.no"),
         Binding("y", "answer(True)", "Yes", id="dialog.yes"),
+        Binding("escape,n", "answer(False)", "No", id="dialog.no"),
     ]
 
     def __init__(self, question: str, detail: str = "", yes: str = "Yes", no: str = "Cancel"):
@@ -52,10 +70,12 @@ class ConfirmModal(ModalScreen[bool]):
         with Vertical(classes="dialog-box"):
             yield Label(self.question, classes="dialog-title")
             if self.detail:
-                yield Static(Content(self.detail))
+                with VerticalScroll(classes="dialog-body"):
+                    yield Static(Content(self.detail))
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", variant="warning", id="yes")
                 yield Button(f"{self.no} (n)", id="no")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -70,9 +90,12 @@ class ConfirmModal(ModalScreen[bool]):
 class PromptModal(ModalScreen[str | None]):
     """A line (Input) or a paragraph (TextArea) of text; None when cancelled."""
 
+    CSS_PATH = DIALOGS
+    VERTICAL_BREAKPOINTS = VERTICAL
+
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
         Binding("ctrl+s", "submit", "Send", id="dialog.submit"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
     def __init__(
@@ -93,13 +116,14 @@ class PromptModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(self.title_text, classes="dialog-title")
-            yield Static(Content(self.explanation), classes="dialog-help")
-            if self.multiline:
-                yield TextArea(
-                    self.initial, id="prompt-text", placeholder=self.placeholder, soft_wrap=True
-                )
-            else:
-                yield Input(self.initial, id="prompt-text", placeholder=self.placeholder)
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(Content(self.explanation), classes="dialog-help")
+                if self.multiline:
+                    yield TextArea(
+                        self.initial, id="prompt-text", placeholder=self.placeholder, soft_wrap=True
+                    )
+                else:
+                    yield Input(self.initial, id="prompt-text", placeholder=self.placeholder)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(
                     "Send (ctrl+s)" if self.multiline else "OK (enter)",
@@ -107,6 +131,7 @@ class PromptModal(ModalScreen[str | None]):
                     id="send",
                 )
                 yield Button("Cancel (esc)", id="cancel")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#prompt-text").focus()
@@ -136,9 +161,12 @@ class CommitModal(ModalScreen[str | None]):
     """The commit about to be made: its editable message, exactly the files going in, and
     the trailers the engine adds. Returns the message, or None when cancelled."""
 
+    CSS_PATH = DIALOGS
+    VERTICAL_BREAKPOINTS = VERTICAL
+
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
         Binding("ctrl+s", "commit", "Commit", id="dialog.commit"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
     def __init__(self, title: str, message: str, files: list[str], trailers: str) -> None:
@@ -148,19 +176,21 @@ class CommitModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(self.title_text, classes="dialog-title")
-            yield Label("Message (edit it as you like)", classes="dialog-section")
-            yield TextArea(self.message, id="commit-message", soft_wrap=True)
-            count = len(self.files)
-            yield Label(
-                f"Going in: {count} file{'s' if count != 1 else ''}", classes="dialog-section"
-            )
-            with VerticalScroll(id="commit-files"):
-                yield Static(Content("\n".join(self.files)))
-            yield Label("Trailers (added by backend-agent)", classes="dialog-section")
-            yield Static(Content(self.trailers.rstrip()), id="commit-trailers")
+            with VerticalScroll(classes="dialog-body", id="commit-body"):
+                yield Label("Message (edit it as you like)", classes="dialog-section")
+                yield TextArea(self.message, id="commit-message", soft_wrap=True)
+                count = len(self.files)
+                yield Label(
+                    f"Going in: {count} file{'s' if count != 1 else ''}",
+                    classes="dialog-section",
+                )
+                yield Static(Content("\n".join(self.files)), id="commit-files")
+                yield Label("Trailers (added by backend-agent)", classes="dialog-section")
+                yield Static(Content(self.trailers.rstrip()), id="commit-trailers")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Commit (ctrl+s)", variant="success", id="commit")
                 yield Button("Cancel (esc)", id="cancel")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#commit-message", TextArea).focus()

@@ -1,8 +1,9 @@
-"""Scripted offline scenes of the wizard: the README's screenshots and the snapshot tests.
+"""Scenes of the wizard driven over real offline builds: the README's screenshots and the
+snapshot tests.
 
 `python -m backend_agent.ui.showcase screenshots/` (`make screenshots`) writes one SVG per
-scene. Everything that would differ between runs is held still: the repository's path, git's
-identity and dates, the build's clock, and an empty user config.
+picture. Everything that would differ between runs is held still: the repository's path,
+git's identity and dates, the build's clock, and an empty user config.
 """
 
 from __future__ import annotations
@@ -16,22 +17,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from unittest import mock
 
-from ..core.events import Event, ProposalReady
-from ..core.proposal import FileChange, Proposal
-from ..providers.base import ProposalRequest, Provider
 from .app import WizardApp
 
 SIZE = (130, 38)
+"""The README's pictures that are not about small terminals."""
 MOMENT = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 GIT_DATE = "2026-01-15T09:30:00+00:00"
 
 
 async def settle(pilot, rounds: int = 4) -> None:
-    """Wait until no worker runs and every posted message has been handled."""
+    """Wait until no worker runs and every posted message has been handled; text cursors
+    stop blinking, so a picture never depends on the moment it is taken."""
     for _ in range(rounds):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
     await pilot.app.workers.wait_for_complete()
+    for field in pilot.app.screen.query("Input, TextArea"):
+        field.cursor_blink = False
     await pilot.pause(0.05)
 
 
@@ -89,6 +91,14 @@ def build(repo: Path, committed: int = 0, generate: bool = True) -> str:
 
 # ------------------------------------------------------------------------- scenes
 Scene = Callable[[object], Awaitable[None]]
+PARTIAL = "app/main.py"
+"""Phase 4 modifies it in two hunks: the scenes decide them one by one."""
+
+
+async def select(pilot, path: str | None) -> None:
+    """Highlight `path` in the file list (None: the rationale), as a person would."""
+    pilot.app.screen.query_one("#files").select_path(path)
+    await settle(pilot)
 
 
 async def welcome(pilot) -> None:
@@ -104,17 +114,14 @@ async def brief(pilot) -> None:
 async def review(pilot) -> None:
     """Phase 2 mid-review: one file approved, one rejected with a reason, the SQL shown."""
     await settle(pilot)
-    screen = pilot.app.screen
-    files = screen.query_one("#files")
-    files.highlighted = 3
+    await select(pilot, "docs/adr/0005-schema-conventions.md")
     await pilot.press("a")
-    files.highlighted = 4
+    await select(pilot, "docs/adr/0006-forward-only-sql-migrations.md")
     await pilot.press("x")
     await settle(pilot)
     await pilot.press(*"keep ADRs to one decision each", "enter")
     await settle(pilot)
-    files.highlighted = 1
-    await settle(pilot)
+    await select(pilot, "migrations/0001_init.sql")
 
 
 async def commit(pilot) -> None:
@@ -125,40 +132,25 @@ async def commit(pilot) -> None:
     await settle(pilot)
 
 
-class SharperArchitecture(Provider):
-    """A scripted proposal that modifies the architecture document phase 1 committed, in
-    three places: three hunks to review."""
-
-    name = "scripted"
-
-    def propose(self, request: ProposalRequest) -> Iterator[Event]:
-        path = "docs/architecture.md"
-        old = request.branch.read_many([path])[path]
-        new = (
-            old.replace("## Layers", "## Layers and their rules")
-            .replace("one PostgreSQL database", "one PostgreSQL 16 database")
-            .replace("## Modules\n", "## Modules\n\nEach module owns its tables.\n")
-        )
-        change = FileChange(path=path, action="modify", content=new, kind="doc", why="sharper")
-        yield ProposalReady(Proposal(summary="Sharpen the architecture.", changes=[change]))
-
-
 async def hunks(pilot) -> None:
-    """A modified document reviewed hunk by hunk: the first approved, the second rejected
-    with a comment, the cursor on the third; the file checked again as it would go in."""
+    """Phase 4's change to app/main.py reviewed hunk by hunk: the first approved, the
+    second rejected with a comment; the file checked again as it would go in."""
     await settle(pilot)
-    await pilot.press("g")
-    await settle(pilot, rounds=8)
-    pilot.app.screen.query_one("#files").highlighted = 1
-    await settle(pilot)
+    await select(pilot, PARTIAL)
     await pilot.press("h")
     await settle(pilot)
     await pilot.press("H")
     await settle(pilot)
-    await pilot.press(*"keep the version out of the prose", "enter")
+    await pilot.press(*"keep the health routes out of create_app for now", "enter")
     await settle(pilot)
     await pilot.pause(1.2)  # the file is checked again a moment after a decision
     await settle(pilot)
+
+
+async def checks_failed(pilot) -> None:
+    """Phase 2 after an edit broke the migration: the checks say where."""
+    await settle(pilot, rounds=8)
+    await select(pilot, "migrations/0001_init.sql")
 
 
 async def skills(pilot) -> None:
@@ -166,6 +158,7 @@ async def skills(pilot) -> None:
     await pilot.press("f2")
     await settle(pilot)
     await pilot.press("down", "down")
+    await pilot.pause(0.3)  # the body renders once the selection rests
     await settle(pilot)
 
 
@@ -176,7 +169,8 @@ async def summary(pilot) -> None:
 
 
 def scenes(root: Path) -> dict[str, tuple[Callable[[], WizardApp], Scene]]:
-    """Each scene: how to make its app (a fresh repo at a fixed place) and how to drive it."""
+    """Each scene: how to make its app (a fresh repo at a fixed place, built offline) and
+    how to drive it."""
 
     def at_welcome() -> WizardApp:
         repo = demo_repo(root)
@@ -190,28 +184,66 @@ def scenes(root: Path) -> dict[str, tuple[Callable[[], WizardApp], Scene]]:
         repo = demo_repo(root)
         return WizardApp(repo, build=build(repo, committed=1))
 
+    def at_phase_four() -> WizardApp:
+        repo = demo_repo(root)
+        return WizardApp(repo, build=build(repo, committed=3))
+
+    def at_a_broken_edit() -> WizardApp:
+        repo = demo_repo(root)
+        name = build(repo, committed=1)
+        with _session(repo, name) as session:
+            path = "migrations/0001_init.sql"
+            text = session.content(path)
+            session.edit(path, text.replace("CREATE TABLE bookmarks", "CREATE TABEL bookmarks", 1))
+        return WizardApp(repo, build=name)
+
     def at_summary() -> WizardApp:
         repo = demo_repo(root)
-        return WizardApp(repo, build=build(repo, committed=2, generate=False))
-
-    def at_a_change() -> WizardApp:
-        repo = demo_repo(root)
-        name = build(repo, committed=1, generate=False)
-        return WizardApp(repo, build=name, provider=SharperArchitecture())
+        name = build(repo, committed=3)
+        with _session(repo, name) as session:  # phase 4 goes in with one hunk held back
+            session.approve_all()
+            session.approve_hunk(PARTIAL, 0)
+            session.reject_hunk(PARTIAL, 1, "keep the health routes out of create_app for now")
+            session.commit()
+            for _ in range(2):
+                list(session.generate())
+                session.approve_all()
+                session.commit()
+        return WizardApp(repo, build=name)
 
     return {
         "welcome": (at_welcome, welcome),
         "brief": (at_brief, brief),
         "review": (at_phase_two, review),
         "commit": (at_phase_two, commit),
-        "hunks": (at_a_change, hunks),
+        "hunks": (at_phase_four, hunks),
+        "checks": (at_a_broken_edit, checks_failed),
         "skills": (at_phase_two, skills),
         "summary": (at_summary, summary),
     }
 
 
-async def _shoot(app: WizardApp, scene: Scene, target: Path) -> None:
-    async with app.run_test(size=SIZE) as pilot:
+def _session(repo: Path, name: str):
+    from ..engine import BuildSession
+
+    return BuildSession.open(repo, name)
+
+
+SIZES = {"80x24": (80, 24), "100x30": (100, 30), "160x45": (160, 45)}
+"""The terminal sizes every scene is checked at (tests/test_wizard_snapshots.py)."""
+README_SHOTS = {
+    **{name: SIZE for name in ("welcome", "brief", "review", "hunks", "checks", "skills")},
+    "summary": SIZE,
+    "commit": SIZE,
+    "review-80x24": SIZES["80x24"],
+    "commit-80x24": SIZES["80x24"],
+}
+"""The README's pictures: each scene at a comfortable size, and the review and the commit
+dialog on an 80x24 terminal."""
+
+
+async def _shoot(app: WizardApp, scene: Scene, target: Path, size: tuple[int, int]) -> None:
+    async with app.run_test(size=size) as pilot:
         await scene(pilot)
         await pilot.pause(0.2)
         app.save_screenshot(target.name, str(target.parent))
@@ -224,9 +256,11 @@ def main(argv: list[str]) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     root = Path("/tmp/backend-agent-showcase")
     with held_still(root):
-        for name, (make_app, scene) in scenes(root).items():
+        made = scenes(root)
+        for name, size in README_SHOTS.items():
+            make_app, scene = made[name.split("-")[0]]
             target = folder / f"{name}.svg"
-            asyncio.run(_shoot(make_app(), scene, target))
+            asyncio.run(_shoot(make_app(), scene, target, size))
             print(f"wrote {target}")
     shutil.rmtree(root, ignore_errors=True)
     return 0

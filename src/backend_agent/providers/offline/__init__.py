@@ -51,14 +51,17 @@ class OfflineProvider(Provider):
     name = "offline"
     model = ""
 
-    def propose(self, request: ProposalRequest) -> Iterator[Event]:
-        brief = request.brief
+    def check_brief(self, brief: Brief, source: str = "the brief") -> None:
         if not [e for e in brief.entities if e.name != "User"]:
             raise BadInput(
                 "the offline generator needs [[entities]] in the brief to know what to build",
-                hint="add entities to backend-brief.toml (see `backend-agent brief init`), or "
-                "use the Anthropic provider, which needs only [project]",
+                hint=f"add entities to {source} (see `backend-agent brief init`), or set "
+                "ANTHROPIC_API_KEY to build with Claude, which needs only [project]",
             )
+
+    def propose(self, request: ProposalRequest) -> Iterator[Event]:
+        brief = request.brief
+        self.check_brief(brief)
         generate = GENERATORS[request.phase.id]
         request.check_cancelled()
         yield Progress(f"planning {request.phase.title.lower()} from the brief")

@@ -1,5 +1,5 @@
 """The wizard's screens: Welcome → Brief → Phase (one class for all six) → Summary, and
-Skills over any of them."""
+Skills and the keys (`?`) over any of them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ def binding_ids() -> set[str]:
     from ..modals import CommitModal, ConfirmModal, ErrorModal, PromptModal
     from ..widgets.diff_view import DiffView
     from .brief import BriefScreen
+    from .help import HelpScreen
     from .phase import PhaseScreen
     from .skills import SkillsScreen
     from .summary import SummaryScreen
@@ -22,6 +23,7 @@ def binding_ids() -> set[str]:
         PhaseScreen,
         SummaryScreen,
         SkillsScreen,
+        HelpScreen,
         DiffView,
         ErrorModal,
         ConfirmModal,

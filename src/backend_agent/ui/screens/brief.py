@@ -12,10 +12,12 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Header, Input, Label, Select, Static, TextArea
 
 from ...core.errors import BadInput
+from ...resources import stylesheet
 from ..brief_form import BLANK_ENTITIES, STACK_CHOICES, TARGET_KEYS, BriefForm
+from ..widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from ...core.brief import Brief
@@ -36,6 +38,17 @@ def _slug(name: str) -> str:
     return slug[:40].rstrip("-") or "my-backend"
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+NEEDS_ENTITIES = (
+    "needs entities — the offline generator builds the tables, services and tests of "
+    "[[entities]]: fill in the template on the right (remove the #s), or set "
+    "ANTHROPIC_API_KEY to build with Claude, which needs only the project"
+)
+
+
 def draft_note(draft: BriefDraft) -> str:
     """What the drafter assumed and asks, above a brief drafted from a sentence."""
     lines = [f"Drafted from: {draft.sentence or draft.brief.project.requirements.strip()}"]
@@ -49,6 +62,7 @@ def draft_note(draft: BriefDraft) -> str:
 
 class BriefScreen(Screen):
     app: WizardApp
+    CSS_PATH = stylesheet("brief")
     BINDINGS = [
         Binding("ctrl+g", "start", "Start build", id="brief.start", tooltip="Start phase 1"),
         Binding("ctrl+s", "save", "Save", id="brief.save", tooltip="Save backend-brief.toml"),
@@ -106,7 +120,7 @@ class BriefScreen(Screen):
                 yield Label("Roles, entities and relations (TOML)", classes="brief-section")
                 yield TextArea.code_editor(id="entities", language="toml", soft_wrap=False)
         yield Static(id="brief-problems")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = str(self.path)
@@ -185,16 +199,25 @@ class BriefScreen(Screen):
         self.brief, problems = self.form.validate()
         panel = self.query_one("#brief-problems", Static)
         panel.set_class(bool(problems), "-invalid")
+        unbuildable = self.cannot_build()
+        panel.set_class(unbuildable is not None, "-incomplete")
+        if unbuildable is not None:
+            panel.update(Content.assemble(("! ", "bold $text-warning"), unbuildable))
+            return
         if self.brief is not None:
             entities = ", ".join(e.name for e in self.brief.entities) or "no entities"
             if self.brief.roles:
                 entities += " (roles: " + ", ".join(r.name for r in self.brief.roles) + ")"
+            then = (
+                "ctrl+s shows the change and evolves build $name"
+                if self.evolving
+                else "ctrl+g starts the build on branch backend-agent/$name"
+            )
             panel.update(
                 Content.from_markup(
-                    "[$text-success]✓ valid[/] — $entities, $count relation(s); "
-                    "ctrl+g starts the build on branch backend-agent/$name",
+                    "[$text-success]✓ valid[/] — $entities, $relations; " + then,
                     entities=entities,
-                    count=len(self.brief.relations),
+                    relations=_plural(len(self.brief.relations), "relation"),
                     name=self.brief.project.name,
                 )
             )
@@ -288,10 +311,27 @@ class BriefScreen(Screen):
             answer,
         )
 
+    def cannot_build(self) -> str | None:
+        """Why the provider that would build this valid brief cannot (None: it can)."""
+        brief, app = self.brief, self.app
+        if self.evolving or brief is None or [e for e in brief.entities if e.name != "User"]:
+            return None
+        if app.provider_override is not None:
+            name = app.provider_override.name
+        else:
+            from ...providers import default_provider_name
+
+            name = "offline" if app.demo else default_provider_name()
+        return NEEDS_ENTITIES if name == "offline" else None
+
     def action_start(self) -> None:
         self._check()
         if self.brief is None:
             self.notify("fix the problems listed below first", severity="error")
+            return
+        unbuildable = self.cannot_build()
+        if unbuildable is not None:  # nothing is started: no branch, no worktree
+            self.notify(unbuildable, title="Not started", severity="error", timeout=10)
             return
         brief, app = self.brief, self.app
 

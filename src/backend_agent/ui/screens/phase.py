@@ -2,72 +2,81 @@
 
 It renders the session's record of the phase and calls the session's methods; the
 provider and git run in thread workers, and everything they report arrives here as
-messages, in order.
+messages, in order. Its parts are widgets with their own state: the stepper, the file
+list, the file pane (bar, checks, diff, editor) and the footer.
 """
 
 from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Header, Log, Markdown, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.markdown import MarkdownStream
 
 from ...core.phases import PHASES, phase
 from ...engine.checking import phase_results
+from ...resources import stylesheet
+from ..breakpoints import HORIZONTAL, VERTICAL, WIDE_AT
+from ..keys import explained
 from ..widgets.diff_view import DiffView
-from ..widgets.file_editor import FileEditor
 from ..widgets.file_list import RATIONALE, FileList
+from ..widgets.file_pane import FilePane
+from ..widgets.key_bar import KeyBar
 from ..widgets.stepper import Stepper
 from .phase_bindings import BINDINGS as PHASE_BINDINGS
+from .phase_bindings import HELP_GROUPS, HELP_ORDER, KEY_RANK
 from .phase_checks import CheckRuns
 from .phase_commits import CommitActions
 from .phase_edits import EditActions
-from .phase_hunks import CONFLICT_ACTIONS, HUNK_ACTIONS, HunkActions, hunk_line
+from .phase_hints import Situation, situation_of, why_not
+from .phase_hunks import HunkActions
 from .phase_runs import ProviderRuns
-from .phase_text import (
-    evolution_banner,
-    file_bar,
-    file_row,
-    rationale_markdown,
-    review_counts,
-)
+from .phase_text import evolution_banner, file_row, rationale_markdown, review_counts
 
 if TYPE_CHECKING:
     from ..app import WizardApp
 
-REVIEW_ACTIONS = {"approve", "reject", "approve_all", "edit", "edit_external", "reset"}
-
 
 class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRuns, Screen):
     app: WizardApp
+    CSS_PATH = stylesheet("phase")
+    HORIZONTAL_BREAKPOINTS = HORIZONTAL
+    VERTICAL_BREAKPOINTS = VERTICAL
     BINDINGS = PHASE_BINDINGS
+    KEY_RANK = KEY_RANK
+    HELP_GROUPS = HELP_GROUPS
+    HELP_ORDER = HELP_ORDER
+    HELP_TITLE = "Phase"
 
     def __init__(self, phase_id: str, *, generate: bool = False) -> None:
         super().__init__()
         self.phase = phase(phase_id)
         self.auto_generate = generate
         self.busy = False
-        self.rendered = False
+        self.busy_text = ""
         self.editing: str | None = None
         self._bases: dict[str, str] = {}
         self._cancel: threading.Event | None = None
         self._stream: MarkdownStream | None = None
         self._edit_timer: Timer | None = None
-        self._keys_shown: tuple = ()
         self._states: dict[str, str] = {}
         """Each file's review state as the list shows it."""
         self._phase_results: list = []
         self._view_lock = threading.Lock()
         self._view_then: list = []
         self._view_queued = self._view_bases = False
+        self._restore: str | None = None
+        """The file to select once the list is loaded (the person's place)."""
+        self._restoring = False
+        self._snapshot: Situation | None = None
 
     @property
     def session(self):
@@ -76,6 +85,14 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
     @property
     def record(self):
         return self.session.record(self.phase.id)
+
+    @property
+    def pane(self) -> FilePane:
+        return self.query_one(FilePane)
+
+    @property
+    def result_view(self) -> bool:
+        return self.pane.result_view
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -86,24 +103,15 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
             with Vertical(id="phase-side"):
                 yield FileList(id="files")
                 yield Static(id="counts")
-            with Vertical(id="phase-main"):
-                yield Static(id="file-bar")
-                yield Static(id="checks")
-                with ContentSwitcher(id="view", initial="rationale-scroll"):
-                    with VerticalScroll(id="rationale-scroll"):
-                        yield Markdown(id="rationale")
-                    yield DiffView(id="diff")
-                    yield FileEditor(id="editor")
-                    with VerticalScroll(id="preview-scroll"):
-                        yield Markdown(id="preview")
-                yield Log(id="check-log", max_lines=5000)
+            yield FilePane(id="phase-main")
         yield Static(id="progress")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         session = self.session
         if session.state.current != self.phase.id:
             self.app.run_step(lambda: session.goto(self.phase.id), doing="change phase")
+        self._apply_place()
         self.query_one(FileList).focus()
         record = self.record
         if record.proposal is None and record.status != "committed":
@@ -112,6 +120,10 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
                 self.action_generate()
         else:
             self.refresh_all(self.checks_on_open)
+
+    def on_resize(self) -> None:
+        for files in self.query(FileList):
+            files.narrow = self.size.width < WIDE_AT
 
     def refresh_all(self, then: Callable[[], object] | None = None) -> None:
         """Draw the phase from the session's record, then call `then`."""
@@ -163,9 +175,14 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
         self.has_failures = any(r.status == "fail" for r in self._phase_results) or any(
             row[3] is not None and row[3][0].startswith("✗") for row in rows
         )
-        self.query_one(FileList).load("≡ Rationale and questions", rows)
+        select, self._restore = self._restore, None
+        self._restoring = select is not None
+        self.query_one(FileList).load("≡ Rationale and questions", rows, select=select)
         self.query_one("#counts", Static).update(counts)
         self.show_selected()
+        if self._restoring:
+            self._restoring = False
+            self.call_after_refresh(self._apply_scroll)
         # The build state lives as long as the screen; kept out of full garbage collections,
         # which otherwise stall a keystroke for ~100 ms every dozen moves on a big proposal.
         gc.freeze()
@@ -173,10 +190,57 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
             if then is not None:
                 then()
 
+    # ------------------------------------------------------------ your place
+    def _apply_place(self) -> None:
+        """How the person looks at files, and where they were in this phase."""
+        place = self.app.place
+        pane, diff = self.pane, self.pane.diff
+        mine = place.phase(self.phase.id)
+        pane.rendered = place.rendered
+        pane.result_view = mine.result_view
+        pane.checks.output_open = place.test_output
+        diff.set_reactive(DiffView.split, place.split)
+        diff.set_reactive(DiffView.whole_file, place.whole_file)
+        self.set_class(place.files_hidden, "-files-hidden")
+        self._restore = mine.path
+
+    def _apply_scroll(self) -> None:
+        mine = self.app.place.phase(self.phase.id)
+        diff = self.pane.diff
+        if self.selected_path() != mine.path or not diff.hunks:
+            return
+        if 0 < mine.hunk < len(diff.hunks):
+            diff.current_hunk = mine.hunk
+        diff.scroll_to(y=mine.scroll, animate=False, immediate=True)
+
+    def remember(self) -> None:
+        """Note where the person is (kept in memory, saved a moment later)."""
+        if not self.is_attached or self._restoring or self._restore is not None:
+            return  # the place is still being restored
+        place, pane = self.app.place, self.pane
+        mine = place.phase(self.phase.id)
+        mine.path = self.selected_path()
+        mine.result_view = pane.result_view
+        diff = pane.diff
+        if mine.path is not None and diff.path == mine.path:
+            mine.hunk, mine.scroll = diff.current_hunk, round(diff.scroll_y)
+        place.rendered = pane.rendered
+        place.test_output = pane.checks.output_open
+        place.split, place.whole_file = diff.split, diff.whole_file
+        place.files_hidden = self.has_class("-files-hidden")
+        self.app.save_place_soon()
+
+    def on_diff_view_moved(self) -> None:
+        self.remember()
+
+    def on_screen_suspend(self) -> None:
+        self.remember()
+
     # -------------------------------------------------------------- selection
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_list.id == "files" and not self.busy:
             self.show_selected()
+            self.remember()
 
     def selected_path(self) -> str | None:
         chosen = self.query_one(FileList).highlighted_id
@@ -184,54 +248,33 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
 
     def show_selected(self) -> None:
         self._show_selected()
-        # The hunk keys come and go with the file shown. Only a change redraws the footer:
-        # it is rebuilt from new widgets, too slow for every move in a long list.
-        keys = (self.hunks_shown(), self.result_view, self.rework_ready(), self.has_failures)
-        if keys != self._keys_shown:
-            self._keys_shown = keys
-            self.refresh_bindings()
+        self.query_one(KeyBar).update_keys()
 
     def _show_selected(self) -> None:
         if self.editing is not None:
             self._close_editor()
-        switcher = self.query_one("#view", ContentSwitcher)
-        bar = self.query_one("#file-bar", Static)
+        pane = self.pane
         path = self.selected_path()
         record = self.record
         self.show_checks()
         if path is None or record.proposal is None:
-            bar.update(Content.styled(self.phase.goal, "$text-muted"))
-            switcher.current = "rationale-scroll"
-            if not self.busy:
-                self.query_one("#rationale", Markdown).update(
-                    rationale_markdown(self.phase, record, self.session.state.answers)
-                )
+            markdown = (
+                None
+                if self.busy
+                else rationale_markdown(self.phase, record, self.session.state.answers)
+            )
+            pane.show_rationale(self.phase.goal, markdown)
             return
         change = record.proposal.change(path)
-        review = record.review(path)
-        state = review.state(change)
         old = self._bases.get(path)
-        diff = self.query_one(DiffView)
-        if self.result_view:
-            new = None if change.action == "delete" else review.content(change)
-            diff.show(path, old, new)
-            extra = "showing what will be committed (t shows the proposal)"
-        else:
-            new = None if change.action == "delete" else review.target(change)
-            reviewing = change.action == "modify" and old is not None
-            if reviewing and record.status != "committed":
-                fallback = state if state in ("approved", "rejected") else "pending"
-                apart = self.session.apart(path, old) if path in record.merges else None
-                diff.show(path, old, new, review.hunks, fallback, apart)
-            else:
-                diff.show(path, old, new)
-            extra = hunk_line(review, change, diff)
-        bar.update(file_bar(change, state, review.comment, diff.diff, extra))
-        if self.rendered and path.endswith(".md") and new is not None:
-            self.query_one("#preview", Markdown).update(new)
-            switcher.current = "preview-scroll"
-        else:
-            switcher.current = "diff"
+        merged = path in record.merges and old is not None
+        pane.show_file(
+            change,
+            record.review(path),
+            old,
+            decide=record.status != "committed",
+            apart=self.session.apart(path, old) if merged else None,
+        )
 
     def decide(self, call: Callable[[], object], doing: str, path: str, then=None) -> None:
         """Change one file's review in a worker (the engine saves the state) and draw it
@@ -268,44 +311,60 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
                 files.highlighted = index + 1
                 return
 
-    # ---------------------------------------------------------------- actions
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    # ------------------------------------------------------ what keys can do
+    def situation(self) -> Situation:
+        return situation_of(self)
+
+    def why_not(self, action: str) -> str | None:
         if self.session is None:
+            return "no build is open"
+        return why_not(action, self._snapshot or self.situation())
+
+    @contextmanager
+    def reading_keys(self) -> Iterator[None]:
+        """Every key is asked about at once (footer, help, palette): one snapshot for all."""
+        self._snapshot = self.situation() if self.session is not None else None
+        try:
+            yield
+        finally:
+            self._snapshot = None
+
+    def key_shown(self, binding) -> bool:
+        """The footer offers a hidden key when it is what there is to do next."""
+        if self.session is None:  # the build is closing
             return False
         record = self.record
-        if action == "generate":
-            return record.proposal is None and record.status != "committed"
-        if action == "undo":
-            return any(r.status == "committed" for r in self.session.state.phases.values())
-        if action in HUNK_ACTIONS:
-            if not self.hunks_shown() or record.status == "committed":
-                return False
-            if action in CONFLICT_ACTIONS and not record.merges:
-                return False
-            return None if self.busy else True
-        if action == "rework_hunks" and not self.rework_ready():
-            return False
-        if action in REVIEW_ACTIONS | {"revise", "commit", "rework_hunks", "toggle_result"}:
-            if record.proposal is None or record.status == "committed":
-                return False
-            return None if self.busy else True
-        if action == "fix" and not self.has_failures:
-            return False  # shown when the checks found something to fix
-        if action in ("run_checks", "fix"):
-            return record.proposal is not None and record.status != "committed"
-        if action in ("next_phase", "previous_phase", "summary"):
-            return None if self.busy else True
-        return True
+        if binding.action == "undo":
+            return record.status == "committed"
+        if binding.action == "summary":
+            return record.status == "committed" or self.phase.number == len(PHASES)
+        if binding.action == "escape":
+            running = self.busy or self._check_cancel is not None
+            return running or self.pane.rendered or self.pane.result_view
+        if binding.action == "toggle_output":
+            return self.pane.checks.has_output
+        if binding.action == "toggle_files":
+            return self.has_class("-files-hidden")
+        return binding.show
 
+    def key_label(self, binding) -> str:
+        if binding.action == "escape":
+            return "Cancel" if self.busy or self._check_cancel is not None else "Close view"
+        if binding.action == "toggle_output":
+            return "Hide output" if self.pane.checks.output_open else "Test output"
+        return binding.description
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.session is not None
+
+    # ---------------------------------------------------------------- actions
     def _reviewable(self, what: str) -> str | None:
         """The selected file, when a review action makes sense right now."""
         if self.busy or self.record.proposal is None or self.record.status == "committed":
             return None
-        path = self.selected_path()
-        if path is None:
-            self.notify(f"select a file to {what} (up/down in the list)", severity="warning")
-        return path
+        return self.selected_path()
 
+    @explained
     def action_approve(self) -> None:
         path = self._reviewable("approve")
         if path:
@@ -318,6 +377,7 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
         if advance:
             self._next_undecided()
 
+    @explained
     def action_reject(self) -> None:
         path = self._reviewable("reject")
         if path is None:
@@ -338,6 +398,7 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
             rejected,
         )
 
+    @explained
     def action_approve_all(self) -> None:
         if not self._reviewable_phase():
             return
@@ -365,23 +426,47 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
             not self.busy and self.record.proposal is not None and self.record.status != "committed"
         )
 
+    @explained
     def action_reset(self) -> None:
         path = self._reviewable("reset")
         if path:
             self._decide(lambda: self.session.reset(path), f"reset {path}", path, advance=False)
 
+    # ------------------------------------------------------------------ views
+    @explained
     def action_toggle_split(self) -> None:
-        diff = self.query_one(DiffView)
+        diff = self.pane.diff
         diff.split = not diff.split
+        self.remember()
 
+    @explained
+    def action_toggle_whole_file(self) -> None:
+        diff = self.pane.diff
+        diff.whole_file = not diff.whole_file
+        self.remember()
+
+    @explained
     def action_toggle_rendered(self) -> None:
-        self.rendered = not self.rendered
+        self.pane.rendered = not self.pane.rendered
         self.show_selected()
+        self.remember()
+
+    def action_toggle_files(self) -> None:
+        hidden = not self.has_class("-files-hidden")
+        self.set_class(hidden, "-files-hidden")
+        if hidden:
+            self.pane.diff.focus()
+        else:
+            self.query_one(FileList).focus()
+        self.query_one(KeyBar).update_keys()
+        self.remember()
 
     # ------------------------------------------------------------- navigation
+    @explained
     def action_next_phase(self) -> None:
         self._go(self.phase.number + 1)
 
+    @explained
     def action_previous_phase(self) -> None:
         self._go(self.phase.number - 1)
 
@@ -394,8 +479,16 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
         self._close_editor()
         self.app.switch_screen(PhaseScreen(PHASES[number - 1].id))
 
+    @explained
     def action_summary(self) -> None:
         from .summary import SummaryScreen
 
         self._close_editor()
         self.app.push_screen(SummaryScreen())
+
+    def action_back(self) -> None:
+        """Back to the start screen, once every change asked for is saved; the build
+        stays as it is, to resume from there."""
+        self._close_editor()
+        self.remember()
+        self.app.run_step(lambda: None, doing="save the build", done=lambda _: self.app.leave())

@@ -1,5 +1,6 @@
 """The Phase screen's keys: each with an id a user's keymap can remap, a footer label and
-a tooltip; the command palette lists them too."""
+a tooltip; the command palette and the `?` overlay list them too. `KEY_RANK` is the order
+the footer keeps them in when the terminal is narrow; `HELP_GROUPS` what each acts on."""
 
 from __future__ import annotations
 
@@ -37,6 +38,22 @@ BINDINGS = [
         id="phase.split",
         show=False,
         tooltip="Unified or side-by-side diff",
+    ),
+    Binding(
+        "z",
+        "toggle_whole_file",
+        "Whole file",
+        id="diff.whole-file",
+        show=False,
+        tooltip="The whole file, or only the changes with a little context",
+    ),
+    Binding(
+        "b",
+        "toggle_files",
+        "Files",
+        id="phase.files",
+        show=False,
+        tooltip="Hide or show the file list (it narrows by itself under 110 columns)",
     ),
     Binding(
         "m",
@@ -126,6 +143,61 @@ BINDINGS = [
         tooltip="Commits, usage and how to merge",
     ),
     Binding(
-        "escape", "escape", "Cancel", id="phase.cancel", show=False, tooltip="Stop the provider"
+        "escape",
+        "escape",
+        "Back",
+        id="phase.cancel",
+        show=False,
+        tooltip="Stop what runs, close a view (t, m), else back to the start screen",
     ),
 ]
+
+KEY_RANK = (
+    "phase.cancel",
+    "phase.approve",
+    "phase.reject",
+    "phase.approve-hunk",
+    "phase.reject-hunk",
+    "phase.keep-yours",
+    "phase.edit-hunk",
+    "phase.commit",
+    "phase.files",
+    "phase.generate",
+    "phase.next",
+    "phase.previous",
+    "phase.undo",
+    "phase.summary",
+    "phase.approve-all",
+    "phase.rework",
+    "phase.fix",
+    "phase.edit",
+    "phase.revise",
+    "phase.checks",
+    "phase.test-output",
+)
+"""What the footer keeps first when the terminal is too narrow for every key."""
+
+HELP_ORDER = ("File", "Hunk", "View", "Phase")
+HELP_GROUPS = {
+    "phase.approve": "File",
+    "phase.reject": "File",
+    "phase.approve-all": "File",
+    "phase.edit": "File",
+    "phase.edit-external": "File",
+    "phase.reset": "File",
+    "phase.approve-hunk": "Hunk",
+    "phase.reject-hunk": "Hunk",
+    "phase.keep-yours": "Hunk",
+    "phase.edit-hunk": "Hunk",
+    "phase.reset-hunk": "Hunk",
+    "phase.next-hunk": "Hunk",
+    "phase.previous-hunk": "Hunk",
+    "phase.rework": "Hunk",
+    "phase.result": "View",
+    "phase.split": "View",
+    "diff.whole-file": "View",
+    "phase.rendered": "View",
+    "phase.files": "View",
+    "phase.test-output": "View",
+}
+"""The group of each key in the `?` overlay; the rest act on the phase."""

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Log, Static
 
+from ..keys import explained
 from ..widgets.file_list import FileList
+from ..widgets.key_bar import KeyBar
 from .phase_text import file_row
 
 if TYPE_CHECKING:
@@ -112,8 +113,9 @@ class CheckRuns:
         options = CheckOptions(tests=tests)
         cancel = self._check_cancel = threading.Event()
         if paths is None:
-            self.query_one("#check-log", Log).clear()
+            self.pane.checks.clear_output()
         self._show_status(f"running{' for ' + ', '.join(paths) if paths else ''} · esc cancels")
+        self.query_one(KeyBar).update_keys()
 
         def work() -> None:
             try:
@@ -129,17 +131,21 @@ class CheckRuns:
     def checks_on_open(self) -> None:
         """A proposal nobody checked (or checked before an edit) is checked on sight."""
         record = self.record
-        if record.proposal is None or record.status == "committed":
+        if record.proposal is None:
             return
-        if record.checks is None or any(r.check == "checks" for r in self._phase_results):
+        committed = record.status == "committed"
+        if not committed and (
+            record.checks is None or any(r.check == "checks" for r in self._phase_results)
+        ):
             self.start_checks()
         else:  # the stored results, with their age (hashes every file: not on this thread)
             from ...engine.checking import stored_status
 
+            never = "not run before the commit" if committed else ""
             self.app.run_step(
                 lambda: stored_status(record),
                 doing="read the checks",
-                done=lambda status: self._show_status(status or ""),
+                done=lambda status: self._show_status(status or never),
             )
 
     def recheck(self, path: str) -> None:
@@ -161,8 +167,9 @@ class CheckRuns:
 
         event = message.event
         if isinstance(event, CheckOutput):
-            self.set_class(True, "-test-output")
-            self.query_one("#check-log", Log).write_line(event.line)
+            self.pane.checks.write_output(event.line)
+            if self.pane.checks.lines == 1:
+                self.query_one(KeyBar).update_keys()
         elif isinstance(event, CheckProgress):
             self._show_status(f"{event.message} · esc cancels")
         elif isinstance(event, ChecksUpdated):
@@ -187,7 +194,7 @@ class CheckRuns:
         queued, self._queued = self._queued, False
         if queued is not False:
             self.start_checks(queued, tests=queued is None)
-        self.refresh_bindings()
+        self.query_one(KeyBar).update_keys()
 
     def _mark_checked(self, paths: tuple[str, ...]) -> None:
         record = self.record
@@ -202,7 +209,7 @@ class CheckRuns:
                 self._states[path] = row[2]
                 files.set_state(*row)
         self.show_checks()
-        self.refresh_bindings()
+        self.query_one(KeyBar).update_keys()
 
     def _show_status(self, status: str) -> None:
         self._check_status = status
@@ -210,10 +217,13 @@ class CheckRuns:
 
     def show_checks(self) -> None:
         if self.record.proposal is None:
-            self.query_one("#checks", Static).update("")
+            self.pane.checks.show("")
             return
         status = self._check_status or "not run yet · k runs them"
-        self.query_one("#checks", Static).update(
+        self.pane.checks.stale = self._check_cancel is None and any(
+            r.check == "tests" and r.not_run for r in self._phase_results
+        )
+        self.pane.checks.show(
             check_panel(self.record, self.selected_path(), status, self._phase_results)
         )
 
@@ -226,12 +236,18 @@ class CheckRuns:
         return True
 
     # ---------------------------------------------------------------- actions
+    @explained
     def action_run_checks(self) -> None:
         self.start_checks()
 
+    @explained
     def action_toggle_output(self) -> None:
-        self.toggle_class("-test-output")
+        checks = self.pane.checks
+        checks.output_open = not checks.output_open
+        self.query_one(KeyBar).update_keys()
+        self.remember()
 
+    @explained
     def action_fix(self) -> None:
         """Send the failures to the provider as revision feedback."""
         from ...engine.checking import CANNOT_REVISE, describe_revision

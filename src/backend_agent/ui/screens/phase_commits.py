@@ -5,12 +5,14 @@ architecture, the question whether to go on — and undo."""
 from __future__ import annotations
 
 from ...core.phases import PHASES, Phase
+from ..keys import explained
 from .phase_text import hunk_counts
 
 
 class CommitActions:
     """Mixed into PhaseScreen: needs its session, record, `_bases` and `_set_busy`."""
 
+    @explained
     def action_commit(self) -> None:
         if not self._reviewable_phase():
             return
@@ -124,6 +126,7 @@ class CommitActions:
             answer,
         )
 
+    @explained
     def action_undo(self) -> None:
         if self.busy:
             return

@@ -3,9 +3,7 @@ after the last keystroke, in a worker) and in the person's own editor."""
 
 from __future__ import annotations
 
-from textual.content import Content
-from textual.widgets import ContentSwitcher, Static
-
+from ..keys import explained
 from ..widgets.file_editor import FileEditor
 from ..widgets.file_list import FileList
 
@@ -14,27 +12,15 @@ EDIT_DELAY = 0.4
 
 
 class EditActions:
-    """Mixed into PhaseScreen: needs its session, record, `_reviewable` and `_mark`."""
+    """Mixed into PhaseScreen: needs its session, record, pane and `_reviewable`."""
 
+    @explained
     def action_edit(self) -> None:
         path = self._reviewable("edit")
         if path is None:
             return
-        if self.record.proposal.change(path).action == "delete":
-            self.notify(
-                f"{path} is proposed for deletion; there is nothing to edit", severity="warning"
-            )
-            return
-        editor = self.query_one(FileEditor)
-        editor.open(path, self.session.content(path))
+        self.pane.open_editor(path, self.session.content(path))
         self.editing = path
-        self.query_one("#view", ContentSwitcher).current = "editor"
-        self.query_one("#file-bar", Static).update(
-            Content.from_markup(
-                "[b]Editing $path[/b] — saved as you type; esc when done", path=path
-            )
-        )
-        editor.focus()
 
     def on_text_area_changed(self, event: FileEditor.Changed) -> None:
         if event.text_area.id != "editor" or self.editing is None:
@@ -71,14 +57,10 @@ class EditActions:
         self.flush_edit()
         self.editing = None
 
+    @explained
     def action_edit_external(self) -> None:
         path = self._reviewable("edit")
         if path is None:
-            return
-        if self.record.proposal.change(path).action == "delete":
-            self.notify(
-                f"{path} is proposed for deletion; there is nothing to edit", severity="warning"
-            )
             return
         from textual.app import SuspendNotSupported
 

@@ -9,27 +9,11 @@ files stay whole-file decisions.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.binding import Binding
 
-from ...engine.hunk_review import summary
+from ..keys import explained
 from ..widgets.diff_view import DiffView
 
-if TYPE_CHECKING:
-    from ...core.proposal import FileChange
-    from ...core.review import Review
-
-HUNK_ACTIONS = {
-    "approve_hunk",
-    "reject_hunk",
-    "reset_hunk",
-    "next_hunk",
-    "previous_hunk",
-    "keep_yours",
-    "edit_hunk",
-}
-CONFLICT_ACTIONS = {"keep_yours", "edit_hunk"}
 DECIDE = Binding.Group("Hunk ✓ ✗")
 """h and H share one place in the footer."""
 BINDINGS = [
@@ -105,29 +89,9 @@ BINDINGS = [
 ]
 
 
-def hunk_line(review: Review, change: FileChange, diff: DiffView) -> str:
-    """Under the file bar: how far the hunk review of this file has got."""
-    if diff.decisions is None or not diff.hunks:
-        return ""
-    conflicts = sum(1 for h in diff.hunks if h.conflict)
-    said = summary(review, diff.hunks)
-    if not said:
-        count = len(diff.hunks)
-        said = f"{count} hunk{'s' if count != 1 else ''}: h approves, H rejects the one at ▶ (] [ move)"
-    if conflicts:
-        said += (
-            f"; {conflicts} conflict{'s' if conflicts != 1 else ''} (yours | the generator's): "
-            "y keeps yours, h takes theirs, i edits"
-        )
-    return said
-
-
 class HunkActions:
-    """Mixed into PhaseScreen: needs its session, record, `_reviewable`, `_mark` and
+    """Mixed into PhaseScreen: needs its session, record, pane, `_reviewable` and
     `_run_provider`."""
-
-    result_view = False
-    """Showing what will be committed instead of the proposal (t)."""
 
     def hunks_shown(self) -> bool:
         """The selected file is shown hunk by hunk, ready for decisions."""
@@ -147,11 +111,13 @@ class HunkActions:
             return None
         return path, self.query_one(DiffView).current_hunk
 
+    @explained
     def action_approve_hunk(self) -> None:
         target = self._hunk_target("approve")
         if target:
             self._decide_hunk(*target, "approve")
 
+    @explained
     def action_reject_hunk(self) -> None:
         target = self._hunk_target("reject")
         if target is None:
@@ -179,11 +145,13 @@ class HunkActions:
         diff = self.query_one(DiffView)
         return self.hunks_shown() and diff.hunks[diff.current_hunk].conflict
 
+    @explained
     def action_keep_yours(self) -> None:
         target = self._hunk_target("keep yours in")
         if target and self.conflict_shown():
             self._decide_hunk(*target, "ours")
 
+    @explained
     def action_edit_hunk(self) -> None:
         target = self._hunk_target("edit")
         if target is None or not self.conflict_shown():
@@ -208,6 +176,7 @@ class HunkActions:
             edited,
         )
 
+    @explained
     def action_reset_hunk(self) -> None:
         target = self._hunk_target("reset")
         if target:
@@ -251,16 +220,19 @@ class HunkActions:
                 diff.current_hunk = index
                 return
 
+    @explained
     def action_next_hunk(self) -> None:
         self.query_one(DiffView).action_next_hunk()
 
+    @explained
     def action_previous_hunk(self) -> None:
         self.query_one(DiffView).action_previous_hunk()
 
+    @explained
     def action_toggle_result(self) -> None:
-        self.result_view = not self.result_view
+        self.pane.result_view = not self.pane.result_view
         self.show_selected()
-        self.refresh_bindings()
+        self.remember()
 
     def rework_ready(self) -> bool:
         record = self.record
@@ -270,6 +242,7 @@ class HunkActions:
             for r in review.hunks.values()
         )
 
+    @explained
     def action_rework_hunks(self) -> None:
         if self._reviewable_phase() and self.rework_ready():
             self._run_provider(None, rework=True)

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import ContentSwitcher, Markdown, Static
+from textual.widgets import Static
 
+from ..keys import explained
 from ..widgets.file_list import FileList
+from ..widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from ...core.events import Event
@@ -31,6 +33,7 @@ class EngineFinished(Message):
 class ProviderRuns:
     """Mixed into PhaseScreen: needs its session, record and `refresh_all`."""
 
+    @explained
     def action_generate(self) -> None:
         if self.busy or self.record.proposal is not None:
             return
@@ -39,6 +42,7 @@ class ProviderRuns:
         else:
             self._run_provider(None)
 
+    @explained
     def action_revise(self) -> None:
         if not self._reviewable_phase():
             return
@@ -113,11 +117,9 @@ class ProviderRuns:
             else f"generate phase {self.phase.number} ({self.phase.id})"
         )
         self._set_busy(True, f"{doing} with {session.provider_label}…")
-        markdown = self.query_one("#rationale", Markdown)
-        markdown.update("")
-        self.query_one("#view", ContentSwitcher).current = "rationale-scroll"
+        self._restore = self.selected_path()  # back to it when the run ends, if it is there
+        self._stream = self.pane.stream_rationale()
         self.query_one(FileList).highlighted = 0
-        self._stream = Markdown.get_stream(markdown)
 
         def work() -> None:
             try:
@@ -200,9 +202,10 @@ class ProviderRuns:
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
         self.busy = busy
+        self.busy_text = text
         self.set_class(busy, "-busy")
         self._progress(text)
-        self.refresh_bindings()
+        self.query_one(KeyBar).update_keys()
 
     def _progress(self, text: str) -> None:
         hint = "  ·  esc cancels" if self.busy and self._cancel is not None else ""
@@ -214,7 +217,9 @@ class ProviderRuns:
             self._progress("cancelling…")
         elif self.cancel_checks():
             pass
-        elif self.rendered:
+        elif self.pane.rendered:
             self.action_toggle_rendered()
-        elif self.result_view:
+        elif self.pane.result_view:
             self.action_toggle_result()
+        else:
+            self.action_back()

@@ -11,18 +11,10 @@ from ...core.hunks import split
 from ...engine.hunk_review import conflict_apart
 
 if TYPE_CHECKING:
-    from ...core.diff import FileDiff
     from ...core.phases import Phase
     from ...core.proposal import FileChange
     from ...core.review import Review
     from ...engine.state import Evolution, FileMerge, PhaseRecord
-
-STATE_WORDS = {
-    "pending": ("undecided", "$text-muted"),
-    "approved": ("approved", "$text-success"),
-    "rejected": ("rejected", "$text-error"),
-    "edited": ("edited, not approved", "$text-warning"),
-}
 
 
 def rationale_markdown(
@@ -69,30 +61,6 @@ def evolution_banner(evolution: Evolution) -> Content:
         text += Content.styled(
             "\ntwo-way merge: the branch's history was rewritten", "$text-warning"
         )
-    return text
-
-
-def file_bar(
-    change: FileChange, state: str, comment: str, diff: FileDiff, extra: str = ""
-) -> Content:
-    """One line over the diff: the path, what happens to it, the decision, the size, and
-    `extra` (how far its hunks are decided)."""
-    word, style = STATE_WORDS[state]
-    text = Content.assemble(
-        (change.path, "bold"),
-        f"  {change.action} {change.kind}  ",
-        (f"+{diff.added}", "$text-success"),
-        " ",
-        (f"−{diff.removed}", "$text-error"),
-        "  ",
-        (word, style),
-    )
-    if extra:
-        text += Content.styled(f"  · {extra}", "$text-accent")
-    if comment:
-        text += Content.styled(f"  “{comment}”", "$text-error italic")
-    if change.why:
-        text += Content.styled(f"\n{change.why}", "$text-muted")
     return text
 
 

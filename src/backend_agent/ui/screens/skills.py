@@ -4,19 +4,27 @@ The list shows each skill with where it comes from and which phases use it, and 
 this build uses it; the selected skill's SKILL.md is rendered beside it. Turning a skill
 off is remembered in the build's state. Broken skills are listed too, with the rule they
 break, since the loader skips them.
+
+Rendering a SKILL.md takes a good part of a second, so moving through the list changes
+the heading at once and renders the body of the skill the person stops on — never the
+body of one they moved past.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, OptionList, Static
+from textual.widgets import Header, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
+
+from ...resources import stylesheet
+from ..widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from ...skills import Finding, Skill, SkillSet
@@ -24,6 +32,8 @@ if TYPE_CHECKING:
 
 BROKEN = "broken:"
 """Id prefix of the entries for skills that failed validation."""
+BODY_DELAY = 0.15
+"""Seconds the selection must rest before the skill's body is rendered."""
 
 
 def _folder(finding: Finding) -> str:
@@ -40,13 +50,14 @@ def skill_prompt(skill: Skill, enabled: bool | None) -> Content:
     glyph, style = {True: ("●", "$text-success"), False: ("○", "$text-muted"), None: ("·", "")}[
         enabled
     ]
-    numbers = ",".join(str(p.number) for p in skill.phases) or "–"
+    numbers = ",".join(str(p.number) for p in skill.phases)
+    used = f"phase{'s' if len(skill.phases) > 1 else ''} {numbers}" if numbers else "no phase"
     return Content.assemble(
         (glyph, style),
         " ",
         (skill.name, "bold" if enabled is not False else "$text-muted strike"),
         "  ",
-        (f"{skill.source} · phases {numbers}", "$text-muted"),
+        (f"{skill.source} · {used}", "$text-muted"),
     )
 
 
@@ -68,6 +79,8 @@ def skill_head(skill: Skill, enabled: bool | None) -> Content:
 
 class SkillsScreen(Screen):
     app: WizardApp
+    CSS_PATH = stylesheet("skills")
+    SHOWS_SKILLS = True
     BINDINGS = [
         Binding(
             "space",
@@ -82,6 +95,9 @@ class SkillsScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.skills: SkillSet | None = None
+        self.body_of: str | None = None
+        """The list entry whose body is rendered (None: none yet)."""
+        self._body_timer = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -90,7 +106,7 @@ class SkillsScreen(Screen):
             with VerticalScroll(id="skill-text"):
                 yield Static(id="skill-head")
                 yield Markdown(id="skill-body")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.title = "Skills"
@@ -125,6 +141,12 @@ class SkillsScreen(Screen):
     def on_option_list_option_highlighted(self) -> None:
         self._show()
 
+    def _chosen_id(self) -> str | None:
+        listing = self.query_one("#skills-list", OptionList)
+        if listing.highlighted is None:
+            return None
+        return listing.get_option_at_index(listing.highlighted).id
+
     def _selected(self) -> Skill | Finding | None:
         listing = self.query_one("#skills-list", OptionList)
         if self.skills is None or listing.highlighted is None:
@@ -135,21 +157,41 @@ class SkillsScreen(Screen):
         return self.skills.get(chosen)
 
     def _show(self) -> None:
+        """The heading now; the body once the selection rests."""
         from ...skills import Skill
 
         chosen = self._selected()
         head = self.query_one("#skill-head", Static)
-        body = self.query_one("#skill-body", Markdown)
         if isinstance(chosen, Skill):
             head.update(skill_head(chosen, self.enabled(chosen.name)))
-            body.update(chosen.body)
         elif chosen is not None:
             head.update(Content.styled(f"Not loaded: {chosen.path}", "bold $text-error"))
-            body.update(f"The loader skips this skill: **{chosen.rule}**.\n\nFix it and reopen.")
         else:
             head.update(Content.styled("No skills found", "$text-muted"))
-            body.update("")
+        self.query_one("#skill-body").set_class(self.body_of != self._chosen_id(), "-stale")
+        if self._body_timer is not None:
+            self._body_timer.stop()
+        self._body_timer = self.set_timer(BODY_DELAY, self._render_body)
         self.refresh_bindings()
+
+    @work(exclusive=True, group="skill-body")
+    async def _render_body(self) -> None:
+        from ...skills import Skill
+
+        wanted, chosen = self._chosen_id(), self._selected()
+        if wanted == self.body_of:
+            self.query_one("#skill-body").remove_class("-stale")
+            return
+        if isinstance(chosen, Skill):
+            text = chosen.body
+        elif chosen is not None:
+            text = f"The loader skips this skill: **{chosen.rule}**.\n\nFix it and reopen."
+        else:
+            text = ""
+        body = self.query_one("#skill-body", Markdown)
+        await body.update(text)
+        self.body_of = wanted
+        body.set_class(self._chosen_id() != wanted, "-stale")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle":

@@ -8,9 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Markdown
+from textual.widgets import DataTable, Header, Markdown
 
 from ...core.phases import PHASES
+from ...resources import stylesheet
+from ..widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from ..app import WizardApp
@@ -40,11 +42,31 @@ def head_markdown(report: dict) -> str:
 PHASE_COLUMNS = ("#", "Phase", "Status", "Commit", "Files", "Tokens in / out", "Cost")
 
 
+def partly(file: dict) -> tuple[int, int] | None:
+    """(approved, all) hunks of an approved file that goes in only in part: decided hunk
+    by hunk, with hunks left out (a file approved whole has no hunk decisions)."""
+    hunks = file["hunks"]
+    approved = sum(1 for h in hunks if h["state"] == "approved")
+    decided = any(h["state"] != "pending" for h in hunks)
+    if file["review"] != "approved" or not decided or approved == len(hunks):
+        return None
+    return approved, len(hunks)
+
+
+def files_cell(files: list[dict]) -> str:
+    """`12 of 17 approved`, and how many of those go in only in part."""
+    if not files:
+        return "–"
+    approved = [f for f in files if f["review"] == "approved"]
+    part = sum(1 for f in approved if partly(f))
+    text = f"{len(approved)} of {len(files)} approved"
+    return text + (f" ({part} in part)" if part else "")
+
+
 def phase_rows(report: dict) -> list[tuple[str, ...]]:
     rows = []
     for phase, entry in zip(PHASES, report["phases"], strict=True):
         usage, files = entry["usage"], entry["files"]
-        approved = sum(1 for f in files if f["review"] == "approved")
         tokens_in = usage["input_tokens"] + usage["cache_write_tokens"] + usage["cache_read_tokens"]
         rows.append(
             (
@@ -52,7 +74,7 @@ def phase_rows(report: dict) -> list[tuple[str, ...]]:
                 phase.title,
                 entry["status"],
                 entry["commit"][:10] if entry["commit"] else "–",
-                f"{approved} of {len(files)} approved" if files else "–",
+                files_cell(files),
                 f"{tokens_in:,} / {usage['output_tokens']:,}",
                 _cost(usage["cost_usd"]),
             )
@@ -92,7 +114,11 @@ def tail_markdown(report: dict, handoff) -> str:
         lines += [f"**{phase.number}. {phase.title}** (`{entry['commit'][:10]}`)", ""]
         for file in entry["files"]:
             if file["review"] == "approved":
-                lines.append(f"- {ACTION_WORDS[file['action']]} `{file['path']}`")
+                line = f"- {ACTION_WORDS[file['action']]} `{file['path']}`"
+                counts = partly(file)
+                if counts:
+                    line += f" — in part: {counts[0]} of {counts[1]} hunks"
+                lines.append(line)
         lines.append("")
     if not committed_any:
         lines += ["Nothing is committed yet.", ""]
@@ -105,6 +131,7 @@ def tail_markdown(report: dict, handoff) -> str:
 
 class SummaryScreen(Screen):
     app: WizardApp
+    CSS_PATH = stylesheet("summary")
     BINDINGS = [
         Binding("escape", "back", "Back", id="summary.back"),
         Binding("y", "copy", "Copy merge commands", id="summary.copy"),
@@ -123,7 +150,7 @@ class SummaryScreen(Screen):
             yield Markdown(id="summary-head")
             yield DataTable(id="summary-phases", cursor_type="none", zebra_stripes=True)
             yield Markdown(id="summary-text")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.title = "Summary"
@@ -152,6 +179,12 @@ class SummaryScreen(Screen):
         self.app.change_brief()
 
     def action_copy(self) -> None:
+        """Textual copies by OSC 52, which a terminal may ignore without saying: the
+        toast says how it was sent, not that it arrived."""
         if self.handoff is not None:
             self.app.copy_to_clipboard("\n".join(self.handoff.merge) + "\n")
-            self.notify("the merge commands are on the clipboard")
+            self.notify(
+                "sent the merge commands to your terminal's clipboard (OSC 52); if paste "
+                "does not show them, select them under “Merge” above",
+                title="Copy",
+            )

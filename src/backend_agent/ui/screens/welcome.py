@@ -13,15 +13,16 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ... import __version__
+from ..widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from ..app import WizardApp
 
-NEW, DEMO, SKILLS = "@new", "@demo", "@skills"
+NEW, DEMO, SKILLS, HOME = "@new", "@demo", "@skills", "@home"
 
 
 class WelcomeScreen(Screen):
@@ -36,6 +37,13 @@ class WelcomeScreen(Screen):
             id="welcome.sentence",
             tooltip="Describe the backend in one sentence; a brief is drafted from it",
         ),
+        Binding(
+            "b",
+            "home",
+            "Back to your repo",
+            id="welcome.home",
+            tooltip="Leave the demo for the repository the wizard was opened on",
+        ),
         Binding("enter", "open_selected", "Open", id="welcome.open", show=False),
         Binding(
             "c",
@@ -47,8 +55,7 @@ class WelcomeScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        with Vertical(id="welcome"):
+        with Vertical(id="welcome"):  # no Header: the intro names the app
             yield Static(
                 Content.from_markup(
                     "[b]backend-agent[/b] $version\n"
@@ -67,7 +74,7 @@ class WelcomeScreen(Screen):
                 id="welcome-sentence",
             )
             yield OptionList(id="welcome-choices")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._show_repo()
@@ -82,9 +89,13 @@ class WelcomeScreen(Screen):
         self.app.run_engine(self._provider_label, doing="set up the provider", done=self._provider)
 
     def _show_repo(self) -> None:
-        text = Content.from_markup("Repository [b]$repo[/]", repo=str(self.app.repo))
-        if self.app.demo:
-            text += Content.styled("  (a scratch repo made by `backend-agent demo`)", "$text-muted")
+        app = self.app
+        text = Content.from_markup("Repository [b]$repo[/]", repo=str(app.repo))
+        if app.demo:
+            text += Content.styled("  (a scratch repo made by `backend-agent demo`", "$text-muted")
+            if app.repo != app.home:
+                text += Content.styled(f"; b goes back to {app.home}", "$text-muted")
+            text += Content.styled(")", "$text-muted")
         self.query_one("#welcome-repo", Static).update(text)
 
     # ---------------------------------------------------------------- builds
@@ -100,10 +111,23 @@ class WelcomeScreen(Screen):
         choices = self.query_one("#welcome-choices", OptionList)
         choices.clear_options()
         choices.add_options(self._fixed_choices(builds))
-        choices.highlighted = 1 if builds else 0
+        ids = [choices.get_option_at_index(i).id for i in range(choices.option_count)]
+        first_build = next((i for i, c in enumerate(ids) if c and c.startswith("build:")), None)
+        choices.highlighted = first_build if first_build is not None else ids.index(NEW)
 
     def _fixed_choices(self, builds: list) -> list[Option]:
-        options = [
+        home = []
+        if self.app.repo != self.app.home:
+            home.append(
+                Option(
+                    Content.from_markup(
+                        "[b]Back to $home[/b]  [dim]the repository the wizard was opened on[/]",
+                        home=str(self.app.home),
+                    ),
+                    id=HOME,
+                )
+            )
+        options = home + [
             Option(
                 Content.from_markup(
                     "[b]New build[/b]  [dim]from backend-brief.toml in this repository, or a "
@@ -205,6 +229,8 @@ class WelcomeScreen(Screen):
             self.action_demo()
         elif choice == SKILLS:
             self.app.action_skills()
+        elif choice == HOME:
+            self.action_home()
         elif choice and choice.startswith("build:"):
             self.app.open_build(choice.removeprefix("build:"))
 
@@ -221,16 +247,36 @@ class WelcomeScreen(Screen):
 
         self.app.push_screen(BriefScreen(self.app.repo / "backend-brief.toml"))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "home":
+            return self.app.repo != self.app.home
+        return True
+
     def action_demo(self) -> None:
         def work():
-            from ...demo import make_demo_repo
+            from ...demo import demo_repo
+            from ...engine import BuildSession
 
-            return make_demo_repo(None)
+            repo, _ = demo_repo(None)
+            return repo, bool(BuildSession.list(repo))
 
         self.app.run_engine(work, doing="make the demo repository", done=self._demo_ready)
 
-    def _demo_ready(self, repo) -> None:
+    def _demo_ready(self, found) -> None:
+        """In the demo repository now: its build to resume, or a new one from its brief."""
+        repo, built = found
         self.app.repo, self.app.demo = repo, True
         self._show_repo()
         self.refresh_builds()
-        self.action_new_build()
+        self.refresh_bindings()
+        back = f"; b comes back to {self.app.home}" if repo != self.app.home else ""
+        self.notify(f"this is the demo repository {repo}{back}", title="Demo", timeout=10)
+        if not built:
+            self.action_new_build()
+
+    def action_home(self) -> None:
+        app = self.app
+        app.repo, app.demo = app.home, False
+        self._show_repo()
+        self.refresh_builds()
+        self.refresh_bindings()

@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 CONTEXT = 3
 BUTTONS = (("approve", " ✓ approve "), ("reject", " ✗ reject "), ("reset", " ↺ reset "))
 """The click targets at the right end of a hunk header, in review."""
+SHORT_BUTTONS = (("approve", " ✓ "), ("reject", " ✗ "), ("reset", " ↺ "))
+"""The same in a narrow diff, so the header keeps room for its words."""
+WIDE = 90
+"""A diff at least this wide gets the buttons with words."""
 HUNK_STATES = {
     "pending": ("·", "undecided", "diff--hunk"),
     "approved": ("✓", "approved", "diff--hunk-approved"),
@@ -45,6 +49,11 @@ HUNK_STATES = {
 
 class DiffView(ScrollView, can_focus=True):
     """The diff of one file; `]` and `[` move between hunks, `z` shows the whole file."""
+
+    HELP_TITLE = "Diff"
+
+    class Moved(Message):
+        """The view scrolled or the cursor moved to another hunk."""
 
     class HunkClicked(Message):
         """A button of a hunk header was clicked: `action` is approve, reject or reset."""
@@ -98,7 +107,7 @@ class DiffView(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("right_square_bracket", "next_hunk", "Next hunk", id="diff.next-hunk"),
         Binding("left_square_bracket", "previous_hunk", "Prev hunk", id="diff.previous-hunk"),
-        Binding("z", "toggle_whole_file", "Whole file", id="diff.whole-file"),
+        Binding("z", "toggle_whole_file", "Whole file", id="diff.whole-file", show=False),
     ]
 
     split: reactive[bool] = reactive(False)
@@ -236,6 +245,12 @@ class DiffView(ScrollView, can_focus=True):
         if self._hunk_rows:
             self.scroll_to(y=self._hunk_rows[self.current_hunk], animate=False, immediate=True)
         self.refresh()
+        self.post_message(self.Moved())
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if round(old) != round(new):
+            self.post_message(self.Moved())
 
     def on_resize(self) -> None:
         self._cache.clear()
@@ -267,6 +282,13 @@ class DiffView(ScrollView, can_focus=True):
     def action_toggle_whole_file(self) -> None:
         self.whole_file = not self.whole_file
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A new or deleted file is shown whole already: `z` is left to the screen, which
+        says so."""
+        if action == "toggle_whole_file":
+            return not (self._note or self.diff.is_new or self.diff.is_deleted)
+        return True
+
     def on_click(self, event: Click) -> None:
         row = self._row(event.y + round(self.scroll_y))
         if row is None:
@@ -281,11 +303,12 @@ class DiffView(ScrollView, can_focus=True):
 
     def _buttons(self, width: int) -> list[tuple[str, str, int]]:
         """(action, label, first column) of each header button, right-aligned."""
-        column = width - sum(len(label) + 1 for _, label in BUTTONS)
+        buttons = BUTTONS if width >= WIDE else SHORT_BUTTONS
+        column = width - sum(len(label) + 1 for _, label in buttons)
         if self.decisions is None or column < 30:
             return []
         placed = []
-        for action, label in BUTTONS:
+        for action, label in buttons:
             placed.append((action, label, column))
             column += len(label) + 1
         return placed
@@ -342,13 +365,16 @@ class DiffView(ScrollView, can_focus=True):
 
     def _hunk_banner(self, hunk: Hunk, width: int) -> Strip:
         """`▶ @@ -7,7 +7,7 @@  +1 −1  (hunk 1 of 2)`; in review the decision comes first,
-        `▶ ✗ hunk 1/2 rejected “comment”  @@ …`, and the buttons sit at the right."""
+        `▶ ✗ hunk 1/2 rejected  +1 −1  “comment”  @@ …`, and the buttons sit at the right.
+        When room is short the @@ line goes, then the comment is cut; never the numbers."""
         current = hunk.index == self.current_hunk
         style = self._style("diff--hunk-current" if current else "diff--hunk")
+        buttons = self._buttons(width)
+        room = max(0, buttons[0][2] - 1) if buttons else width
         text = f"{'▶' if current else ' '} "
-        where = f"{hunk.header}  +{hunk.added} −{hunk.removed}"
+        stat = f"+{hunk.added} −{hunk.removed}"
         if self.decisions is None:
-            text += where
+            text += f"{hunk.header}  {stat}"
             if len(self.hunks) > 1:
                 text += f"  (hunk {hunk.index + 1} of {len(self.hunks)})"
         else:
@@ -356,13 +382,20 @@ class DiffView(ScrollView, can_focus=True):
             if not current:
                 style = self._style(name)
             found = self.decisions.get(hunk.id)
-            comment = f" “{found.comment}”" if found is not None and found.comment else ""
             word = found.word if found is not None and found.pick else word
             if hunk.conflict:
-                word = f"CONFLICT {word} — left yours, right the generator's (y / h / i)"
-            text += f"{glyph} hunk {hunk.index + 1}/{len(self.hunks)} {word}{comment}  {where}"
-        buttons = self._buttons(width)
-        room = max(0, buttons[0][2] - 1) if buttons else width
+                word = f"CONFLICT {word}"
+            text += f"{glyph} hunk {hunk.index + 1}/{len(self.hunks)} {word}  {stat}"
+            hint = "  left yours, right the generator's (y / h / i)"
+            if hunk.conflict and len(text) + len(hint) <= room:
+                text += hint
+            said = found.comment if found is not None else ""
+            spare = room - len(text) - 4  # the quotes and the space before them
+            if said and len(said) > spare - len(hunk.header) - 2:  # the @@ line goes first
+                fit = max(12, spare)
+                text += f"  “{said if len(said) <= fit else said[: fit - 1] + '…'}”"
+            else:
+                text += (f"  “{said}”" if said else "") + f"  {hunk.header}"
         segments = [Segment(text[:room].ljust(room), style)]
         button_style = self._style("diff--button")
         for _, label, _ in buttons:
