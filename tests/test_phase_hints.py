@@ -36,7 +36,7 @@ PROPOSED = Situation(number=2, last=6, status="proposed", proposed=True, path="a
         (
             "edit_hunk",
             replace(PROPOSED, action="modify", hunks=True),
-            "the hunk at ▶ is not a conflict — y and i act on the hunks where you and the "
+            "the hunk at ▶ is not a conflict — y and I act on the hunks where you and the "
             "generator changed the same lines (] [ move); h approves, H rejects this one",
         ),
         (

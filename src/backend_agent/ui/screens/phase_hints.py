@@ -144,7 +144,7 @@ def _hunk(s: Situation) -> str | None:
 def _conflict(s: Situation) -> str | None:
     if not s.conflict:
         return _hunk(s) or (
-            "the hunk at ▶ is not a conflict — y and i act on the hunks where you and the "
+            "the hunk at ▶ is not a conflict — y and I act on the hunks where you and the "
             "generator changed the same lines (] [ move); h approves, H rejects this one"
         )
     return _hunk(s)

@@ -65,7 +65,7 @@ BINDINGS = [
         tooltip="A conflict: keep the branch's lines (yours) and leave the generator's out",
     ),
     Binding(
-        "i",
+        "I",
         "edit_hunk",
         "Edit hunk",
         id="phase.edit-hunk",

@@ -386,7 +386,7 @@ class DiffView(ScrollView, can_focus=True):
             if hunk.conflict:
                 word = f"CONFLICT {word}"
             text += f"{glyph} hunk {hunk.index + 1}/{len(self.hunks)} {word}  {stat}"
-            hint = "  left yours, right the generator's (y / h / i)"
+            hint = "  left yours, right the generator's (y / h / I)"
             if hunk.conflict and len(text) + len(hint) <= room:
                 text += hint
             said = found.comment if found is not None else ""

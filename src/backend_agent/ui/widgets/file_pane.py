@@ -67,7 +67,7 @@ def hunk_line(review: Review, change: FileChange, diff: DiffView) -> str:
     if conflicts:
         said += (
             f"; {conflicts} conflict{'s' if conflicts != 1 else ''} (yours | the generator's): "
-            "y keeps yours, h takes theirs, i edits"
+            "y keeps yours, h takes theirs, I edits"
         )
     return said
 
