@@ -102,3 +102,24 @@ def pg_env(pg_server, monkeypatch):
 
     monkeypatch.setenv(ENV_URL, pg_server.base_url)
     return pg_server
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real Redis for the session (the TypeScript services' shared limits and cache)."""
+    from .node_support import RedisServer
+
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def node_env(monkeypatch):
+    """npm dependencies from the tests' shared cache (.cache/node), as a developer's
+    machine would keep them between builds."""
+    from .node_support import NODE_CACHE, require_node
+
+    require_node()
+    monkeypatch.setenv("BACKEND_AGENT_CACHE_DIR", str(NODE_CACHE))
+    return NODE_CACHE

@@ -46,7 +46,7 @@ def say(text: str) -> None:
 def main(mode: str, repo: str) -> None:
     if mode == "setup-many":
         session = BuildSession.start(repo, load_brief(EXAMPLES / "bookmarks.toml"), provider=Many())
-        list(session.generate("service-layer"))
+        list(session.generate("architecture"))
         session.approve_all()
         say("ready")
         return

@@ -43,6 +43,8 @@ def user_view(repo: Path) -> dict[str, object]:
     ]
     return {
         "files": files,
+        "worktrees": _worktrees(repo / ".git" / "worktrees"),
+        "config": (repo / ".git" / "config").read_bytes(),
         "index": index.read_bytes() if index.exists() else None,
         "HEAD": (repo / ".git" / "HEAD").read_text(),
         "head_commit": git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
@@ -51,6 +53,20 @@ def user_view(repo: Path) -> dict[str, object]:
         "stash": git(repo, "stash", "list") if refs else "",
         "refs": refs,
     }
+
+
+def _worktrees(folder: Path) -> dict[str, str]:
+    """The metadata git keeps of the user's other worktrees (HEAD, index, config...), not
+    of ours (those point into .git/backend-agent)."""
+    found = {}
+    for entry in sorted(folder.iterdir()) if folder.exists() else []:
+        gitdir = entry / "gitdir"
+        if gitdir.exists() and "/backend-agent/worktrees/" in gitdir.read_text():
+            continue
+        for path in sorted(entry.rglob("*")):
+            if path.is_file():
+                found[str(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
 
 
 def start(repo: Path, example: str = "bookmarks", **kwargs) -> BuildSession:

@@ -63,7 +63,7 @@ def session(repo, fake_anthropic):
     fake_anthropic.script(proposal(NEW))
     provider = create_provider("anthropic", None, max_retries=0, timeout_s=10)
     with start(repo, provider=provider) as session:
-        generate(session, "documentation")
+        generate(session, "architecture")
         yield session
 
 
@@ -159,7 +159,7 @@ def test_files_the_model_left_out_or_added_keep_their_state(repo, fake_anthropic
     fake_anthropic.script(proposal(NEW, extra=[create("other.txt", NEW)]))
     provider = create_provider("anthropic", None, max_retries=0, timeout_s=10)
     with start(repo, provider=provider) as session:
-        generate(session, "documentation")
+        generate(session, "architecture")
         session.reject_hunk("notes.txt", 0, "no")
         session.reject_hunk("other.txt", 2, "not this either")
         current = session.content("notes.txt")
@@ -210,7 +210,7 @@ def test_a_provider_without_a_model_says_it_cannot_rework(repo):
     git(repo, "add", "notes.txt")
     git(repo, "commit", "-qm", "notes")
     with start(repo, provider=Modifies()) as session:
-        generate(session, "documentation")
+        generate(session, "architecture")
         session.reject_hunk("notes.txt", 1, "no")
         with pytest.raises(BadInput, match="the offline provider cannot rework hunks"):
             list(session.rework_hunks())

@@ -64,7 +64,7 @@ def test_approve_checks_leaves_a_migration_that_fails_on_postgres(repo):
 
 def test_approve_all_with_checks_reports_them_and_exits_0_when_all_pass(repo, capsys, pg_env):
     code = main(
-        ["build", "--brief", BOOKMARKS, "--repo", str(repo), "--phases", "2", "--approve", "all"]
+        ["build", "--brief", BOOKMARKS, "--repo", str(repo), "--phases", "1-2", "--approve", "all"]
         + ["--json", "--checks", "quick"]
     )
     out, err = capsys.readouterr()
@@ -104,7 +104,7 @@ def test_approve_checks_holds_back_files_whose_checks_did_not_run(repo, capsys, 
 
     monkeypatch.setattr(postgres, "shared_server", lambda: None)
     code = main(
-        ["build", "--brief", BOOKMARKS, "--repo", str(repo), "--phases", "2", "--approve"]
+        ["build", "--brief", BOOKMARKS, "--repo", str(repo), "--phases", "1-2", "--approve"]
         + ["checks", "--json"]
     )
     out, err = capsys.readouterr()

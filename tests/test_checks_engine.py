@@ -91,8 +91,8 @@ def test_headless_approve_all_leaves_the_secret_file_and_says_why(repo, pg_env):
     files = {"app/main.py": "print('hello')\n", "deploy/id_ed25519": PEM}
     said: list[str] = []
     with start(repo, provider=StaticProvider(files)) as session:
-        run_phases(session, [phase(3)], "all", said.append, checks=CheckOptions(tests=False))
-        assert session.record("service-layer").status == "committed"
+        run_phases(session, [phase(1)], "all", said.append, checks=CheckOptions(tests=False))
+        assert session.record("architecture").status == "committed"
         assert session.worktree.read("deploy/id_ed25519") is None
         assert session.worktree.read("app/main.py") == "print('hello')\n"
     text = "\n".join(said)
@@ -150,13 +150,13 @@ def test_a_fix_round_sends_the_failures_and_shows_what_changed(repo, pg_env):
     with start(repo, provider=provider) as session:
         outcome = run_phases(
             session,
-            [phase(2)],
+            [phase(1)],
             "checks",
             said.append,
             checks=CheckOptions(tests=False),
             fix_rounds=3,
         )
-        assert outcome.committed == ["data-model"]
+        assert outcome.committed == ["architecture"]
         assert session.worktree.read("migrations/0002_bookmarks.sql") == fixed
     [feedback] = provider.feedback  # one round was enough
     assert '- migrations/0002_bookmarks.sql:7:44 [sql.apply] ERROR: relation "folders"' in feedback

@@ -96,7 +96,7 @@ def test_an_unknown_type_is_located_and_later_migrations_are_not_applied(repo, p
 def test_the_branch_migrations_run_first_in_numeric_order(repo, pg_env):
     provider = StaticProvider({"migrations/0001_users.sql": USERS})
     with start(repo, provider=provider) as session:
-        generate(session, "data-model")
+        generate(session, "architecture")
         session.approve_all()
         session.commit()
         provider.files = {
@@ -104,7 +104,7 @@ def test_the_branch_migrations_run_first_in_numeric_order(repo, pg_env):
             "    id bigint PRIMARY KEY,\n    owner bigint NOT NULL REFERENCES users (id)\n);\n",
             "migrations/0002_index.sql": "CREATE INDEX users_email_idx ON users (email);\n",
         }
-        generate(session, "service-layer")
+        generate(session, "data-model")
         list(session.check())
         for path in provider.files:
             assert results(session, path)["sql.apply"].status == "pass", path

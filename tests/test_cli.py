@@ -172,13 +172,15 @@ def test_a_brief_without_entities_offline_is_refused_before_anything_is_made(
     """Issue 18: it made a branch and worktree, failed, left them, and named another file."""
     dog = tmp_path / "dog.toml"
     dog.write_text('[project]\nname = "dog"\nrequirements = "a dog-walking marketplace"\n')
-    code, _, err = run(capsys, "brief", "check", str(dog))
+    code, _, err = run(capsys, "brief", "check", str(dog), "--provider", "offline")
+    assert code == 2 and f"{dog} has no entities" in err  # `brief check` asks what `build` asks
+    code, _, err = run(capsys, "brief", "check", str(dog), "--provider", "anthropic")
     assert code == 0 and "valid (0 entities, 0 relations)" in err
-    assert "only the Anthropic provider can build it" in err
+    assert "the offline generator (used without ANTHROPIC_API_KEY) could not build it" in err
     before = git(repo, "branch", "--list")
     code, _, err = run(capsys, "build", "--brief", str(dog), "--build", "dog2", "--repo", str(repo))
     assert code == 2 and "needs [[entities]]" in err
-    assert f"add entities to {dog}" in err and "backend-brief.toml" not in err
+    assert f"add [[entities]] to {dog}" in err and "backend-brief.toml" not in err
     assert git(repo, "branch", "--list") == before
     assert not (repo / ".git" / "backend-agent").exists()  # no worktree, no build state
 
@@ -226,7 +228,7 @@ def test_brief_init_and_check(tmp_path, capsys):
     code, _, err = run(capsys, "brief", "check", str(target))
     assert code == 0 and "valid (5 entities, 4 relations)" in err
     code, _, err = run(capsys, "brief", "init", str(tmp_path / "x.toml"), "--example", "nope")
-    assert code == 2 and "bookmarks, shop" in err
+    assert code == 2 and "bookmarks, events, shop" in err
 
 
 def test_version(capsys):

@@ -92,7 +92,7 @@ def test_killed_mid_commit_is_consistent_and_retried(repo, delay):
     time.sleep(delay)
     kill(process)
     with BuildSession.open(repo) as again:
-        record = again.record("service-layer")
+        record = again.record("architecture")
         tip = git(repo, "rev-parse", "backend-agent/bookmarks").strip()
         if record.status == "committed":
             assert record.commit == tip != base
@@ -100,7 +100,7 @@ def test_killed_mid_commit_is_consistent_and_retried(repo, delay):
             assert record.status == "proposed" and tip == base
             assert len(record.approved()) == 500
             assert git(again.worktree.path, "status", "--porcelain") == ""
-            again.goto("service-layer")
+            again.goto("architecture")
             again.commit()
         commits = git(repo, "rev-list", f"{base}..backend-agent/bookmarks").split()
         assert len(commits) == 1

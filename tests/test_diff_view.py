@@ -123,6 +123,30 @@ async def test_syntax_colours_follow_the_file_type():
         await context.__aexit__(None, None, None)
 
 
+async def test_typescript_is_coloured_with_its_own_lexer():
+    source = (
+        'import type { FastifyInstance } from "fastify";\n'
+        "export interface Principal {\n"
+        "  id: string;\n"
+        "}\n"
+        "const limit: number = 20;\n"
+    )
+    app, context, pilot, view = await shown("src/auth.ts", None, source)
+    try:
+        interface = next(s for s in view.render_line(2) if s.text == "interface")
+        string = next(s for s in view.render_line(1) if "fastify" in s.text and s.text != "import")
+        annotation = next(s for s in view.render_line(5) if s.text == "number")
+        assert interface.style.color is not None
+        assert interface.style.color != string.style.color
+        assert annotation.style.color is not None  # a type, not plain text
+        view.show("src/auth.txt", None, source)
+        await pilot.pause()
+        plain = next(s for s in view.render_line(2) if s.text.startswith("export"))
+        assert plain.style.color != interface.style.color
+    finally:
+        await context.__aexit__(None, None, None)
+
+
 async def test_a_huge_file_is_lexed_only_as_far_as_it_is_seen():
     big = "".join(f"value_{i} = compute({i})  # step {i}\n" for i in range(20_000))
     app, context, pilot, view = await shown("big.py", None, big, size=(100, 30))
@@ -137,3 +161,24 @@ async def test_a_huge_file_is_lexed_only_as_far_as_it_is_seen():
         assert view._new.complete
     finally:
         await context.__aexit__(None, None, None)
+
+
+async def test_the_editor_opens_typescript_and_javascript_without_the_crashing_grammar():
+    """Textual's TextArea segfaults with the JavaScript grammar here: such files open plain
+    (the diff still colours them, with Pygments)."""
+    from backend_agent.ui.widgets.file_editor import FileEditor
+
+    class EditorApp(App):
+        def compose(self) -> ComposeResult:
+            yield FileEditor(id="editor")
+
+    app = EditorApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        editor = app.query_one(FileEditor)
+        for path in ("src/app.ts", "web/main.js"):
+            editor.open(path, "export const limit = 20;\n")
+            await pilot.pause()
+            assert editor.language is None
+            assert editor.text.startswith("export const")
+        editor.open("app/main.py", "x = 1\n")
+        assert editor.language == "python"

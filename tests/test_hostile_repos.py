@@ -68,7 +68,7 @@ class Names(Provider):
 
 def test_spaces_non_ascii_and_glob_characters_in_names(repo):
     with start(repo, provider=Names()) as session:
-        generate(session, "documentation")
+        generate(session, "architecture")
         session.approve_all()
         sha = session.commit()
         files = set(session.worktree.files())

@@ -44,7 +44,7 @@ def session(repo):
     git(repo, "commit", "-qm", "notes")
     provider = Modifies(NEW)
     with start(repo, provider=provider) as session:
-        generate(session, "documentation")
+        generate(session, "architecture")
         session.test_provider = provider
         yield session
 
@@ -143,7 +143,7 @@ def test_review_file_applies_file_and_hunk_decisions(session, repo, tmp_path, ca
     decisions.write_text(
         json.dumps(
             {
-                "phase": "documentation",
+                "phase": "architecture",
                 "files": [
                     {"path": "new.txt", "decision": "approve"},
                     {
@@ -163,7 +163,7 @@ def test_review_file_applies_file_and_hunk_decisions(session, repo, tmp_path, ca
     assert code == 0, err
     assert "reject notes.txt hunk 1" in err
     report = json.loads(out)
-    files = {f["path"]: f for f in report["phases"][5]["files"]}
+    files = {f["path"]: f for f in report["phases"][0]["files"]}
     assert files["new.txt"]["review"] == "approved"
     assert files["notes.txt"]["review"] == "approved"
     assert [(h["index"], h["state"], h["comment"]) for h in files["notes.txt"]["hunks"]] == [

@@ -66,7 +66,7 @@ def test_each_hostile_path_is_refused_alone_and_nothing_escapes(repo, tmp_path):
     hooks_before = sorted(os.listdir(repo / ".git" / "hooks"))
     changes = [change(p) for p in HOSTILE] + [change("src/fine.py", "x = 1\n")]
     with start(repo, provider=Scripted(changes)) as session:
-        generate(session, "service-layer")
+        generate(session, "architecture")
         refused = {r.path: r.reason for r in session.record().refused}
         assert [c.path for c in session.proposal.changes] == ["src/fine.py"]
         session.approve_all()
@@ -81,7 +81,7 @@ def test_each_hostile_path_is_refused_alone_and_nothing_escapes(repo, tmp_path):
         )
         assert reason in shown, (path, shown)
     assert len(report["refused"]) == len(HOSTILE)
-    assert all(r["phase"] == "service-layer" for r in report["refused"])
+    assert all(r["phase"] == "architecture" for r in report["refused"])
     assert not outside.exists()
     assert sorted(os.listdir(repo / ".git" / "hooks")) == hooks_before
     assert git(repo, "status", "--porcelain") == ""
@@ -100,7 +100,7 @@ def test_symlink_out_of_the_worktree_is_refused(repo, tmp_path):
         change("ok.txt"),
     ]
     with start(repo, provider=Scripted(changes)) as session:
-        generate(session, "service-layer")
+        generate(session, "architecture")
         reasons = {r.path: r.reason for r in session.record().refused}
         session.approve_all()
         session.commit()
@@ -126,7 +126,7 @@ def test_limits_duplicates_case_and_deletes(repo):
         change("e.txt", "e"),
     ]
     with start(repo, provider=Scripted(changes), limits=limits) as session:
-        generate(session, "service-layer")
+        generate(session, "architecture")
         reasons = [(r.path, r.reason) for r in session.record().refused]
         kept = [(c.path, c.action) for c in session.proposal.changes]
     assert kept == [
@@ -160,7 +160,7 @@ def test_binary_and_invalid_text_content_is_refused(repo):
         change("fine.txt", "héllo ✓\n"),
     ]
     with start(repo, provider=Scripted(changes)) as session:
-        generate(session, "service-layer")
+        generate(session, "architecture")
         reasons = {r.path: r.reason for r in session.record().refused}
         assert [c.path for c in session.proposal.changes] == ["fine.txt"]
     assert "NUL bytes" in reasons["zero.bin"]
@@ -170,7 +170,7 @@ def test_binary_and_invalid_text_content_is_refused(repo):
 def test_create_and_modify_follow_the_branch_not_the_model(repo):
     changes = [change("README.md", "new readme\n", "create"), change("new.txt", "n\n", "modify")]
     with start(repo, provider=Scripted(changes)) as session:
-        generate(session, "service-layer")
+        generate(session, "architecture")
         actions = {c.path: c.action for c in session.proposal.changes}
     assert actions == {"README.md": "modify", "new.txt": "create"}
 

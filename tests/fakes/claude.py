@@ -158,7 +158,9 @@ class SimulatedClaude:
         from backend_agent.core.brief import parse_brief
         from backend_agent.providers.offline import GENERATORS
         from backend_agent.providers.offline.plan import build_plan
-        from backend_agent.workspace.git import Repository, Worktree
+        from backend_agent.providers.offline.target import target_for
+        from backend_agent.workspace.git import Repository
+        from backend_agent.workspace.worktree import Worktree
 
         system = "\n".join(b["text"] for b in request.body["system"])
         name, day = BUILD.search(system).groups()
@@ -167,7 +169,7 @@ class SimulatedClaude:
         branch = Worktree(
             repository, f"backend-agent/{name}", repository.data_dir / "worktrees" / name
         )
-        proposal = GENERATORS[phase](
+        proposal = GENERATORS[target_for(brief).id][phase](
             brief, build_plan(brief), branch.files(), date.fromisoformat(day), branch
         )
         ops: list[Op] = []

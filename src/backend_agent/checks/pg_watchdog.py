@@ -10,26 +10,17 @@ its folder. It exits on its own when the parent stopped the cluster first.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+from ..core.processes import alive
 
 
 def watch(parent: int, pg_ctl: str, data: Path, root: Path, user: str | None) -> None:
-    while data.exists() and _alive(parent):
+    while data.exists() and alive(parent):
         time.sleep(1)
     if not data.exists():
         return  # stopped the normal way

@@ -59,23 +59,84 @@ def run(
         yield _sql_stage(tree, targets, cancel)
     python = [p for p in targets if p.endswith(".py") and p in contents]
     code = any(PurePosixPath(p).suffix.lower() not in DOC_SUFFIXES for p in targets)
-    plan = _test_plan(tree, options) if options.tests and code else None
-    if options.tests and code and plan is None:
+    # A package.json makes it a Node project: the Node toolchain checks and tests it.
+    node = code and "package.json" in tree.paths() and not options.test_command
+    plan = _test_plan(tree, options) if options.tests and code and not node else None
+    if options.tests and code and plan is None and not node:
         yield StageDone("tests", phase=[_no_suite()])
     wanted = _declaration(tree, plan, options)
     if isinstance(wanted, CheckResult):
         yield StageDone("tests", phase=[wanted])
         plan = wanted = None
-    if cancel.is_set() or not (python or plan):
+    if cancel.is_set() or not (python or plan or node):
         return
     with tree.materialized() as root:
         if python:
             yield CheckProgress(f"ruff on {len(python)} Python files")
             yield StageDone("ruff", files=pycode.ruff_check(root, python))
+        if node and not cancel.is_set():
+            yield from _node_stage(root, options, targets, cancel)
         if plan is not None and wanted is not None and not cancel.is_set():
             plan = yield from _environment(root, plan, wanted, options, cancel)
         if plan is not None and not cancel.is_set():
             yield from _test_stage(root, plan, options, targets, cancel)
+
+
+def _node_stage(
+    root, options: Options, targets: list[str], cancel: threading.Event
+) -> Generator[Event, None, None]:
+    """npm dependencies from the cache, tsc, the project's lint, then vitest."""
+    from . import nodejs
+
+    wanted = ("typescript", "tests") if options.tests else ("typescript",)
+    tools, problem = nodejs.toolchain()
+    if tools is None:
+        yield StageDone(
+            "typescript",
+            phase=[CheckResult(check=c, status="skipped", message=problem) for c in wanted],
+        )
+        return
+    yield CheckProgress("npm dependencies (installed once per package.json, then cached)")
+    try:
+        installed = nodejs.install(root, tools)
+    except (nodejs.InstallFailed, OSError) as error:
+        message = f"not run: the npm install failed: {error}"
+        yield StageDone(
+            "typescript",
+            phase=[CheckResult(check=c, status="skipped", message=message) for c in wanted],
+        )
+        return
+    yield CheckProgress(f"tsc --noEmit (dependencies: {installed.how}, {installed.seconds:.1f} s)")
+    result, files = nodejs.typecheck(root)
+    yield StageDone("typescript", files=_in(files, targets), phase=[result])
+    if cancel.is_set():
+        return
+    linted, lint_files = nodejs.lint(root, tools)
+    if linted is not None:
+        yield StageDone("lint", files=_in(lint_files, targets), phase=[linted])
+    report = root.parent / f"{root.name}-vitest.json"
+    command = nodejs.vitest_command(root, report)
+    if not options.tests or cancel.is_set():
+        return
+    if command is None:
+        has_test = "test" in nodejs.scripts(root)
+        plan = testrun.Plan(["npm", "test"], "npm test", pytest=False) if has_test else None
+        if plan is None:
+            yield StageDone("tests", phase=[_no_suite()])
+            return
+    else:
+
+        def outcome(code: int, output: list[str], seconds: float) -> testrun.Outcome:
+            phase, found = nodejs.vitest_outcome(root, report, code, seconds)
+            report.unlink(missing_ok=True)
+            return testrun.Outcome(phase, found)
+
+        plan = testrun.Plan(command, "vitest run", pytest=False, outcome=outcome)
+    yield from _test_stage(root, plan, options, targets, cancel)
+
+
+def _in(files: dict[str, list[CheckResult]], targets: list[str]) -> dict[str, list[CheckResult]]:
+    return {p: r for p, r in files.items() if p in targets}
 
 
 def _no_suite() -> CheckResult:

@@ -76,9 +76,20 @@ _PLACEHOLDER = re.compile(
 _DOCS = {".md", ".rst", ".txt", ".adoc"}
 
 
+_JS_TEST = re.compile(r"\.(test|spec)\.[cm]?[jt]sx?$")
+
+
 def _is_test(path: str) -> bool:
+    """Python's and JavaScript's conventions: tests/, test/, __tests__/, test_*.py,
+    conftest.py, *.test.ts, *.spec.js."""
     pure = PurePosixPath(path)
-    return "tests" in pure.parts[:-1] or pure.name.startswith("test_") or pure.stem == "conftest"
+    folders = {"tests", "test", "__tests__"} & set(pure.parts[:-1])
+    return bool(
+        folders
+        or pure.name.startswith("test_")
+        or pure.stem == "conftest"
+        or _JS_TEST.search(pure.name)
+    )
 
 
 def scan(path: str, content: str) -> list[CheckResult]:

@@ -7,6 +7,8 @@ tools that need real files (ruff, the test run) get a scratch copy that is delet
 from __future__ import annotations
 
 import io
+import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -16,7 +18,25 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
+from ..core.processes import alive
+from ..workspace.git import SAFE_CONFIG
 from ..workspace.paths import resolve_inside
+
+SCRATCH = "backend-agent-check-"
+
+
+def sweep_scratch() -> None:
+    """Remove scratch copies that killed processes of this user left behind: the folder
+    name carries the pid that made it, and a pid that no longer runs cannot need it."""
+    pattern = re.compile(re.escape(SCRATCH) + r"(\d+)-")
+    for folder in Path(tempfile.gettempdir()).glob(SCRATCH + "*"):
+        match = pattern.match(folder.name)
+        try:
+            ours = match is not None and folder.stat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if ours and not alive(int(match.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class Branch(Protocol):
@@ -76,7 +96,7 @@ class ProposedTree:
     def lay_base(self, root: Path) -> None:
         """The branch's files, as files under `root`."""
         archive = subprocess.run(
-            ["git", "-c", "core.autocrlf=false", "archive", "--format=tar", "HEAD"],
+            ["git", *SAFE_CONFIG, "archive", "--format=tar", "HEAD"],
             cwd=self.branch.path,
             capture_output=True,
             check=True,
@@ -86,8 +106,10 @@ class ProposedTree:
 
     @contextmanager
     def materialized(self) -> Iterator[Path]:
-        """A scratch directory holding the tree as files; removed afterwards."""
-        root = Path(tempfile.mkdtemp(prefix="backend-agent-check-"))
+        """A scratch directory holding the tree as files; removed afterwards (and, should
+        this process be killed first, by the next one: see `sweep_scratch`)."""
+        sweep_scratch()
+        root = Path(tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-"))
         try:
             self.lay_base(root)
             for path, content in self.overlay.items():

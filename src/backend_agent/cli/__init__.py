@@ -11,7 +11,9 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from ..core.controls import show_controls
 from ..core.errors import BackendAgentError, BadInput
+from ..core.oserrors import os_failure
 from .output import Reported, error_doc, say
 
 COMMANDS = (
@@ -22,6 +24,7 @@ COMMANDS = (
     "evolve",
     "builds",
     "undo",
+    "clean",
     "commit",
     "brief",
     "review",
@@ -60,7 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Reported as reported:
         print_error(reported.error)
         return reported.error.exit_code
-    except BackendAgentError as error:
+    except (BackendAgentError, OSError) as failure:
+        error = failure if isinstance(failure, BackendAgentError) else os_failure(failure, "finish")
         if as_json:
             import json
 
@@ -88,6 +92,7 @@ def _handlers() -> dict:
     from .commands import (
         cmd_brief,
         cmd_builds,
+        cmd_clean,
         cmd_commit,
         cmd_new,
         cmd_review,
@@ -104,6 +109,7 @@ def _handlers() -> dict:
         "evolve": cmd_evolve,
         "builds": cmd_builds,
         "undo": cmd_undo,
+        "clean": cmd_clean,
         "commit": cmd_commit,
         "brief": cmd_brief,
         "demo": cmd_demo,
@@ -118,6 +124,7 @@ def _handlers() -> dict:
 
 
 def print_error(error: BackendAgentError) -> None:
-    say(f"backend-agent: error: {error.message}")
+    """The message and hint, with control characters from the input shown escaped."""
+    say(f"backend-agent: error: {show_controls(error.message)}")
     if error.hint:
-        say(f"  hint: {error.hint}")
+        say(f"  hint: {show_controls(error.hint)}")

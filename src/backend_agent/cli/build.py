@@ -39,9 +39,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         say(f"provider: {chosen} ({why}; choose with --provider)")
     options = _provider_options(args, append=False)
     provider = create_provider(args.provider, args.model, **options)
-    provider.check_brief(brief, args.brief)
     session = BuildSession.start(
-        args.repo, brief, build=args.name, provider=provider, sentence=drafted_sentence(text)
+        args.repo,
+        brief,
+        build=args.name,
+        provider=provider,
+        sentence=drafted_sentence(text),
+        brief_source=args.brief,
     )
     say(f"build {session.state.build}: branch {session.state.branch}")
     say(f"  worktree {session.state.worktree}")
@@ -65,6 +69,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from ..engine import BuildSession
     from ..providers import create_provider
 
+    repair = _repair(args)
     if args.approve is None:
         name = args.name
         if name is None:  # the one build there is opens; several are listed to pick from
@@ -76,6 +81,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
                     "`backend-agent build --brief FILE`",
                 )
             name = builds[0].build if len(builds) == 1 else None
+        if repair is not None:  # fix the branch headless, then review in the wizard
+            BuildSession.open(args.repo, name, repair=repair).close()
         return open_wizard(args.repo, build=name)
     checks = _check_options(args)
     options = _provider_options(args, append=args.provider != "replay")
@@ -90,8 +97,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
             model = model or (summary.model if summary else None) or None
         provider = create_provider(name, model, **options)
     requested = parse_phase_range(args.phases) if args.phases else None
-    session = BuildSession.open(args.repo, args.name, provider=provider)
+    session = BuildSession.open(args.repo, args.name, provider=provider, repair=repair)
     with session:
+        if session.repaired:
+            say(session.repaired)
         say(f"build {session.state.build}: continuing at {session.state.current}")
         _answer(session, args.answers)
         phases = _scoped(session, requested)
@@ -120,6 +129,17 @@ def _answer(session, path: str | None) -> None:
         f"  {len(answers)} answer(s) from {path}; open questions left: "
         f"{len(session.open_questions())}"
     )
+
+
+def _repair(args: argparse.Namespace):
+    """--restore-branch / --restart-from: how to go on when the branch lost phases."""
+    if not (args.restore_branch or args.restart_from):
+        return None
+    from ..core.phases import phase
+    from ..engine.branch_check import Repair
+
+    restart = phase(args.restart_from).id if args.restart_from else None
+    return Repair(restore=args.restore_branch, restart_from=restart)
 
 
 def _check_options(args: argparse.Namespace):

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..core.controls import show_controls
 from ..core.errors import BadInput
 from .build import open_wizard
 from .output import say, say_usage
@@ -46,11 +47,16 @@ def cmd_builds(args: argparse.Namespace) -> int:
     from ..engine import BuildSession
 
     builds = BuildSession.list(args.repo)
+    problems = BuildSession.broken(args.repo)
+    for problem in problems:
+        say(f"cannot be used: {show_controls(problem.message)}")
+        say(f"  hint: {problem.hint}")
     if args.json:
         print(json.dumps([b.model_dump(mode="json") for b in builds], indent=2))
         return 0
     if not builds:
-        say("no builds in this repository; start one with `backend-agent build --brief FILE`")
+        if not problems:  # else "no builds" would contradict the lines above
+            say("no builds in this repository; start one with `backend-agent build --brief FILE`")
         return 0
     for b in builds:
         done = ", ".join(b.committed) or "nothing committed"
@@ -60,6 +66,11 @@ def cmd_builds(args: argparse.Namespace) -> int:
             f"{b.build:<20} {b.branch:<34} at {b.phase:<14} {done}  "
             f"[{b.provider}{' ' + b.model if b.model else ''}, {b.updated:%Y-%m-%d %H:%M}]"
         )
+        if b.lost:
+            say(
+                f"  {b.build}: no longer on {b.branch}: {', '.join(b.lost)}; "
+                f"`backend-agent resume {b.build}` says what happened and how to go on"
+            )
     return 0
 
 
@@ -80,6 +91,14 @@ def cmd_undo(args: argparse.Namespace) -> int:
             f"undid phase {undone.number} ({undone.id}): {session.state.branch} is back at "
             f"{session.worktree.head()[:10]}; its proposal and your decisions are kept"
         )
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from ..engine import BuildSession
+
+    for line in BuildSession.clean(args.repo, args.name):
+        say(line)
     return 0
 
 
@@ -106,16 +125,17 @@ def cmd_brief(args: argparse.Namespace) -> int:
     from ..resources import example_brief
 
     if args.brief_command == "check":
+        from ..providers import check_brief, default_provider_name
+
         brief = load_brief(args.file)
+        provider = args.provider or default_provider_name()
+        notes = check_brief(provider, brief, args.file)
         say(
-            f"{args.file}: valid ({len(brief.entities)} entities, {len(brief.relations)} relations)"
+            f"{args.file}: valid ({len(brief.entities)} entities, {len(brief.relations)} "
+            f"relations) for the {provider} provider"
         )
-        if not [e for e in brief.entities if e.name != "User"]:
-            say(
-                "  note: with no [[entities]] only the Anthropic provider can build it "
-                "(set ANTHROPIC_API_KEY); the offline generator builds the entities' tables, "
-                "services and tests"
-            )
+        for note in notes:
+            say(f"  note: {note}")
         return 0
     target = Path(args.file)
     if target.exists() and not args.force:

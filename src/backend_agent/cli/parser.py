@@ -205,6 +205,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resume.add_argument("--model", help=MODEL_HELP)
     resume.add_argument("--json", action="store_true", help=JSON_HELP)
+    lost = resume.add_mutually_exclusive_group()
+    lost.add_argument(
+        "--restore-branch",
+        action="store_true",
+        help="the branch lost committed phases (deleted, reset): put it back at the commit "
+        "the build state records",
+    )
+    lost.add_argument(
+        "--restart-from",
+        metavar="PHASE",
+        help="the branch lost committed phases: build PHASE and every later phase again from "
+        "the branch as it is",
+    )
     _checking(resume)
     _spending(resume)
 
@@ -299,6 +312,19 @@ def build_parser() -> argparse.ArgumentParser:
     undo.add_argument("name", nargs="?", metavar="BUILD", help="which build (see `builds`)")
     _repo(undo)
 
+    clean = _command(
+        sub,
+        "clean",
+        "remove what a build that cannot be resumed left (an interrupted start, a broken state)",
+        "Remove the build state, lock and worktree a build left when it cannot be resumed: "
+        "a start that was interrupted, or a state file that cannot be read. Its branch and "
+        "commits are kept.",
+        ["backend-agent clean bookmarks"],
+        [(0, "removed"), (2, "no such build, or it can still be resumed"), (4, "locked")],
+    )
+    clean.add_argument("name", metavar="BUILD", help="which build (see `builds`)")
+    _repo(clean)
+
     commit = _command(
         sub,
         "commit",
@@ -342,7 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument(
         "file", nargs="?", default="backend-brief.toml", metavar="FILE", help="where to write it"
     )
-    init.add_argument("--example", default="bookmarks", help="bookmarks (default) or shop")
+    init.add_argument(
+        "--example", default="bookmarks", help="bookmarks (default), shop or events (TypeScript)"
+    )
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     check = _command(
         brief_sub,
@@ -354,6 +382,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "file", nargs="?", default="backend-brief.toml", metavar="FILE", help="the brief"
+    )
+    check.add_argument(
+        "--provider",
+        choices=("offline", "anthropic", "replay"),
+        help="check for this provider (default: the one `build` would choose)",
     )
 
     review = _command(

@@ -25,6 +25,8 @@ from .brief_fields import (
     FieldType,
 )
 from .brief_fields import Strict as _Strict
+from .brief_limits import check_counts, check_depth, check_size, nested_too_deep, read_limited
+from .brief_rules import required_cycle
 from .errors import BadInput
 from .toml_locate import locate
 
@@ -385,6 +387,13 @@ class Brief(_Strict):
         """Who may create, read, update and delete rows of `entity`, defaults filled in."""
         return effective_access(entity, self.stack.auth)
 
+    @model_validator(mode="after")
+    def _rows_can_be_inserted(self) -> Brief:
+        found = required_cycle(self.relations)
+        if found:
+            raise BriefRuleError(found[1], "relations", found[0])
+        return self
+
     def entity(self, name: str) -> Entity | None:
         return next((e for e in self.entities if e.name == name), None)
 
@@ -426,6 +435,7 @@ def _brief_loc(error: dict[str, Any]) -> tuple[str | int, ...]:
 
 def parse_brief(text: str, source: str = "backend-brief.toml") -> Brief:
     """Parse and validate brief text; raise BadInput listing every problem with its line."""
+    text = check_size(text, source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -433,6 +443,10 @@ def parse_brief(text: str, source: str = "backend-brief.toml") -> Brief:
             f"{source}: not valid TOML: {exc}",
             hint="fix the syntax at that line (strings need quotes, tables need [brackets])",
         ) from None
+    except RecursionError:
+        raise nested_too_deep(source) from None
+    check_depth(data, source)
+    check_counts(data, source)
     try:
         return Brief.model_validate(data)
     except ValidationError as exc:
@@ -463,10 +477,7 @@ def read_brief_text(path: str | Path) -> str:
         )
     if path.is_dir():
         raise BadInput(f"brief {path} is a directory, not a TOML file")
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"cannot read brief {path}: {exc}") from None
+    return read_limited(path)
 
 
 def write_brief_text(path: str | Path, text: str) -> None:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .brief import Brief, Project, Stack
+from .controls import strip_controls
 from .usage import Usage
 
 _FORMS: tuple[tuple[str, str, str | None], ...] = (
@@ -57,7 +58,7 @@ class Intent:
 
 
 def read_intent(sentence: str) -> Intent:
-    text = " ".join(sentence.split())
+    text = " ".join(strip_controls(sentence).split())
     if not text:
         from .errors import BadInput
 
@@ -122,7 +123,7 @@ class BriefDraft:
             if items:
                 head += ["#", f"# {title}:", *[f"#   - {_one_line(item)}" for item in items]]
         if self.note:
-            head += ["#", *[f"# {line}" for line in self.note.splitlines()]]
+            head += ["#", *[f"# {_one_line(line)}" for line in self.note.splitlines()]]
         body = self.brief.to_toml()
         if not self.brief.entities:
             body += ENTITY_EXAMPLE
@@ -132,7 +133,7 @@ class BriefDraft:
 def _one_line(text: str) -> str:
     """Comments are one line each: a line break in drafted text must not end the comment
     and turn the rest into TOML."""
-    return " ".join(text.split())
+    return " ".join(strip_controls(text).split())
 
 
 ENTITY_EXAMPLE = """

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..core.checks import CheckOptions
+from ..core.errors import BadInput
 from ..core.events import Event
-from ..core.phases import Phase
+from ..core.phases import PHASES, Phase
 from . import checking
 from .session import BuildSession
 
@@ -40,6 +41,8 @@ def run_phases(
     `checks` (None: no checks) run on each proposal before any decision; `fix_rounds`
     times the failures go back to the provider as feedback.
     """
+    if policy != "none":
+        _refuse_gaps(session, phases)
     outcome = Outcome(committed=[])
     for phase in phases:
         record = session.record(phase.id)
@@ -48,7 +51,10 @@ def run_phases(
             say(f"{label}: already committed ({(record.commit or '')[:10]})")
             continue
         session.goto(phase.id)
-        if record.proposal is None:
+        stale = record.proposal is not None and session.proposed_too_early(phase.id) is not None
+        if stale:
+            say(f"{label}: proposed before the phases before it were committed; proposing again")
+        if record.proposal is None or stale:
             say(f"{label}: generating with {session.provider.label}…")
             for event in session.generate(phase.id):
                 on_event(event)
@@ -102,3 +108,18 @@ def run_phases(
         outcome.committed.append(phase.id)
         say(f"  committed {sha[:10]} on {session.state.branch}")
     return outcome
+
+
+def _refuse_gaps(session: BuildSession, phases: list[Phase]) -> None:
+    """Phases are committed in order: a run that would commit phase 3 while phase 2 is
+    neither committed nor part of the run stops before doing anything."""
+    planned = {p.id for p in phases}
+    for target in phases:
+        for earlier in PHASES[: target.number - 1]:
+            if session.record(earlier.id).status != "committed" and earlier.id not in planned:
+                raise BadInput(
+                    f"phase {target.number} ({target.id}) builds on phase {earlier.number} "
+                    f"({earlier.id}), which is not committed and not part of this run: phases "
+                    "are committed in order",
+                    hint=f"include it: --phases {earlier.number}-{target.number}",
+                )

@@ -88,6 +88,9 @@ class Committing:
                 f"phase {target.number} ({target.id}) has no proposal yet",
                 hint="generate it first (`backend-agent resume --approve none`)",
             )
+        refusal = self.out_of_order(target.id)
+        if refusal is not None:
+            raise refusal
         approved = record.approved()
         if not approved:
             raise BadInput(
@@ -127,6 +130,38 @@ class Committing:
         self._advance_from(target.id)
         self.save()
         return sha
+
+    def out_of_order(self, phase_id: str) -> BadInput | None:
+        """Why phase `phase_id` cannot be committed now (None: it can). Phases are committed
+        in order, each on top of the one before: a later phase numbers its ADRs and builds
+        its files after the earlier phases' commits, so its proposal must have seen them."""
+        target = phase(phase_id)
+        for earlier in PHASES[: target.number - 1]:
+            if self.record(earlier.id).status != "committed":
+                return BadInput(
+                    f"phase {earlier.number} ({earlier.id}) is not committed yet, and phase "
+                    f"{target.number} ({target.id}) builds on it: phases are committed in order",
+                    hint=f"commit phase {earlier.number} first, then propose phase "
+                    f"{target.number} again so it sees what phase {earlier.number} committed "
+                    "(the wizard: r; headless: `backend-agent resume --approve ...` does it)",
+                )
+        return self.proposed_too_early(phase_id)
+
+    def proposed_too_early(self, phase_id: str) -> BadInput | None:
+        """Why the phase's proposal is stale (None: it is not): it was made before one of the
+        committed phases before it was committed as it is now."""
+        target, based_on = phase(phase_id), self.record(phase_id).based_on
+        for earlier in PHASES[: target.number - 1]:
+            record = self.record(earlier.id)
+            if based_on and record.commit and not self.repo.is_ancestor(record.commit, based_on):
+                return BadInput(
+                    f"phase {target.number} ({target.id}) was proposed before phase "
+                    f"{earlier.number} ({earlier.id}) was committed as it is now, so its ADR "
+                    "numbers and files do not know that commit",
+                    hint=f"propose phase {target.number} again (the wizard: r revises it; "
+                    "headless: `backend-agent resume --approve ...` does it), then commit it",
+                )
+        return None
 
     def _advance_from(self, phase_id: str) -> None:
         if self.state.current != phase_id:

@@ -20,6 +20,7 @@ from ..core.hunks import Apart
 from ..core.merge3 import merge
 from ..core.phases import PHASES, phase
 from ..core.proposal import FileChange, Proposal
+from ..providers import check_brief
 from ..providers.base import EvolutionRequest
 from .hunk_review import conflict_apart
 from .state import Evolution, FileMerge, PhaseRecord
@@ -51,6 +52,7 @@ class Evolving:
                 hint="change entities, fields, relations, roles, access, targets or the "
                 "requirements, then evolve again",
             )
+        check_brief(self.provider.name, brief, "the changed brief", self.limits)
         committed = {p.id for p in PHASES if state.record(p.id).status == "committed"}
         phases = [p for p in diff.phases if p in committed]
         if not phases:

@@ -160,6 +160,7 @@ class Generating:
         old = record.proposal if carry else None
         old_reviews = record.reviews
         record.proposal, record.refused, record.status = kept, refused, "proposed"
+        record.based_on = self.worktree.head()
         record.reviews = {c.path: self._carried(c, old, old_reviews) for c in kept.changes}
         record.rounds = record.rounds + 1 if carry else 1
         record.conversation = conversation

@@ -58,6 +58,11 @@ def decide(
     settle(change, review, base, hunks)
 
 
+def whole_lines(text: str) -> str:
+    """A person's replacement for a hunk, ending in a newline as every line it replaces."""
+    return text + "\n" if text and not text.endswith("\n") else text
+
+
 def approve_pending(
     change: FileChange, review: Review, base: str, apart: Apart | None = None
 ) -> None:

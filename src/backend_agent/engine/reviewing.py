@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..core.errors import BadInput
 from ..core.hunks import Hunk, lines
+from ..core.phases import phase
 from ..core.proposal import FileChange, content_hash
 from ..core.review import Decision, HunkReview, Pick, Review
 from . import hunk_review
@@ -16,10 +17,14 @@ from . import hunk_review
 class Reviewing:
     """Part of `BuildSession`: what a person decides about the proposed files."""
 
-    def _approve(self, change: FileChange, review: Review) -> None:
-        merged = change.action == "modify" and change.path in self.record().merges
+    def decide_approve(
+        self, change: FileChange, review: Review, phase_id: str | None = None
+    ) -> None:
+        """Approve in memory; a merged file's conflicts stay pending until decided one by one
+        (`phase_id`: the phase the review is of, the current one if None)."""
+        merged = change.action == "modify" and change.path in self.record(phase_id).merges
         ours = self.worktree.read(change.path) if review.hunks or merged else None
-        apart = self.apart(change.path, ours) if merged else None
+        apart = self.apart(change.path, ours, phase_id) if merged else None
         if review.hunks or (apart and self._has_conflict(change, review, ours, apart)):
             hunk_review.approve_pending(change, review, ours or "", apart)
             return
@@ -31,24 +36,57 @@ class Reviewing:
         return any(h.conflict for h in hunk_review.hunks_of(change, review, ours, apart))
 
     @staticmethod
-    def _reject(change: FileChange, review: Review, comment: str) -> None:
+    def decide_reject(change: FileChange, review: Review, comment: str) -> None:
         review.decision, review.approved_hash, review.comment = "rejected", None, comment
         review.hunks, review.hunk_result = {}, None
 
+    def open_record(self, phase_id: str | None = None):
+        """The phase's record, if decisions may still change: a committed phase's are part
+        of its commit."""
+        record = self.record(phase_id)
+        if record.status == "committed":
+            target = phase(record.id)
+            raise BadInput(
+                f"phase {target.number} ({target.id}) is committed; its decisions are part of "
+                "that commit",
+                hint=f"undo the commit first to decide phase {target.number} again",
+            )
+        return record
+
+    def replace_reviews(self, phase_id: str, reviews: dict[str, Review]) -> None:
+        """Many decisions at once, made the current phase, saved once: if the save fails
+        they are taken back out, so what is in memory is what is on disk."""
+        record = self.open_record(phase_id)
+        before, current = {p: record.reviews.get(p) for p in reviews}, self.state.current
+        record.reviews.update(reviews)
+        self.state.current = phase_id
+        try:
+            self.save()
+        except BaseException:
+            for path, old in before.items():
+                if old is None:
+                    record.reviews.pop(path, None)
+                else:
+                    record.reviews[path] = old
+            self.state.current = current
+            raise
+
     def _decide(self, path: str, decide) -> Review:
+        self.open_record()
         change, review = self.change(path), self.review(path)
         decide(change, review)
         self.save()
         return review
 
     def approve(self, path: str) -> Review:
-        return self._decide(path, self._approve)
+        return self._decide(path, self.decide_approve)
 
     def reject(self, path: str, comment: str = "") -> Review:
-        return self._decide(path, lambda c, r: self._reject(c, r, comment))
+        return self._decide(path, lambda c, r: self.decide_reject(c, r, comment))
 
     def edit(self, path: str, content: str) -> Review:
         """Replace the content to commit; a previous approval no longer holds."""
+        self.open_record()
         change, review = self.change(path), self.review(path)
         if change.action == "delete":
             raise BadInput(f"{path} is proposed for deletion; there is nothing to edit")
@@ -62,7 +100,7 @@ class Reviewing:
     def reset(self, path: str) -> Review:
         """Back to the proposal as the provider made it, undecided."""
         self.change(path)
-        self.record().reviews[path] = review = Review()
+        self.open_record().reviews[path] = review = Review()
         self.save()
         return review
 
@@ -71,12 +109,13 @@ class Reviewing:
         those need a one-by-one approval."""
         held = self.held_back()
         return self._each(
-            self._approve, lambda r, c: r.state(c) in ("pending", "edited") and c.path not in held
+            self.decide_approve,
+            lambda r, c: r.state(c) in ("pending", "edited") and c.path not in held,
         )
 
     def reject_all(self, comment: str = "") -> list[str]:
         return self._each(
-            lambda c, r: self._reject(c, r, comment), lambda r, c: r.state(c) != "rejected"
+            lambda c, r: self.decide_reject(c, r, comment), lambda r, c: r.state(c) != "rejected"
         )
 
     def reset_all(self) -> list[str]:
@@ -89,7 +128,7 @@ class Reviewing:
         proposal = self.proposal
         if proposal is None:
             raise BadInput("there is no proposal yet; generate the phase first")
-        record, done = self.record(), []
+        record, done = self.open_record(), []
         for change in proposal.changes:
             review = record.review(change.path)
             if wanted(review, change):
@@ -126,8 +165,7 @@ class Reviewing:
 
     def edit_hunk(self, path: str, index: int, text: str) -> Review:
         """A hunk resolved with lines the person wrote, in place of both sides."""
-        if text and not text.endswith("\n"):
-            text += "\n"
+        text = hunk_review.whole_lines(text)
         return self._decide_hunk(path, index, "approved", "", pick="edit", text=text)
 
     def hunk_sides(self, path: str, index: int) -> tuple[str, str]:
@@ -153,6 +191,7 @@ class Reviewing:
         pick: Pick | None = None,
         text: str | None = None,
     ) -> Review:
+        self.open_record()
         change, review = self.change(path), self.review(path)
         base = self.base_content(path)
         if change.action != "modify" or base is None:

@@ -6,14 +6,13 @@ person did survives a crash; every git write goes through our own worktree.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..core.brief import Brief
 from ..core.checks import CheckEvent, CheckOptions, CheckResult
-from ..core.errors import BadInput, Conflict
+from ..core.errors import BadInput
 from ..core.events import Event
 from ..core.phases import Phase, phase
 from ..core.proposal import FileChange, Proposal
@@ -21,26 +20,18 @@ from ..core.review import Review
 from ..core.usage import Usage
 from ..providers import create_provider
 from ..providers.base import Provider
-from ..workspace.git import BRANCH_PREFIX, Author, Repository, Worktree
+from ..workspace.git import Author, Repository
 from ..workspace.paths import Limits
-from . import scope
+from ..workspace.worktree import Worktree
+from . import opening, scope, starting
+from .branch_check import Repair
+from .branch_check import verify as verify_branch
 from .committing import TRAILER_PREFIX, Committing
 from .evolving import Evolving
 from .generating import Generating
 from .reviewing import Reviewing
 from .state import BuildState, BuildSummary, PhaseRecord, now
-from .store import BuildLock, atomic_write, read_json, remove_stale_temps
-
-BUILD_NAME = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
-
-
-def _check_build_name(name: str) -> str:
-    if not BUILD_NAME.match(name):
-        raise BadInput(
-            f"build name {name!r} is not a slug",
-            hint="use 2-40 lower-case letters, digits and hyphens, starting with a letter",
-        )
-    return name
+from .store import BuildLock, atomic_write
 
 
 class BuildSession(Generating, Reviewing, Committing, Evolving):
@@ -66,11 +57,13 @@ class BuildSession(Generating, Reviewing, Committing, Evolving):
         self._write_lock = threading.RLock()
         self.worktree = Worktree(repo, state.branch, Path(state.worktree))
         self._author: Author | None = None
+        self.repaired: str | None = None
+        """What `open(repair=...)` did to the branch, for the person to read."""
 
     # ----------------------------------------------------------------- opening
     @staticmethod
     def state_path(repo: Repository, build: str) -> Path:
-        return repo.data_dir / "builds" / f"{build}.json"
+        return starting.state_path(repo, build)
 
     @classmethod
     def start(
@@ -83,54 +76,23 @@ class BuildSession(Generating, Reviewing, Committing, Evolving):
         limits: Limits | None = None,
         sentence: str | None = None,
         usage: Usage | None = None,
+        brief_source: str | None = None,
     ) -> BuildSession:
-        """Begin a new build: branch from the user's HEAD, a worktree, a fresh state.
-        `sentence`: what the brief was drafted from (it may limit how far the build goes);
-        `usage`: what drafting it cost, counted into the build."""
-        repo = Repository.open(repo_path)
-        repo.refuse_if_busy()
-        name = _check_build_name(build or brief.project.name)
-        if cls.state_path(repo, name).exists():
-            raise Conflict(
-                f"a build named {name!r} already exists in {repo.root}",
-                hint=f"continue it with `backend-agent resume {name}`, or pass --build NEW-NAME",
-            )
-        branch = BRANCH_PREFIX + name
-        if repo.branch_tip(branch) is not None:
-            raise Conflict(
-                f"branch {branch} already exists and is not a backend-agent build of this repo",
-                hint="pass --build OTHER-NAME to use another branch; backend-agent never "
-                "overwrites a branch it did not make",
-            )
-        provider = provider or create_provider(None)
-        provider.check_brief(brief)  # nothing is made for a build that cannot start
-        author = repo.author()
-        lock = BuildLock(repo.data_dir / "builds" / f"{name}.lock")
-        lock.acquire(name)
-        try:
-            base = repo.head()
-            start = base or repo.root_commit(f"backend-agent: start build {name}", author)
-            worktree = Worktree(repo, branch, repo.data_dir / "worktrees" / name)
-            worktree.create(start)
-            state = BuildState(
-                build=name,
-                branch=branch,
-                worktree=str(worktree.path),
-                base=base,
-                brief=brief,
-                provider=provider.name,
-                model=provider.model,
-                sentence=sentence,
-                last_phase=scope.last_phase_of(sentence),
-                usage=usage or Usage(),
-            )
-            session = cls(repo, state, lock, provider, limits or Limits())
-            session._author = author
-            session.save()
-        except BaseException:
-            lock.release()
-            raise
-        return session
+        """Begin a new build, all or nothing (see engine/starting.py): the brief checked as
+        `brief check` does (`brief_source` names its file), then a branch from the user's
+        HEAD, a worktree and a fresh state. `sentence`: what the brief was drafted from (it
+        may limit how far the build goes); `usage`: what drafting it cost."""
+        return starting.start(
+            cls,
+            repo_path,
+            brief,
+            build=build,
+            provider=provider,
+            limits=limits,
+            sentence=sentence,
+            usage=usage,
+            source=brief_source,
+        )
 
     @classmethod
     def open(
@@ -140,36 +102,25 @@ class BuildSession(Generating, Reviewing, Committing, Evolving):
         *,
         provider: Provider | None = None,
         limits: Limits | None = None,
+        repair: Repair | None = None,
     ) -> BuildSession:
-        """Resume a build: take its lock, load its state, reconcile it with the branch."""
+        """Resume a build: take its lock, load and check its state, check the branch holds
+        what the state says was committed (or apply `repair`), reconcile after a crash."""
         repo = Repository.open(repo_path)
         repo.refuse_if_busy()
-        if build is None:
-            builds = cls.list(repo.root)
-            if not builds:
-                raise BadInput(
-                    f"there is no build to resume in {repo.root}",
-                    hint="start one with `backend-agent build --brief FILE`",
-                )
-            if len(builds) > 1:
-                names = ", ".join(b.build for b in builds)
-                raise BadInput(f"{repo.root} has several builds ({names}); name the one to resume")
-            build = builds[0].build
-        path = cls.state_path(repo, _check_build_name(build))
-        if not path.exists():
-            raise BadInput(
-                f"there is no build named {build!r} in {repo.root}",
-                hint="list them with `backend-agent builds`",
-            )
+        name = opening.pick(repo, build, cls.list(repo.root) if build is None else [])
+        path = cls.state_path(repo, name)
         lock = BuildLock(path.with_suffix(".lock"))
-        lock.acquire(build)
+        lock.acquire(name)
         try:
-            remove_stale_temps(path)
-            state = BuildState.model_validate(read_json(path))
+            state = opening.load(repo, name, path)
             if provider is not None:
                 state.provider, state.model = provider.name, provider.model
             session = cls(repo, state, lock, provider, limits or Limits())
-            session._reconcile()
+            session.repaired = verify_branch(repo, state, repair)
+            if session.repaired:
+                session.save()
+            session._reconcile(discard=session.repaired is not None)
         except BaseException:
             lock.release()
             raise
@@ -177,27 +128,19 @@ class BuildSession(Generating, Reviewing, Committing, Evolving):
 
     @classmethod
     def list(cls, repo_path: str | Path) -> list[BuildSummary]:
-        repo = Repository.open(repo_path)
-        folder = repo.data_dir / "builds"
-        summaries = []
-        for path in sorted(folder.glob("*.json")) if folder.exists() else []:
-            try:
-                state = BuildState.model_validate(read_json(path))
-            except (BadInput, ValueError):
-                continue
-            summaries.append(
-                BuildSummary(
-                    build=state.build,
-                    branch=state.branch,
-                    phase=state.current,
-                    committed=[p for p, r in state.phases.items() if r.status == "committed"],
-                    provider=state.provider,
-                    model=state.model,
-                    updated=state.updated,
-                    evolutions=len(state.evolutions),
-                )
-            )
-        return sorted(summaries, key=lambda s: s.updated, reverse=True)
+        """The builds whose state can be used, newest first (`broken` lists the others)."""
+        return opening.summaries(Repository.open(repo_path))
+
+    @staticmethod
+    def broken(repo_path: str | Path) -> list[BadInput]:
+        """Why each build that cannot be used cannot: a state that fails its checks, or a
+        start that was interrupted before its state was saved."""
+        return opening.broken(Repository.open(repo_path))
+
+    @staticmethod
+    def clean(repo_path: str | Path, build: str) -> list[str]:
+        """Remove what a build that cannot be resumed left (see engine/starting.py)."""
+        return starting.clean(repo_path, build)
 
     def close(self) -> None:
         self._lock.release()
@@ -214,10 +157,13 @@ class BuildSession(Generating, Reviewing, Committing, Evolving):
             data = self.state.model_dump_json(indent=1).encode("utf-8")
             atomic_write(self.state_path(self.repo, self.state.build), data)
 
-    def _reconcile(self) -> None:
+    def _reconcile(self, discard: bool = False) -> None:
         """Make the state agree with the branch after a crash: a commit that landed is
-        recorded, one that did not is left to be retried, a generation in flight is dropped."""
+        recorded, one that did not is left to be retried, a generation in flight is dropped.
+        `discard`: the branch was moved under the worktree; match its files to it."""
         self.worktree.ensure()
+        if discard:
+            self.worktree.discard_changes()
         head = self.worktree.head()
         changed = False
         for record in self.state.phases.values():
@@ -351,7 +297,7 @@ class BuildSession(Generating, Reviewing, Committing, Evolving):
         from . import checking
 
         passing, left = checking.sort_by_checks(self.record())
-        self._each(self._approve, lambda r, c: c.path in passing)
+        self._each(self.decide_approve, lambda r, c: c.path in passing)
         return passing, left
 
     def fix_feedback(self) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -9,14 +10,26 @@ from pydantic import BaseModel, Field
 
 from ..core.brief import Brief
 from ..core.checks import PhaseChecks
+from ..core.errors import BadInput
 from ..core.phases import PHASES
 from ..core.proposal import FileChange, Proposal
 from ..core.review import Review
 from ..core.usage import Usage
 
 STATE_VERSION = 1
+BUILD_NAME = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 
 PhaseStatus = Literal["pending", "generating", "proposed", "committing", "committed"]
+
+
+def check_build_name(name: str) -> str:
+    """A build's name: it names the branch, the worktree and the state file."""
+    if not BUILD_NAME.match(name):
+        raise BadInput(
+            f"build name {name!r} is not a slug",
+            hint="use 2-40 lower-case letters, digits and hyphens, starting with a letter",
+        )
+    return name
 
 
 def now() -> datetime:
@@ -47,6 +60,9 @@ class PhaseRecord(BaseModel):
     commit: str | None = None
     parent: str | None = None
     """The branch tip before this phase's commit: where undo goes back to."""
+    based_on: str | None = None
+    """The branch tip the proposal was made against: one made before an earlier phase was
+    committed does not know that phase's files and ADR numbers."""
     rounds: int = 0
     error: str | None = None
     usage: Usage = Field(default_factory=Usage)
@@ -107,6 +123,9 @@ class BuildState(BaseModel):
     branch: str
     worktree: str
     base: str | None
+    """The user's HEAD when the build started (None in a repository without commits)."""
+    start: str | None = None
+    """The commit our branch was created at: `base`, or our root commit in an empty repo."""
     brief: Brief
     provider: str
     model: str = ""
@@ -154,6 +173,9 @@ class BuildSummary(BaseModel):
     branch: str
     phase: str
     committed: list[str]
+    lost: list[str] = []
+    """Phases recorded as committed whose commits are no longer on the branch (deleted,
+    reset or rewritten): opening the build stops and offers --restore-branch/--restart-from."""
     provider: str
     model: str
     updated: datetime

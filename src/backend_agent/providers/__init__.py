@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..core.brief import Brief
 from ..core.errors import BadInput
+from ..workspace.paths import Limits
 from .base import Provider
 
 PROVIDERS = ("offline", "anthropic", "replay")
@@ -14,6 +16,27 @@ PROVIDERS = ("offline", "anthropic", "replay")
 def default_provider_name() -> str:
     """`anthropic` when a key is set, else the offline generator."""
     return "anthropic" if os.environ.get("ANTHROPIC_API_KEY") else "offline"
+
+
+def check_brief(
+    name: str | None, brief: Brief, source: str, limits: Limits | None = None
+) -> list[str]:
+    """What provider `name` (None: the default) makes of a brief before a build starts:
+    BadInput when it cannot build it, else notes worth reading. `brief check` and `build`
+    both ask, so a brief that checks as valid does not fail once a build has begun."""
+    name = name or default_provider_name()
+    if name == "offline":
+        from .offline.readiness import check_brief as offline_check
+
+        offline_check(brief, source, limits)
+        return []
+    if not [e for e in brief.entities if e.name != "User"]:
+        return [
+            f"{source} has no entities (besides User): {name} proposes the data model from the "
+            "requirements; the offline generator (used without ANTHROPIC_API_KEY) could not "
+            "build it"
+        ]
+    return []
 
 
 def create_provider(name: str | None, model: str | None = None, **options: object) -> Provider:

@@ -176,11 +176,6 @@ class Provider(ABC):
             "set ANTHROPIC_API_KEY for Claude to propose the change",
         )
 
-    def check_brief(self, brief: Brief, source: str = "the brief") -> None:
-        """Refuse, before any branch or worktree is made, a brief this provider cannot
-        build from (`source` names it in the hint). Every brief will do for a model."""
-        return None
-
     def cannot_rework(self) -> str | None:
         """Why `propose` cannot take a `Rework` request (None: it can). Only a model can act
         on a person's comments on single hunks."""

@@ -1,25 +1,28 @@
 """The git side of a build: our branch, our worktree, our commits — never the user's.
 
 Every command runs with the user's hooks switched off and signing disabled, so a commit
-of ours can neither trigger their tooling nor stop to ask for a passphrase. The user's
-working tree, index, HEAD and stash are never touched: all writes happen in a worktree
-kept inside the repository's git dir.
+of ours can neither trigger their tooling nor stop to ask for a passphrase; sparse
+checkout, the fsmonitor and automatic maintenance are off too, so our worktree holds the
+whole branch, the user's fsmonitor command never runs for us and no commit of ours starts
+a `gc` of their repository. The user's working tree, index, HEAD, stash and other
+worktrees are never touched: all writes happen in a worktree kept inside the repository's
+git dir, and only our own worktree entries are ever removed.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import BadInput, Conflict, WorkspaceError
-from .paths import resolve_inside
+from ..core.oserrors import git_failure
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 BRANCH_PREFIX = "backend-agent/"
-_SAFE_CONFIG = (
+SAFE_CONFIG = (
     "-c",
     "core.hooksPath=/dev/null",
     "-c",
@@ -30,6 +33,14 @@ _SAFE_CONFIG = (
     "core.safecrlf=false",
     "-c",
     "advice.detachedHead=false",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "core.sparseCheckout=false",
+    "-c",
+    "gc.auto=0",
+    "-c",
+    "maintenance.auto=false",
 )
 
 
@@ -39,8 +50,10 @@ def run_git(
     input: bytes | None = None,
     env: Mapping[str, str] | None = None,
     check: bool = True,
+    status: bool = False,
 ) -> str:
-    """Run git with our safe settings; raise WorkspaceError with git's own words on failure."""
+    """Run git with our safe settings; raise WorkspaceError with git's own words on failure
+    (BadInput when the disk is full or read-only). `status`: return the exit status."""
     full_env = {
         **os.environ,
         "GIT_LITERAL_PATHSPECS": "1",
@@ -53,7 +66,7 @@ def run_git(
     full_env.pop("GIT_INDEX_FILE", None)
     try:
         result = subprocess.run(
-            ["git", *_SAFE_CONFIG, *args],
+            ["git", *SAFE_CONFIG, *args],
             cwd=cwd,
             input=input,
             capture_output=True,
@@ -64,8 +77,28 @@ def run_git(
         raise WorkspaceError("git is not installed or not on PATH") from None
     if check and result.returncode != 0:
         message = result.stderr.decode(errors="replace").strip() or "no message"
+        plain = git_failure(message, f"run git {args[0]}")
+        if plain is not None:
+            raise plain
         raise WorkspaceError(f"git {args[0]} failed: {message}")
+    if status:
+        return str(result.returncode)
     return result.stdout.decode("utf-8", errors="surrogateescape")
+
+
+def _utf8_paths(output: bytes) -> str:
+    """git's paths as text; a path that is not UTF-8 cannot go into the build state (JSON
+    text), so it is refused with the bytes shown, not left to fail later."""
+    try:
+        return output.decode("utf-8")
+    except UnicodeDecodeError:
+        shown = output.decode("utf-8", errors="backslashreplace").splitlines()
+        where = next((line for line in shown[1:] if "\\x" in line), shown[-1])
+        raise BadInput(
+            f"the repository's path {where} is not valid UTF-8; backend-agent keeps paths in "
+            "its build state as UTF-8 text",
+            hint="rename or move the folder to a name in UTF-8 (e.g. with `mv`), then run again",
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -113,22 +146,22 @@ class Repository:
             ],
             cwd=path,
             capture_output=True,
-            text=True,
             check=False,
         )
+        stdout, stderr = probe.stdout, probe.stderr.decode(errors="replace")
         if probe.returncode != 0:
-            if "not a git repository" in probe.stderr:
+            if "not a git repository" in stderr:
                 raise BadInput(
                     f"{path} is not a git repository",
                     hint=f"run `git init {path}` first (an empty repository is fine)",
                 )
-            if probe.stdout.startswith("true"):
+            if stdout.startswith(b"true"):
                 raise BadInput(
                     f"{path} is a bare repository: there is no working tree to build beside",
                     hint="clone it (`git clone` it to a folder) and run backend-agent there",
                 )
-            raise BadInput(f"{path}: git cannot read this repository: {probe.stderr.strip()}")
-        lines = probe.stdout.splitlines()
+            raise BadInput(f"{path}: git cannot read this repository: {stderr.strip()}")
+        lines = _utf8_paths(stdout).splitlines()
         if lines[0] == "true":
             raise BadInput(
                 f"{path} is a bare repository: there is no working tree to build beside",
@@ -185,187 +218,42 @@ class Repository:
         out = self.git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False)
         return out.strip() or None
 
+    def has_commit(self, sha: str) -> bool:
+        """Whether the object is still in the repository (a deleted branch's commits stay
+        until git collects them)."""
+        out = self.git("cat-file", "-t", sha, check=False).strip()
+        return out == "commit"
+
+    def is_ancestor(self, commit: str, of: str) -> bool:
+        """`commit` is `of` or reachable from it."""
+        result = self.git("merge-base", "--is-ancestor", commit, of, check=False, status=True)
+        return result == "0"
+
+    def refuse_ref_clash(self, branch: str) -> None:
+        """git keeps a branch as a file: `backend-agent` cannot be both a branch and the
+        folder our branches live in. Say so before creating anything."""
+        under = self.git(
+            "for-each-ref", "--count=1", "--format=%(refname:short)", f"refs/heads/{branch}/"
+        )
+        if under.strip():
+            raise Conflict(
+                f"your branch {under.strip()!r} blocks {branch!r}: git cannot hold a branch "
+                f"named {branch!r} and branches under {branch + '/'!r} at once",
+                hint="pass --build OTHER-NAME; backend-agent never renames or deletes your "
+                "branches",
+            )
+        parts = branch.split("/")
+        for end in range(1, len(parts)):
+            prefix = "/".join(parts[:end])
+            if self.branch_tip(prefix) is not None:
+                raise Conflict(
+                    f"your branch {prefix!r} blocks {branch!r}: git cannot hold a branch "
+                    f"named {prefix!r} and branches under {prefix + '/'!r} at once",
+                    hint=f"rename yours (`git branch -m {prefix} {prefix}-old`) and run again; "
+                    "backend-agent never renames or deletes your branches",
+                )
+
     def root_commit(self, message: str, author: Author) -> str:
         """An empty commit to start our branch from when the user's repo has none yet."""
         self.git("hash-object", "-t", "tree", "-w", "--stdin", input=b"")
         return self.git("commit-tree", EMPTY_TREE, "-m", message, env=author.env()).strip()
-
-
-class Worktree:
-    """Our branch checked out in our own worktree; the only place we ever write files."""
-
-    def __init__(self, repo: Repository, branch: str, path: Path) -> None:
-        self.repo = repo
-        self.branch = branch
-        self.path = path
-
-    def exists(self) -> bool:
-        return (self.path / ".git").is_file()
-
-    def create(self, start: str) -> None:
-        """Create our branch at `start` (unless it exists) and check it out in the worktree."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.repo.git("worktree", "prune")
-        if self.repo.branch_tip(self.branch) is None:
-            self.repo.git("branch", "--no-track", self.branch, start)
-        self.repo.git("worktree", "add", "--quiet", str(self.path), self.branch)
-
-    def ensure(self) -> None:
-        """Bring the worktree back if someone removed it; clear a lock a killed git left."""
-        if not self.exists():
-            self.create(self.repo.branch_tip(self.branch) or "HEAD")
-        lock = self.git_dir() / "index.lock"
-        if lock.exists():
-            lock.unlink()
-
-    def git_dir(self) -> Path:
-        text = (self.path / ".git").read_text().strip()
-        return Path(text.removeprefix("gitdir:").strip())
-
-    def git(self, *args: str, **kwargs) -> str:
-        return run_git(*args, cwd=self.path, **kwargs)
-
-    def head(self) -> str:
-        return self.git("rev-parse", "HEAD").strip()
-
-    def read(self, path: str, rev: str = "HEAD") -> str | None:
-        """A file's content on our branch (None if absent); blobs, not checkout, so line
-        ending conversions in the user's config cannot disguise a change."""
-        return self.read_many([path], rev).get(path)
-
-    def read_many(self, paths: Iterable[str], rev: str = "HEAD") -> dict[str, str]:
-        paths = list(paths)
-        if not paths:
-            return {}
-        request = "".join(f"{rev}:{p}\n" for p in paths).encode("utf-8", "surrogateescape")
-        result = subprocess.run(
-            ["git", "cat-file", "--batch"],
-            cwd=self.path,
-            input=request,
-            capture_output=True,
-            check=False,
-        )
-        out, found, pos = result.stdout, {}, 0
-        for path in paths:
-            end = out.index(b"\n", pos)
-            header = out[pos:end].split(b" ")
-            pos = end + 1
-            if header[-1] == b"missing" or len(header) != 3:
-                continue
-            size = int(header[2])
-            if header[1] == b"blob":
-                found[path] = out[pos : pos + size].decode("utf-8", errors="replace")
-            pos += size + 1
-        return found
-
-    def files(self, rev: str = "HEAD") -> list[str]:
-        out = self.git("ls-tree", "-r", "-z", "--name-only", rev)
-        return [p for p in out.split("\0") if p]
-
-    def sizes(self, rev: str = "HEAD") -> dict[str, int]:
-        """Blob sizes on our branch, to choose what to read without reading it."""
-        out = self.git("ls-tree", "-r", "-l", "-z", rev)
-        sizes = {}
-        for entry in filter(None, out.split("\0")):
-            meta, _, path = entry.partition("\t")
-            size = meta.split()[-1]
-            if size.isdigit():  # submodules have no size
-                sizes[path] = int(size)
-        return sizes
-
-    def ignored(self, paths: Iterable[str]) -> set[str]:
-        """The paths that the branch's .gitignore files (and the user's excludes) match,
-        even when committed anyway."""
-        data = "\0".join(paths).encode("utf-8", "surrogateescape")
-        if not data:
-            return set()
-        out = self.git(
-            "check-ignore",
-            "--no-index",
-            "-z",
-            "--stdin",
-            input=data,
-            check=False,
-            env={"GIT_LITERAL_PATHSPECS": "0"},  # check-ignore refuses the literal magic
-        )
-        return {p for p in out.split("\0") if p}
-
-    def phase_files(self, build: str) -> dict[str, str]:
-        """Which phase of `build` created each file (first wrote it), from our commits'
-        trailers."""
-        log = self.git(
-            "log",
-            "-n",
-            "100",
-            "--first-parent",
-            "--format=%H%x00%(trailers:key=Backend-Agent-Phase,valueonly,separator=)"
-            "%x00%(trailers:key=Backend-Agent-Build,valueonly,separator=)",
-            check=False,
-        )
-        origins: dict[str, str] = {}
-        for line in log.splitlines():
-            sha, phase_id, owner = (line.split("\0") + ["", ""])[:3]
-            if not phase_id or owner != build:
-                break
-            changed = self.git(
-                "diff-tree", "--root", "--no-commit-id", "--name-status", "-r", "-z", sha
-            ).split("\0")
-            for status, path in zip(changed[::2], changed[1::2], strict=False):
-                if status == "A":
-                    origins[path] = phase_id  # newest first: the oldest add wins
-        return origins
-
-    def commit(self, writes: Mapping[str, bytes | None], message: str, author: Author) -> str:
-        """Write the files (None deletes), stage exactly those paths and commit them."""
-        self.ensure()
-        for path, data in writes.items():
-            target = resolve_inside(self.path, path)
-            if data is None:
-                if target.exists():
-                    target.unlink()
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "wb") as handle:
-                handle.write(data)
-        spec = b"\0".join(p.encode("utf-8", "surrogateescape") for p in writes)
-        self.git("add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul", input=spec)
-        self.git(
-            "commit",
-            "--quiet",
-            "--no-verify",
-            "--allow-empty",
-            "-F",
-            "-",
-            input=message.encode("utf-8"),
-            env=author.env(),
-        )
-        return self.head()
-
-    def reset_to(self, commit: str) -> None:
-        """Move our branch (and only ours: it is the one checked out here) to `commit`."""
-        self.ensure()
-        self.git("reset", "--quiet", "--hard", commit)
-
-    def discard_changes(self) -> None:
-        """Put the worktree back to the branch tip after an interrupted commit: the worktree
-        is ours alone, so files a crash left half-written go too."""
-        self.git("reset", "--quiet", "--hard", "HEAD")
-        self.git("clean", "--quiet", "-d", "--force")
-
-    def is_ancestor(self, older: str, newer: str) -> bool:
-        """Is commit `older` in the history of `newer`? (False when `older` is gone.)"""
-        result = subprocess.run(
-            ["git", "merge-base", "--is-ancestor", older, newer],
-            cwd=self.path,
-            capture_output=True,
-            check=False,
-        )
-        return result.returncode == 0
-
-    def trailers(self, commit: str) -> dict[str, str]:
-        out = self.git("log", "-1", "--format=%(trailers:unfold,only)", commit)
-        pairs = (line.split(":", 1) for line in out.splitlines() if ":" in line)
-        return {key.strip(): value.strip() for key, value in pairs}
-
-    def remove(self) -> None:
-        self.repo.git("worktree", "remove", "--force", str(self.path), check=False)

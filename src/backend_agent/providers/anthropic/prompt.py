@@ -69,6 +69,10 @@ def cache_mark(ttl: str) -> dict[str, str]:
     return {"type": "ephemeral", "ttl": ttl}
 
 
+STACK_OF_FRAMEWORK = {"fastapi": "python", "fastify": "typescript", "express": "typescript"}
+"""With `language = "auto"`, a named framework still says which language it is."""
+
+
 @cache
 def conventions() -> str:
     """docs/brief.md, shipped in the wheel: the brief's format and conventions."""
@@ -77,7 +81,11 @@ def conventions() -> str:
 
 def stack_skill_names(request: ProposalRequest) -> set[str]:
     """Skills left out because they are for another language."""
-    own = STACK_SKILLS.get(request.brief.stack.language)
+    stack = request.brief.stack
+    language = stack.language
+    if language == "auto":
+        language = STACK_OF_FRAMEWORK.get(stack.framework, "auto")
+    own = STACK_SKILLS.get(language)
     return {name for name in STACK_SKILLS.values() if own and name != own}
 
 

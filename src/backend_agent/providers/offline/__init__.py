@@ -1,8 +1,8 @@
 """The offline generator: a deterministic proposer that needs no network and no key.
 
 It writes the same files for the same brief and build date, so it is what tests, demos
-and first-time users see: all six phases of a runnable FastAPI + PostgreSQL service with
-its own tests. Phases 4-6 read the branch, so they add to what earlier phases committed
+and first-time users see: all six phases of a runnable service over PostgreSQL with its
+own tests — FastAPI or Fastify, as the brief's `[stack]` picks (see `target`). Phases 4-6 read the branch, so they add to what earlier phases committed
 (and a person edited) instead of overwriting it. It cannot read feedback; a revision says
 so and re-proposes.
 """
@@ -13,13 +13,15 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 from ...core.brief import Brief
-from ...core.errors import BadInput
 from ...core.events import Event, MergeBase, Progress, ProposalReady, TextDelta
 from ...core.proposal import Proposal
 from ..base import BranchReader, ProposalRequest, Provider
 from . import phase1, phase2, phase3, phase4, phase5, phase6
 from .plan import build_plan
+from .readiness import require_entities
 from .schema import Plan
+from .target import PYTHON, TYPESCRIPT, target_for
+from .typescript import phases as ts
 
 Generator = Callable[[Brief, Plan, list[str], date, BranchReader], Proposal]
 
@@ -31,13 +33,25 @@ def _from_paths(
     return lambda brief, plan, existing, day, branch: propose(brief, plan, existing, day)
 
 
-GENERATORS: dict[str, Generator] = {
+SHARED: dict[str, Generator] = {
     "architecture": _from_paths(phase1.propose),
     "data-model": _from_paths(phase2.propose),
-    "service-layer": _from_paths(phase3.propose),
-    "infrastructure": phase4.propose,
-    "hardening": phase5.propose,
-    "documentation": phase6.propose,
+}
+GENERATORS: dict[str, dict[str, Generator]] = {
+    PYTHON.id: {
+        **SHARED,
+        "service-layer": _from_paths(phase3.propose),
+        "infrastructure": phase4.propose,
+        "hardening": phase5.propose,
+        "documentation": phase6.propose,
+    },
+    TYPESCRIPT.id: {
+        **SHARED,
+        "service-layer": _from_paths(ts.propose_service_layer),
+        "infrastructure": ts.propose_infrastructure,
+        "hardening": ts.propose_hardening,
+        "documentation": ts.propose_documentation,
+    },
 }
 
 REVISION_NOTE = (
@@ -51,18 +65,10 @@ class OfflineProvider(Provider):
     name = "offline"
     model = ""
 
-    def check_brief(self, brief: Brief, source: str = "the brief") -> None:
-        if not [e for e in brief.entities if e.name != "User"]:
-            raise BadInput(
-                "the offline generator needs [[entities]] in the brief to know what to build",
-                hint=f"add entities to {source} (see `backend-agent brief init`), or set "
-                "ANTHROPIC_API_KEY to build with Claude, which needs only [project]",
-            )
-
     def propose(self, request: ProposalRequest) -> Iterator[Event]:
         brief = request.brief
-        self.check_brief(brief)
-        generate = GENERATORS[request.phase.id]
+        require_entities(brief, "the build's brief")
+        generate = GENERATORS[target_for(brief).id][request.phase.id]
         request.check_cancelled()
         yield Progress(f"planning {request.phase.title.lower()} from the brief")
         if request.evolution is not None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ...core.brief import Brief
 from .naming import article
 from .schema import Plan, Table
+from .target import target_for
 
 AUTH_LABEL = {
     "jwt": "email + password sign-up and log-in, argon2id password hashes, short-lived JWT "
@@ -45,7 +46,8 @@ def architecture(brief: Brief) -> Architecture:
             reasons.append(
                 "the generated code keeps one module per entity behind its own service "
                 "interface, so each module can be split out when the need is proven; the "
-                "offline generator itself emits one deployable FastAPI service"
+                f"offline generator itself emits one deployable {target_for(brief).framework} "
+                "service"
             )
         return Architecture(wanted, titles[wanted], True, reasons)
     reasons = [

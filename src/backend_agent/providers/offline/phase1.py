@@ -9,6 +9,7 @@ from ...core.proposal import FileChange, Proposal
 from . import facts
 from .adr import Adr, Option, adr_files
 from .schema import Plan
+from .target import target_for, unsupported_stack
 
 
 def _sentence(text: str) -> str:
@@ -107,8 +108,8 @@ def _roles(brief: Brief) -> list[str]:
         "Every signed-up account is a **member**. "
         + (
             "The brief adds these roles, granted and revoked by an operator with "
-            "`python -m app.admin grant-role EMAIL ROLE` / `revoke-role` (a revocation holds "
-            "from the account's next request):"
+            f"`{target_for(brief).commands.admin} grant-role EMAIL ROLE` / `revoke-role` (a "
+            "revocation holds from the account's next request):"
             if brief.roles
             else "The brief names no other role."
         )
@@ -125,6 +126,7 @@ def _roles(brief: Brief) -> list[str]:
 def architecture_md(brief: Brief, plan: Plan) -> str:
     arch = facts.architecture(brief)
     name = brief.project.name
+    target = target_for(brief)
     modules = [t for t in plan.tables]
     lines = [
         f"# Architecture — {name}",
@@ -134,7 +136,8 @@ def architecture_md(brief: Brief, plan: Plan) -> str:
         "",
         "## The shape",
         "",
-        f"**{_sentence(arch.title)}**: one FastAPI service over one PostgreSQL database"
+        f"**{_sentence(arch.title)}**: one {target.framework} service over one PostgreSQL "
+        "database"
         + (
             ", organised as one module per business area."
             if arch.choice != "monolith"
@@ -146,12 +149,12 @@ def architecture_md(brief: Brief, plan: Plan) -> str:
         "",
         "```mermaid",
         "flowchart LR",
-        "    client([API client]) -->|HTTPS + JSON| api[FastAPI app]",
+        f"    client([API client]) -->|HTTPS + JSON| api[{target.framework} app]",
         "    api --> mw[middleware: request id, logging, rate limit, size limit]",
         "    mw --> routers",
         "    routers --> services",
         "    services --> repositories",
-        "    repositories -->|psycopg 3 pool| db[(PostgreSQL)]",
+        f"    repositories -->|{target.driver} pool| db[(PostgreSQL)]",
         "```",
         "",
         "## Layers",
@@ -223,10 +226,11 @@ def architecture_md(brief: Brief, plan: Plan) -> str:
         "|---|---|---|",
         "| Schema and migrations | `migrations/*.sql`, applied in order by a runner | 2 |",
         "| Validation, errors, authentication, authorization | routers, services, "
-        "`app/errors.py`, `app/auth.py` | 3 |",
-        "| Logging, request ids, caching, rate limiting, health | middleware and `app/infra/` | 4 |",
-        "| Config validation, shutdown, timeouts, metrics, security headers | `app/settings.py`, "
-        "`app/main.py` | 5 |",
+        f"`{target.errors_file}`, `{target.auth_file}` | 3 |",
+        "| Logging, request ids, caching, rate limiting, health | middleware and "
+        f"`{target.infra_dir}` | 4 |",
+        "| Config validation, shutdown, timeouts, metrics, security headers | "
+        f"`{target.settings_file}`, `{target.main_file}` | 5 |",
         "| Runbooks and operations | `docs/operations.md`, `docs/runbooks/` | 6 |",
         "",
     ]
@@ -234,6 +238,7 @@ def architecture_md(brief: Brief, plan: Plan) -> str:
 
 
 def adrs(brief: Brief, plan: Plan) -> list[Adr]:
+    driver = target_for(brief).driver
     arch = facts.architecture(brief)
     name = brief.project.name
     records = [
@@ -342,7 +347,7 @@ def adrs(brief: Brief, plan: Plan) -> list[Adr]:
             ],
             options=[
                 Option(
-                    "PostgreSQL with psycopg 3 and SQL migrations",
+                    f"PostgreSQL with {driver} and SQL migrations",
                     [
                         "constraints, foreign keys and partial indexes",
                         "migrations are plain SQL a reviewer can read",
@@ -363,7 +368,7 @@ def adrs(brief: Brief, plan: Plan) -> list[Adr]:
                     ["relations and uniqueness become application code"],
                 ),
             ],
-            chosen="PostgreSQL with psycopg 3 and SQL migrations",
+            chosen=f"PostgreSQL with {driver} and SQL migrations",
             because="the brief's entities are related and constrained, and `stack.database` is "
             f"{brief.stack.database}.",
             good=[
@@ -477,12 +482,7 @@ def propose(brief: Brief, plan: Plan, existing: list[str], day: date) -> Proposa
         questions.append(
             "No throughput target is given: what peak requests/s should the service handle?"
         )
-    if brief.stack.language not in ("python", "auto") or brief.stack.framework not in (
-        "fastapi",
-        "auto",
-    ):
-        questions.append(
-            f"The brief asks for {brief.stack.language}/{brief.stack.framework}; the offline "
-            "generator writes Python/FastAPI. Use the Anthropic provider for that stack."
-        )
+    stack = unsupported_stack(brief)
+    if stack:
+        questions.append(stack)
     return Proposal(phase="architecture", summary=summary, changes=changes, questions=questions)

@@ -10,8 +10,10 @@ from ...core.proposal import FileChange, Proposal
 from . import facts
 from .adr import Adr, Option, adr_files
 from .guards import guard_name, guard_sql, roles_sql
+from .naming import sql_ident
 from .plan import ROLES_TABLE
 from .schema import Column, Index, Link, Plan, Table
+from .target import target_for
 
 MIGRATION = "migrations/0001_init.sql"
 
@@ -170,6 +172,24 @@ CREATE INDEX sessions_user_id_idx ON sessions (user_id);
 CREATE INDEX sessions_expires_at_idx ON sessions (expires_at);"""
 
 
+def reserved_names(plan: Plan) -> list[tuple[str, str, str]]:
+    """The plan's reserved names as this target writes them: a TypeScript service uses
+    every brief name as it is, so only SQL's reserved words remain."""
+    if target_for(plan.brief).language == "python":
+        return plan.renamed
+    out = []
+    for where, name, how in plan.renamed:
+        if where.startswith("entity "):
+            out.append((where, name, how))
+        elif sql_ident(name) != name:
+            out.append((where, name, f"SQL {sql_ident(name)}"))
+    return out
+
+
+def _reserving(plan: Plan) -> str:
+    return "SQL or Python" if target_for(plan.brief).language == "python" else "SQL"
+
+
 def _rules(column: Column) -> str:
     rules = [expression for _, expression in column.checks]
     fk = column.references
@@ -281,7 +301,8 @@ def data_model_md(plan: Plan) -> str:
             f"Which account holds which role ({', '.join(f'`{r}`' for r in plan.roles)}); every "
             "signed-up account is a member without a row here. The primary key (user_id, role) "
             "makes a grant idempotent; deleting an account deletes its grants. Roles are "
-            "granted and revoked with `python -m app.admin grant-role EMAIL ROLE` / "
+            f"granted and revoked with `{target_for(plan.brief).commands.admin} grant-role "
+            "EMAIL ROLE` / "
             "`revoke-role`, and read on each request that needs them, so a revocation holds "
             "from the next request.",
             "",
@@ -300,15 +321,16 @@ def data_model_md(plan: Plan) -> str:
         "transaction).",
         "",
     ]
-    if plan.renamed:
+    renamed = reserved_names(plan)
+    if renamed:
         lines += [
             "## Reserved words",
             "",
-            "These names from the brief are reserved words in SQL or Python; the API keeps "
-            "the brief's spelling and the code writes them as follows:",
+            f"These names from the brief are reserved words in {_reserving(plan)}; the API "
+            "keeps the brief's spelling and the code writes them as follows:",
             "",
         ]
-        lines += [f"* {where}: {how}" for where, _, how in plan.renamed]
+        lines += [f"* {where}: {how}" for where, _, how in renamed]
         lines.append("")
     return "\n".join(lines)
 
@@ -394,13 +416,17 @@ def adrs(plan: Plan) -> list[Adr]:
             bad=["rolling back means writing a new forward migration"],
         ),
     ]
-    if plan.renamed:
+    renamed = reserved_names(plan)
+    alias = " and alias them in Python" if target_for(brief).language == "python" else ""
+    if renamed:
         out.append(
             Adr(
                 slug="reserved-words-in-names",
                 title="Keep the brief's names even where they are reserved words",
-                context="The brief uses names that SQL or Python reserve: "
-                + ", ".join(f"`{name}` ({where})" for where, name, _ in plan.renamed)
+                context=f"The brief uses names that {_reserving(plan)} reserve"
+                + ("s" if not alias else "")
+                + ": "
+                + ", ".join(f"`{name}` ({where})" for where, name, _ in renamed)
                 + ".",
                 drivers=[
                     "the API should speak the brief's language",
@@ -408,7 +434,7 @@ def adrs(plan: Plan) -> list[Adr]:
                 ],
                 options=[
                     Option(
-                        "Keep the names; quote them in SQL and alias them in Python",
+                        f"Keep the names; quote them in SQL{alias}",
                         ["clients see the brief's words"],
                         ["quoted identifiers in SQL"],
                     ),
@@ -416,12 +442,12 @@ def adrs(plan: Plan) -> list[Adr]:
                         "Rename them everywhere", ["no quoting"], ["the API and the brief disagree"]
                     ),
                 ],
-                chosen="Keep the names; quote them in SQL and alias them in Python",
+                chosen=f"Keep the names; quote them in SQL{alias}",
                 because="the names are the domain's words; only their spelling in code changes.",
                 good=["JSON fields match the brief exactly"],
                 bad=[
                     "hand-written SQL must remember the quotes: "
-                    + ", ".join(how for _, _, how in plan.renamed)
+                    + ", ".join(how for _, _, how in renamed)
                 ],
             )
         )

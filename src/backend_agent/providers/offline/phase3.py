@@ -24,6 +24,7 @@ from .service.api import Api, build_api, endpoints
 from .service.problems import catalogue, errors_module
 from .service.project import main_module, package_docs, pyproject, settings_module
 from .service.render import render
+from .target import PYTHON, Target
 
 
 def _code(path: str, content: str, why: str) -> FileChange:
@@ -163,15 +164,50 @@ def files(api: Api) -> list[FileChange]:
     return out
 
 
-def adrs(api: Api) -> list[Adr]:
+STACK_WORDS = {
+    "python": {
+        "layers": "Routers, services and repositories over plain SQL with psycopg 3",
+        "chosen": "Routers → services → repositories, async psycopg 3 pool, hand-written SQL",
+        "orm": "SQLAlchemy ORM models and sessions",
+        "commit": "one transaction per request, committed when the route returns and before the "
+        'response is sent (`Depends(..., scope="function")`), so a client that got 201 '
+        "can read its row at once",
+        "models": "request models",
+        "layout": "Layout: `app/routers/`, `app/services/`, `app/repositories/`, `app/models/` — "
+        "one module per resource",
+        "default_errors": 'FastAPI\'s default `{"detail": ...}` differs between validation '
+        "errors and everything else.",
+        "default_option": "FastAPI's default error bodies",
+    },
+    "typescript": {
+        "layers": "Routes, services and repositories over plain SQL with node-postgres",
+        "chosen": "Routes → services → repositories, a pg pool, hand-written SQL",
+        "orm": "Prisma or TypeORM models and generated clients",
+        "commit": "one transaction per request (`transaction()` in src/db.ts), committed before "
+        "the handler returns its response, so a client that got 201 can read its row at once",
+        "models": "zod schemas",
+        "layout": "Layout: `src/modules/<resource>/` with `routes.ts`, `service.ts`, "
+        "`repository.ts` and `schemas.ts` — one folder per resource",
+        "default_errors": "Fastify's default `{statusCode, error, message}` bodies carry no "
+        "stable type and differ from validation errors.",
+        "default_option": "Fastify's default error bodies",
+    },
+}
+
+
+def adrs(api: Api, target: Target = PYTHON, modules: list[str] | None = None) -> list[Adr]:
+    """The service layer's decisions, in the words of `target`; `modules` names each
+    resource's module as that target lays it out."""
     brief = api.plan.brief
+    modules = modules or [r.module for r in api.resources]
     name = api.name
+    words = STACK_WORDS[target.language]
     tables = ", ".join(r.table.name for r in api.resources)
     owned = [r for r in api.resources if r.table.owned]
     records = [
         Adr(
             slug="layered-service-plain-sql",
-            title="Routers, services and repositories over plain SQL with psycopg 3",
+            title=words["layers"],
             context=f"{name} serves {len(api.resources)} resources ({tables}) from the schema of "
             "phase 2. The code needs a shape where HTTP, rules and SQL can each be read and "
             "tested on their own, and where every query can be checked against the indexes.",
@@ -184,7 +220,7 @@ def adrs(api: Api) -> list[Adr]:
             ],
             options=[
                 Option(
-                    "Routers → services → repositories, async psycopg 3 pool, hand-written SQL",
+                    words["chosen"],
                     [
                         "every statement is visible and parameterised",
                         "no ORM session semantics to learn",
@@ -192,7 +228,7 @@ def adrs(api: Api) -> list[Adr]:
                     ["SQL is written by hand and must be tested against PostgreSQL"],
                 ),
                 Option(
-                    "SQLAlchemy ORM models and sessions",
+                    words["orm"],
                     ["less SQL to write"],
                     [
                         "the SQL that runs is implicit",
@@ -205,18 +241,16 @@ def adrs(api: Api) -> list[Adr]:
                     ["rules and SQL cannot be tested apart", "ownership checks get repeated"],
                 ),
             ],
-            chosen="Routers → services → repositories, async psycopg 3 pool, hand-written SQL",
+            chosen=words["chosen"],
             because="the schema is already plain SQL from phase 2, and each layer can then be read "
             "on its own: routers speak HTTP, services apply the rules, repositories hold the SQL.",
             good=[
-                "one transaction per request, committed when the route returns and before the "
-                'response is sent (`Depends(..., scope="function")`), so a client that got 201 '
-                "can read its row at once",
-                "request models and SQL CHECK constraints come from one plan and agree",
+                words["commit"],
+                f"{words['models']} and SQL CHECK constraints come from one plan and agree",
             ],
             bad=["new queries need a repository function and a test against a real database"],
-            more=f"Layout: `app/routers/`, `app/services/`, `app/repositories/`, `app/models/` — one "
-            f"module per resource ({', '.join(r.module for r in api.resources)}). The pool holds "
+            more=f"{words['layout']} ({', '.join(modules)}). The "
+            "pool holds "
             f"{facts.pool_size(brief)} connections per instance (from the capacity estimate of "
             f"phase 1); statements are cut off after {facts.statement_timeout_ms(brief)} ms.",
         ),
@@ -224,8 +258,7 @@ def adrs(api: Api) -> list[Adr]:
             slug="problem-details-errors",
             title="Answer every error with an RFC 9457 problem document",
             context=f"Clients of {name} need to tell a validation error from a conflict or a "
-            'missing row without parsing English. FastAPI\'s default `{"detail": ...}` differs '
-            "between validation errors and everything else.",
+            "missing row without parsing English. " + words["default_errors"],
             drivers=[
                 "a stable, machine-readable error type",
                 "no stack traces or SQL in responses",
@@ -241,7 +274,7 @@ def adrs(api: Api) -> list[Adr]:
                     ["every handler must go through one translation point"],
                 ),
                 Option(
-                    "FastAPI's default error bodies",
+                    words["default_option"],
                     ["nothing to write"],
                     ["two shapes, no stable type"],
                 ),
@@ -292,16 +325,20 @@ def adrs(api: Api) -> list[Adr]:
     ]
     if brief.stack.auth != "none":
         records.append(accounts.password_adr(api.plan))
-        records.append(_authorization_adr(api))
+        records.append(_authorization_adr(api, target))
     return records
 
 
-def _authorization_adr(api: Api) -> Adr:
+def _authorization_adr(api: Api, target: Target) -> Adr:
     plan = api.plan
     roles = ", ".join(f"`{r}`" for r in plan.roles)
     rules = "; ".join(
         f"{r.table.name}: {facts.access_sentence(r.table, api.auth).split('. Anyone')[0]}"
         for r in api.resources
+    )
+    scope = (
+        f"A scope (every row / own rows / public rows) from {target.access_file} in every "
+        "repository statement; roles read from `user_roles` per request"
     )
     return Adr(
         slug="authorization-by-rules-in-sql",
@@ -318,8 +355,7 @@ def _authorization_adr(api: Api) -> Adr:
         ],
         options=[
             Option(
-                "A scope (every row / own rows / public rows) from app/access.py in every "
-                "repository statement; roles read from `user_roles` per request",
+                scope,
                 [
                     "the database never returns or changes a row the caller may not reach",
                     "403 only where the caller can see the row, so no existence oracle",
@@ -338,8 +374,7 @@ def _authorization_adr(api: Api) -> Adr:
                 ["403 confirms the id exists", "one missed check leaks data"],
             ),
         ],
-        chosen="A scope (every row / own rows / public rows) from app/access.py in every "
-        "repository statement; roles read from `user_roles` per request",
+        chosen=scope,
         because="it puts each rule where it cannot be skipped and keeps the brief's rules in "
         "one table (`RULES`) a reviewer can compare with the brief.",
         good=[
@@ -350,8 +385,8 @@ def _authorization_adr(api: Api) -> Adr:
         ]
         + (
             [
-                "roles are granted and revoked with `python -m app.admin grant-role EMAIL ROLE` "
-                "/ `revoke-role`; there is no HTTP route that hands out roles"
+                f"roles are granted and revoked with `{target.commands.admin} grant-role EMAIL "
+                "ROLE` / `revoke-role`; there is no HTTP route that hands out roles"
             ]
             if plan.roles
             else []

@@ -19,6 +19,7 @@ from .schema import Plan
 from .service import hardening
 from .service.api import Api, build_api
 from .service.security_review import review
+from .target import PYTHON, Target
 
 WHY = {
     "app/hardening/__init__.py": "places the hardening middleware around the infrastructure",
@@ -90,7 +91,23 @@ def changes(api: Api, branch: dict[str, str]) -> tuple[list[FileChange], list[st
     return out, notes
 
 
-def adrs(api: Api) -> list[Adr]:
+SETTINGS_WORDS = {
+    "python": {
+        "settings": "pydantic-settings with a validator that is strict in staging and production",
+        "env": "Read os.environ where needed",
+        "metrics_library": "prometheus_client",
+    },
+    "typescript": {
+        "settings": "a zod schema over the environment, with rules that are strict in staging and "
+        "production",
+        "env": "Read process.env where needed",
+        "metrics_library": "prom-client",
+    },
+}
+
+
+def adrs(api: Api, target: Target = PYTHON) -> list[Adr]:
+    words = SETTINGS_WORDS[target.language]
     brief = api.plan.brief
     name = api.name
     request_s = facts.request_timeout_seconds(brief)
@@ -141,8 +158,8 @@ def adrs(api: Api) -> list[Adr]:
             "request are conservative starting points, and 20 s of draining fits a default 30 s "
             "termination grace period.",
             good=[
-                "`python -m app.serve` stops accepting, finishes in-flight requests, then closes "
-                "the pool; tested by sending SIGTERM to a real server process",
+                f"`{target.commands.serve}` stops accepting, finishes in-flight requests, then "
+                "closes the pool; tested by sending SIGTERM to a real server process",
                 "a timed-out request answers 504 `timeout`; a cancelled statement frees its "
                 "connection",
             ],
@@ -158,19 +175,19 @@ def adrs(api: Api) -> list[Adr]:
             drivers=["fail at deploy time, not at the first request", "list every problem at once"],
             options=[
                 Option(
-                    "pydantic-settings with a validator that is strict in staging and production",
+                    words["settings"],
                     ["types, ranges and cross-checks in one place", "development stays convenient"],
                     ["the environment name itself must be set correctly"],
                 ),
                 Option(
-                    "Read os.environ where needed",
+                    words["env"],
                     ["no dependency"],
                     ["errors surface late and one at a time"],
                 ),
             ],
-            chosen="pydantic-settings with a validator that is strict in staging and production",
+            chosen=words["settings"],
             because="it turns every configuration mistake into one clear start-up error (exit "
-            "code 2 from `python -m app.serve`).",
+            f"code 2 from `{target.commands.serve}`).",
             good=[
                 "the settings class is the configuration reference (docs/operations.md lists it)"
             ],
@@ -197,7 +214,7 @@ def adrs(api: Api) -> list[Adr]:
                     ["per-process counters: scrape every instance"],
                 ),
                 Option(
-                    "prometheus_client",
+                    words["metrics_library"],
                     ["full client library"],
                     ["multiprocess mode needs a shared directory"],
                 ),

@@ -244,7 +244,6 @@ def build_plan(brief: Brief) -> Plan:
                     f"many-to-many between User and {relation.to}",
                 )
             many_to_one.setdefault(relation.from_, []).append(relation)
-    _refuse_required_cycles(many_to_one)
 
     for entity_name, table in tables.items():
         entity = table.entity
@@ -371,30 +370,6 @@ def _rules(brief: Brief, entity: Entity) -> tuple[Access, tuple]:
         groups = {**groups, "read": frozenset({"anyone"})}
     access = Access(**{verb: groups[verb] for verb in VERBS})
     return access, tuple((name, tuple(values)) for name, values in public.items())
-
-
-def _refuse_required_cycles(many_to_one: dict[str, list[Relation]]) -> None:
-    """Required references that lead back to where they start can never get a first row."""
-    required = {
-        name: [r.to for r in relations if r.required] for name, relations in many_to_one.items()
-    }
-
-    def walk(name: str, path: list[str]) -> list[str] | None:
-        for target in required.get(name, []):
-            if target == path[0]:
-                return [*path, target]
-            if target not in path and (found := walk(target, [*path, target])):
-                return found
-        return None
-
-    for start in sorted(required):
-        cycle = walk(start, [start])
-        if cycle:
-            raise BadInput(
-                "required relations form a cycle (" + " -> ".join(cycle) + "): no row could "
-                "ever be inserted first",
-                hint="make one relation of the cycle optional (required = false)",
-            )
 
 
 def _plan_indexes(table: Table) -> None:

@@ -18,6 +18,7 @@ from ...core.phases import PHASES
 from ...core.proposal import FileChange
 from . import GENERATORS
 from .plan import build_plan
+from .target import target_for
 
 
 class VirtualBranch:
@@ -62,8 +63,9 @@ def run_all(brief: Brief, start: dict[str, str], day: date) -> VirtualBuild:
     build = VirtualBuild(tree)
     plan = build_plan(brief)
     branch = VirtualBranch(tree)
+    generators = GENERATORS[target_for(brief).id]
     for phase in PHASES:
-        proposal = GENERATORS[phase.id](brief, plan, sorted(tree), day, branch)
+        proposal = generators[phase.id](brief, plan, sorted(tree), day, branch)
         for change in proposal.changes:
             if change.action == "delete":
                 tree.pop(change.path, None)

@@ -348,6 +348,7 @@ class BriefScreen(Screen):
                 limits=app.limits,
                 sentence=draft.sentence if draft else None,
                 usage=draft.usage if draft else None,
+                brief_source=str(self.path),
             )
 
         self.notify(f"starting build {brief.project.name}…")

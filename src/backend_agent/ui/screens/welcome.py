@@ -137,7 +137,9 @@ class WelcomeScreen(Screen):
             )
         ]
         for build in builds:
-            done = ", ".join(build.committed) or "nothing committed yet"
+            kept = [p for p in build.committed if p not in build.lost]
+            lost = f"lost from its branch: {', '.join(build.lost)}" if build.lost else ""
+            done = " · ".join(filter(None, [", ".join(kept), lost])) or "nothing committed yet"
             if build.evolutions:
                 done += f" · {build.evolutions} evolution{'s' if build.evolutions != 1 else ''}"
             provider = f"{build.provider} ({build.model})" if build.model else build.provider

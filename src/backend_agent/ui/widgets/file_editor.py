@@ -8,6 +8,11 @@ from textual.widgets import TextArea
 
 from .syntax_tree import language_of
 
+# Textual's TextArea crashes the process (a segmentation fault in tree-sitter-javascript
+# 0.25 under tree-sitter 0.26) as soon as the JavaScript grammar highlights anything, so
+# JavaScript and TypeScript are edited uncoloured; the diff colours them with Pygments.
+UNSAFE = frozenset({"javascript"})
+
 
 class FileEditor(TextArea):
     class Closed(Message):
@@ -18,7 +23,8 @@ class FileEditor(TextArea):
 
     def open(self, path: str, text: str) -> None:
         language = language_of(path)
-        self.language = language if language in self.available_languages else None
+        usable = language in self.available_languages and language not in UNSAFE
+        self.language = language if usable else None
         self.load_text(text)
         self.move_cursor((0, 0))
 

@@ -4,9 +4,9 @@ docs/operations.md — each built from the plan, the targets and the code's own 
 from __future__ import annotations
 
 from .. import facts
+from ..target import PYTHON, Target
 from .accounts import cookie_name
-from .api import Api, endpoints
-from .infra import invalidation
+from .api import Api, endpoints, invalidation
 from .problems import CATALOGUE
 from .settings_doc import Setting, table
 
@@ -62,7 +62,8 @@ def _auth_walkthrough(api: Api) -> list[str]:
     ]
 
 
-def _roles(api: Api) -> list[str]:
+def roles_section(api: Api, admin: str = "python -m app.admin") -> list[str]:
+    """The README's roles and how an operator grants them with the target's `admin`."""
     roles = api.plan.brief.roles
     if not roles:
         return []
@@ -76,9 +77,9 @@ def _roles(api: Api) -> list[str]:
         "An operator grants and revokes them against the database (there is no HTTP route for it):",
         "",
         "```sh",
-        f"python -m app.admin grant-role ada@example.com {roles[0].name}",
-        f"python -m app.admin revoke-role ada@example.com {roles[0].name}",
-        "python -m app.admin roles ada@example.com",
+        f"{admin} grant-role ada@example.com {roles[0].name}",
+        f"{admin} revoke-role ada@example.com {roles[0].name}",
+        f"{admin} roles ada@example.com",
         "```",
         "",
         "Roles are read from the database on every request that needs them, never from the "
@@ -166,7 +167,7 @@ def readme(api: Api, previous: str | None) -> str:
         "may see; a row they may see but not change answers 403 to a change, one they may not "
         "see answers 404.",
         "",
-        *_roles(api),
+        *roles_section(api),
         "Errors are RFC 9457 problem documents (`application/problem+json`); branch on `type`:",
         "",
         "| Status | type | When |",
@@ -325,7 +326,31 @@ def alerts(api: Api) -> list[str]:
     return out
 
 
-def operations(api: Api, settings: list[Setting]) -> str:
+PROCESS = {
+    "python": "`python -m app.serve` (uvicorn)",
+    "typescript": "`npm start` (node dist/server.js)",
+}
+
+
+def access_line(api: Api, target: Target) -> str:
+    """One access line as the target's logger writes it."""
+    path = api.resources[0].path
+    common = (
+        f'"request_id": "4bf92f3577b34da6", "method": "GET", "path": "{path}", '
+        f'"route": "{path}", "client": "203.0.113.9", "status": 200, "duration_ms": 3.1'
+    )
+    if target.language == "typescript":
+        return (
+            f'{{"level": "INFO", "time": "2025-01-01T12:00:00.000Z", "service": "{api.name}", '
+            f'{common}, "message": "GET {path} 200"}}'
+        )
+    return (
+        '{"time": "2025-01-01T12:00:00.000+00:00", "level": "INFO", "logger": "app.access", '
+        f'"message": "GET {path} 200", {common}}}'
+    )
+
+
+def operations(api: Api, settings: list[Setting], target: Target = PYTHON) -> str:
     brief = api.plan.brief
     availability, budget, given = error_budget(api)
     rate, burst = facts.client_rate(brief)
@@ -336,7 +361,7 @@ def operations(api: Api, settings: list[Setting]) -> str:
         "",
         "## The process",
         "",
-        f"One stateless process per instance: `python -m app.serve` (uvicorn) on PORT, talking to "
+        f"One stateless process per instance: {PROCESS[target.language]} on PORT, talking to "
         f"PostgreSQL through a pool of up to {facts.pool_size(brief)} connections. Run at "
         "least two instances behind a load balancer"
         + (f" to meet {availability} availability" if given else "")
@@ -404,10 +429,7 @@ def operations(api: Api, settings: list[Setting]) -> str:
         "sends a sane one). One access line per request:",
         "",
         "```json",
-        '{"time": "2025-01-01T12:00:00.000+00:00", "level": "INFO", "logger": "app.access", '
-        f'"message": "GET {api.resources[0].path} 200", "request_id": "4bf92f3577b34da6", '
-        f'"method": "GET", "path": "{api.resources[0].path}", "route": "{api.resources[0].path}", '
-        '"client": "203.0.113.9", "status": 200, "duration_ms": 3.1}',
+        access_line(api, target),
         "```",
         "",
         "Request bodies, credentials and query strings are never logged.",

@@ -7,41 +7,11 @@ from .. import facts
 from ..branch_edit import Edit, add_after, add_to_class, call_before_return, ensure_import
 from ..schema import Plan
 from .accounts import cookie_name
-from .api import Api, Resource
+from .api import Api, Resource, invalidation, namespaces
 from .render import render
 from .tests_resources import others_are_hidden
 
 INSTALL_LINE = "install_infrastructure(app, settings)"
-
-
-def namespaces(api: Api) -> dict[str, str]:
-    return {r.path: r.table.name for r in api.resources}
-
-
-def invalidation(plan: Plan) -> dict[str, tuple[str, ...]]:
-    """For each table: the tables whose API responses a write to it can change."""
-    names = {t.name for t in plan.tables}
-    edges: dict[str, set[str]] = {n: set() for n in names}
-    for table in plan.tables:
-        for fk in table.foreign_keys:
-            if fk.table in names and fk.on_delete != "RESTRICT":
-                edges[fk.table].add(table.name)
-    for link in plan.links:
-        left, right = link.left.name, link.right.name
-        if left in names and right in names:
-            edges[left].add(right)
-            edges[right].add(left)
-    out = {}
-    for start in sorted(names):
-        seen = {start}
-        todo = [start]
-        while todo:
-            for nxt in edges[todo.pop()]:
-                if nxt not in seen:
-                    seen.add(nxt)
-                    todo.append(nxt)
-        out[start] = (start, *sorted(seen - {start}))
-    return out
 
 
 def _credential(api: Api) -> tuple[str, str, str]:

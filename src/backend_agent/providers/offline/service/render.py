@@ -14,14 +14,19 @@ _HOLE = re.compile(r"\{\{([a-z][a-z0-9_]*)\}\}")
 
 
 @cache
-def _template(name: str) -> str:
-    return (files(__package__) / "templates" / name).read_text(encoding="utf-8")
+def _template(package: str, name: str) -> str:
+    return (files(package) / "templates" / name).read_text(encoding="utf-8")
 
 
-def render(name: str, **values: str) -> str:
-    """The template `name` with every `{{key}}` replaced by `values[key]`."""
-    text = _template(name)
+def fill(package: str, name: str, **values: str) -> str:
+    """The template `name` of `package` with every `{{key}}` replaced by `values[key]`."""
+    text = _template(package, name)
     wanted = set(_HOLE.findall(text))
     if wanted != set(values):
         raise KeyError(f"template {name}: holes {sorted(wanted)} but values {sorted(values)}")
     return _HOLE.sub(lambda m: values[m.group(1)], text)
+
+
+def render(name: str, **values: str) -> str:
+    """A template of the Python service (beside this module)."""
+    return fill(__package__, name, **values)

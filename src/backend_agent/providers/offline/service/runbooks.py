@@ -6,6 +6,7 @@ from __future__ import annotations
 from ....core.migrations import NO_TRANSACTION
 from .. import facts
 from ..naming import article
+from ..target import PYTHON, Target
 from .api import Api
 
 
@@ -13,7 +14,7 @@ def _resources(api: Api) -> str:
     return ", ".join(f"`{r.path}`" for r in api.resources)
 
 
-def deploy(api: Api) -> str:
+def deploy(api: Api, target: Target = PYTHON) -> str:
     brief = api.plan.brief
     first = api.resources[0]
     check = f"{first.path}/public" if first.public else first.path
@@ -26,9 +27,9 @@ def deploy(api: Api) -> str:
             "",
             "## Before",
             "",
-            "1. The suite is green against PostgreSQL: `TEST_DATABASE_URL=... pytest`.",
+            f"1. The suite is green against PostgreSQL: `{target.commands.test}`.",
             "2. See what the release will migrate: "
-            "`DATABASE_URL=<production> python -m app.migrate --status`. Read every pending "
+            f"`DATABASE_URL=<production> {target.commands.migrate_status}`. Read every pending "
             "file; anything that rewrites a large table "
             f"({', '.join(t.name for t in api.plan.tables)}) goes through "
             "[the migration runbook](database-migration.md) first.",
@@ -38,7 +39,7 @@ def deploy(api: Api) -> str:
             "",
             "## Deploy",
             "",
-            "1. Apply migrations once, from one place: `python -m app.migrate`. It takes an "
+            f"1. Apply migrations once, from one place: `{target.commands.migrate}`. It takes an "
             "advisory lock, so a second runner waits instead of racing; each file runs in its "
             "own transaction.",
             "2. Replace instances one at a time. A new instance takes traffic only when `/readyz` "
@@ -119,7 +120,7 @@ def rollback(api: Api) -> str:
     return "\n".join(lines)
 
 
-def database_migration(api: Api) -> str:
+def database_migration(api: Api, target: Target = PYTHON) -> str:
     tables = api.plan.tables
     return "\n".join(
         [
@@ -138,14 +139,15 @@ def database_migration(api: Api) -> str:
             "4. Renames and type changes go expand → migrate → contract: add the new column, "
             "backfill in batches of a few thousand rows, switch the code, and drop the old column "
             "in a later release.",
-            "5. Run the suite: its conftest applies every migration to a fresh schema, and "
-            "`tests/test_migrations.py` checks the runner.",
+            f"5. Run the suite: {SUITE_SETUP[target.language]} every migration to a fresh "
+            "schema, and "
+            f"`{target.migrations_test}` checks the runner.",
             "",
             "## Apply it",
             "",
-            "1. `python -m app.migrate --status` lists what is pending (exit code 1 when "
+            f"1. `{target.commands.migrate_status}` lists what is pending (exit code 1 when "
             "something is).",
-            "2. `python -m app.migrate` applies it. Statements stop after "
+            f"2. `{target.commands.migrate}` applies it. Statements stop after "
             "DATABASE_STATEMENT_TIMEOUT_MS only for the app's own connections, not the "
             "runner's: watch long ones in `pg_stat_activity`.",
             "3. If a file fails, it is rolled back and named in the error; nothing after it runs. "
@@ -228,7 +230,7 @@ def high_error_rate(api: Api) -> str:
     )
 
 
-def database_down(api: Api) -> str:
+def database_down(api: Api, target: Target = PYTHON) -> str:
     brief = api.plan.brief
     pool = facts.pool_size(brief)
     return "\n".join(
@@ -260,7 +262,7 @@ def database_down(api: Api) -> str:
             "primary's address changed: point DATABASE_URL at it and roll the instances.",
             "* Too many connections: lower DATABASE_POOL_MAX_SIZE or the instance count, or put "
             "PgBouncer in front.",
-            "* Restored from backup: run `python -m app.migrate --status` — the restored schema "
+            f"* Restored from backup: run `{target.commands.migrate_status}` — the restored schema "
             "must have every migration the running release expects.",
             "",
             "## After",
@@ -342,12 +344,18 @@ def scale_out(api: Api) -> str:
     return "\n".join(lines)
 
 
-def runbooks(api: Api) -> dict[str, str]:
+SUITE_SETUP = {"python": "its conftest applies", "typescript": "each test file applies"}
+
+
+def runbooks(api: Api, target: Target = PYTHON) -> dict[str, str]:
+    """The runbooks, with `target`'s commands. Scaling out leans on the Python service's
+    deployment files (compose, Kubernetes) and trusted proxies, which only it has."""
+    scale = {"docs/runbooks/scale-out.md": scale_out(api)} if target.language == "python" else {}
     return {
-        "docs/runbooks/scale-out.md": scale_out(api),
-        "docs/runbooks/deploy.md": deploy(api),
+        **scale,
+        "docs/runbooks/deploy.md": deploy(api, target),
         "docs/runbooks/rollback.md": rollback(api),
-        "docs/runbooks/database-migration.md": database_migration(api),
+        "docs/runbooks/database-migration.md": database_migration(api, target),
         "docs/runbooks/incident-high-error-rate.md": high_error_rate(api),
-        "docs/runbooks/incident-database-down.md": database_down(api),
+        "docs/runbooks/incident-database-down.md": database_down(api, target),
     }

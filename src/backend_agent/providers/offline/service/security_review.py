@@ -8,10 +8,112 @@ from dataclasses import dataclass
 
 from .. import facts
 from .accounts import PASSWORD_MAX, PASSWORD_MIN
-from .api import Api
+from .api import Api, Resource
 from .rules import read_condition, write_condition
 from .tests_resources import others_are_hidden
 from .tests_rules import visibility
+
+
+class Where:
+    """Where a defence lives in one target's code (`file::symbol`) and which test proves it;
+    each target says it in its own paths, the review's content is shared."""
+
+    CODE: dict[str, str] = {}
+    PHRASES: dict[str, str] = {}
+
+    def code(self, key: str) -> str:
+        return f"`{self.CODE[key]}`"
+
+    def phrase(self, key: str) -> str:
+        return self.PHRASES[key]
+
+    def repo(self, r: Resource, function: str) -> str:
+        raise NotImplementedError
+
+    def service(self, r: Resource, method: str) -> str:
+        raise NotImplementedError
+
+    def model(self, r: Resource, suffix: str) -> str:
+        raise NotImplementedError
+
+    def route(self, r: Resource) -> str:
+        raise NotImplementedError
+
+    def test(self, r: Resource, name: str) -> str:
+        raise NotImplementedError
+
+
+class PythonPlaces(Where):
+    CODE = {
+        "verify_password": "app/passwords.py::Hashing.verify",
+        "sign_up": "app/routers/accounts.py::sign_up",
+        "auth_limit": "app/infra/auth_limit.py::AuthLimitMiddleware",
+        "auth_tests": "tests/test_auth.py",
+        "hash_slot_test": "tests/test_passwords.py::"
+        "test_a_log_in_waiting_for_a_hash_holds_no_database_connection",
+        "auth_limit_tests": "tests/test_infra_auth_limit.py",
+        "client_address": "app/infra/clients.py::client_address",
+        "content_type": "app/hardening/content_type.py::ContentTypeMiddleware",
+        "content_type_test": "tests/test_hardening_http.py::test_bodies_that_are_not_json_get_415",
+        "metrics_route": "app/hardening/metrics.py::metrics_route",
+        "metrics_token_test": "tests/test_hardening_metrics.py::"
+        "test_a_metrics_token_keeps_the_metrics_to_scrapers",
+        "metrics_labels_test": "tests/test_hardening_metrics.py::"
+        "test_labels_stay_bounded_whatever_clients_send",
+        "shared_redis": "app/infra/shared.py::SharedRedis.call",
+        "identify": "app/auth.py::optional_user",
+        "settings_rules": "app/settings.py::Settings._refuse_unsafe_configuration",
+        "weak_secret_test": "tests/test_hardening_settings.py::"
+        "test_a_weak_jwt_secret_is_refused_outside_development",
+        "revoke_key": "app/routers/accounts.py::revoke_key",
+        "log_out": "app/routers/accounts.py::log_out",
+        "user_out": "app/models/user.py::UserOut",
+        "rate_limit": "app/infra/rate_limit.py::RateLimitMiddleware",
+        "body_limit": "app/hardening/body_limit.py::BodyLimitMiddleware",
+        "max_limit": "app/pagination.py::MAX_LIMIT",
+        "deadline": "app/hardening/timeouts.py::TimeoutMiddleware",
+        "db_limits": "app/db.py::conninfo",
+        "rate_limit_tests": "tests/test_infra_rate_limit.py",
+        "body_limit_test": "tests/test_hardening_http.py::"
+        "test_bodies_over_the_limit_get_413_declared_or_streamed",
+        "deadline_test": "tests/test_hardening_http.py::test_requests_past_the_deadline_get_504",
+        "buckets": "app/infra/rate_limit.py::TokenBuckets",
+        "url_pattern": "app/models/__init__.py::URL_PATTERN",
+        "security_headers": "app/hardening/security_headers.py::SecurityHeadersMiddleware",
+        "hardening": "app/hardening/__init__.py::install",
+        "unexpected": "app/errors.py::_on_unexpected",
+        "settings_tests": "tests/test_hardening_settings.py",
+        "headers_test": "tests/test_hardening_http.py::test_security_headers_are_on_every_answer",
+        "cors_test": "tests/test_hardening_http.py::test_cors_answers_configured_origins_only",
+        "app": "app/main.py::create_app",
+        "redis_store": "app/infra/cache.py::RedisStore",
+        "access": "app/access.py",
+        "rules": "app/access.py::RULES",
+        "may": "app/access.py::may",
+        "sees": "app/access.py::sees",
+        "grant_role": "app/admin.py::grant_role",
+    }
+    PHRASES = {
+        "strict": '`extra="forbid"`',
+        "admin": "`python -m app.admin grant-role EMAIL ROLE` / `revoke-role`",
+        "route_auth": "with a dependency (`CurrentUser` or `OptionalUser`), visible in its "
+        "signature",
+    }
+
+    def repo(self, r: Resource, function: str) -> str:
+        return f"`app/repositories/{r.module}.py::{function}`"
+
+    def service(self, r: Resource, method: str) -> str:
+        return f"`app/services/{r.module}.py::{r.name}Service.{method}`"
+
+    def model(self, r: Resource, suffix: str) -> str:
+        return f"`app/models/{r.module}.py::{r.name}{suffix}`"
+
+    def route(self, r: Resource) -> str:
+        return f"`app/routers/{r.module}.py::create_{r.table.singular}`"
+
+    def test(self, r: Resource, name: str) -> str:
+        return f"`{r.test_file}::test_{name}`"
 
 
 @dataclass
@@ -25,7 +127,7 @@ class Item:
     left: list[str]
 
 
-def _bola(api: Api) -> Item:
+def _bola(api: Api, at: Where) -> Item:
     scoped = [r for r in api.resources if read_condition(r.table) or write_condition(r.table)]
     shared = [r for r in api.resources if r not in scoped]
     does, where, tests = [], [], []
@@ -34,16 +136,14 @@ def _bola(api: Api) -> Item:
             "Rows of "
             + ", ".join(f"`{r.table.name}`" for r in scoped)
             + " are read, changed and deleted only through the caller's scope "
-            "(`app/access.py`: every row, their own, or the public ones) in the SQL itself; a row "
+            f"({at.code('access')}: every row, their own, or the public ones) in the SQL itself; a row "
             "the caller cannot see answers 404, exactly like an id that does not exist."
         )
         for r in scoped:
-            where += [
-                f"`app/repositories/{r.module}.py::{fn}`" for fn in ("get", "update", "delete")
-            ]
-            tests.append(f"`{r.test_file}::test_each_kind_of_caller_gets_what_the_brief_allows`")
+            where += [at.repo(r, fn) for fn in ("get", "update", "delete")]
+            tests.append(at.test(r, "each_kind_of_caller_gets_what_the_brief_allows"))
             if others_are_hidden(api, r):
-                tests.append(f"`{r.test_file}::test_rows_of_others_are_not_found`")
+                tests.append(at.test(r, "rows_of_others_are_not_found"))
     for r in [r for r in scoped if r.public]:
         does.append(
             f"`{r.table.name}` rows where {facts.public_words(r.table)} are what plain readers "
@@ -51,8 +151,7 @@ def _bola(api: Api) -> Item:
         )
         if visibility(api, r):
             tests.append(
-                f"`{r.test_file}::"
-                "test_rows_that_are_not_public_are_seen_only_by_those_who_may_change_them`"
+                at.test(r, "rows_that_are_not_public_are_seen_only_by_those_who_may_change_them")
             )
     refs = [(r, ref) for r in api.resources for ref in r.references if read_condition(ref.target)]
     if refs:
@@ -62,9 +161,7 @@ def _bola(api: Api) -> Item:
             + ") is refused as `invalid-reference`, so nobody attaches rows to rows hidden "
             "from them."
         )
-        where += sorted(
-            {f"`app/services/{r.module}.py::{r.name}Service._check_references`" for r, _ in refs}
-        )
+        where += sorted({at.service(r, "_check_references") for r, _ in refs})
     links = [(r, e) for r in api.resources for e in r.links if e.writes]
     if links and api.auth != "none":
         does.append(
@@ -72,12 +169,7 @@ def _bola(api: Api) -> Item:
             + ", ".join(f"`{e.link.name}`" for _, e in links)
             + "."
         )
-        where += sorted(
-            {
-                f"`app/services/{r.module}.py::{r.name}Service.link_{e.far.singular}`"
-                for r, e in links
-            }
-        )
+        where += sorted({at.service(r, f"link_{e.far.singular}") for r, e in links})
     if shared and api.auth != "none":
         does.append(
             ", ".join(f"`{r.table.name}`" for r in shared)
@@ -96,7 +188,7 @@ def _bola(api: Api) -> Item:
     return Item("API1:2023", "Broken Object Level Authorization", status, does, where, tests, left)
 
 
-def _authentication(api: Api) -> Item:
+def _authentication(api: Api, at: Where) -> Item:
     auth = api.auth
     if auth == "none":
         return Item(
@@ -124,36 +216,23 @@ def _authentication(api: Api) -> Item:
         f"bursts of {limits.address_burst}) and per account ({limits.per_account_per_minute}/min, "
         f"bursts of {limits.account_burst}), on top of the limit every route has.",
     ]
-    where = [
-        "`app/passwords.py::Hashing.verify`",
-        "`app/routers/accounts.py::sign_up`",
-        "`app/infra/auth_limit.py::AuthLimitMiddleware`",
-    ]
-    tests = [
-        "`tests/test_auth.py`",
-        "`tests/test_passwords.py::test_a_log_in_waiting_for_a_hash_holds_no_database_connection`",
-        "`tests/test_infra_auth_limit.py`",
-    ]
+    where = [at.code(k) for k in ("verify_password", "sign_up", "auth_limit")]
+    tests = [at.code(k) for k in ("auth_tests", "hash_slot_test", "auth_limit_tests")]
     if auth == "jwt":
         does.append(
             "Access tokens are HS256 JWTs with `exp`, `iat`, `iss` required and checked; they live "
             "30 minutes (JWT_TTL_MINUTES). Production refuses a JWT_SECRET shorter than 32 "
             "characters or with little variety."
         )
-        where += [
-            "`app/auth.py::optional_user`",
-            "`app/settings.py::Settings._refuse_unsafe_configuration`",
-        ]
-        tests += [
-            "`tests/test_hardening_settings.py::test_a_weak_jwt_secret_is_refused_outside_development`"
-        ]
+        where += [at.code("identify"), at.code("settings_rules")]
+        tests += [at.code("weak_secret_test")]
         left = ["Tokens cannot be revoked before they expire; add a deny list if that matters."]
     elif auth == "api-key":
         does.append(
             "API keys carry 256 random bits; only a SHA-256 of the secret is stored and compared "
             "in constant time; keys are revoked one by one."
         )
-        where += ["`app/auth.py::optional_user`", "`app/routers/accounts.py::revoke_key`"]
+        where += [at.code("identify"), at.code("revoke_key")]
         left = ["Keys do not expire on their own: ask clients to rotate them."]
     else:
         does.append(
@@ -161,31 +240,30 @@ def _authentication(api: Api) -> Item:
             "outside development, enforced at start-up); only their SHA-256 is stored; log-out "
             "deletes the session."
         )
-        where += ["`app/auth.py::optional_user`", "`app/routers/accounts.py::log_out`"]
+        where += [at.code("identify"), at.code("log_out")]
         left = ["Sessions last SESSION_TTL_HOURS (7 days) with no idle timeout."]
     left.append("No email verification or password reset yet (out of scope in the requirements).")
     return Item("API2:2023", "Broken Authentication", "handled", does, where, tests, left)
 
 
-def _properties(api: Api) -> Item:
+def _properties(api: Api, at: Where) -> Item:
     return Item(
         "API3:2023",
         "Broken Object Property Level Authorization",
         "handled",
         [
-            'Every request model refuses unknown fields (`extra="forbid"`): a client cannot set '
-            "`id`, `owner_id` or the timestamps (mass assignment).",
+            f"Every request model refuses unknown fields ({at.phrase('strict')}): a client cannot "
+            "set `id`, `owner_id` or the timestamps (mass assignment).",
             "Response models list their fields explicitly: `owner_id` and password hashes are "
             "never serialised.",
         ],
-        [f"`app/models/{api.resources[0].module}.py::{api.resources[0].name}Create`"]
-        + (["`app/models/user.py::UserOut`"] if api.plan.users else []),
-        [f"`{api.resources[0].test_file}::test_fields_the_client_may_not_set_are_refused`"],
+        [at.model(api.resources[0], "Create")] + ([at.code("user_out")] if api.plan.users else []),
+        [at.test(api.resources[0], "fields_the_client_may_not_set_are_refused")],
         [],
     )
 
 
-def _consumption(api: Api) -> Item:
+def _consumption(api: Api, at: Where) -> Item:
     brief = api.plan.brief
     rate, burst = facts.client_rate(brief)
     return Item(
@@ -206,19 +284,20 @@ def _consumption(api: Api) -> Item:
             "waits at most 5 s for one (503).",
         ],
         [
-            "`app/infra/rate_limit.py::RateLimitMiddleware`",
-            "`app/infra/clients.py::client_address`",
-            "`app/hardening/body_limit.py::BodyLimitMiddleware`",
-            "`app/hardening/content_type.py::ContentTypeMiddleware`",
-            "`app/pagination.py::MAX_LIMIT`",
-            "`app/hardening/timeouts.py::TimeoutMiddleware`",
-            "`app/db.py::conninfo`",
+            at.code(k)
+            for k in (
+                "rate_limit",
+                "client_address",
+                "body_limit",
+                "content_type",
+                "max_limit",
+                "deadline",
+                "db_limits",
+            )
         ],
         [
-            "`tests/test_infra_rate_limit.py`",
-            "`tests/test_hardening_http.py::test_bodies_over_the_limit_get_413_declared_or_streamed`",
-            "`tests/test_hardening_http.py::test_bodies_that_are_not_json_get_415`",
-            "`tests/test_hardening_http.py::test_requests_past_the_deadline_get_504`",
+            at.code(k)
+            for k in ("rate_limit_tests", "body_limit_test", "content_type_test", "deadline_test")
         ],
         [
             "Without REDIS_URL rate limits are per instance: with N instances a client gets up "
@@ -229,7 +308,7 @@ def _consumption(api: Api) -> Item:
     )
 
 
-def _functions(api: Api) -> Item:
+def _functions(api: Api, at: Where) -> Item:
     plan = api.plan
     if api.auth == "none":
         return Item(
@@ -247,25 +326,22 @@ def _functions(api: Api) -> Item:
         for r in api.resources
     )
     does = [
-        "Each verb of each table allows exactly the groups the brief names (`RULES` in "
-        f"`app/access.py`): {rules}. A route answers 401 without credentials when the verb "
+        f"Each verb of each table allows exactly the groups the brief names ({at.code('rules')}): "
+        f"{rules}. A route answers 401 without credentials when the verb "
         "needs an account, 403 to a caller who may see the row but not do this, 404 to one "
         "who may not see it.",
     ]
-    where = ["`app/access.py::RULES`", "`app/access.py::may`", "`app/access.py::sees`"]
+    where = [at.code(k) for k in ("rules", "may", "sees")]
     if plan.roles:
         does.append(
             f"Roles ({', '.join(f'`{r}`' for r in plan.roles)}) live in `user_roles`, are read "
             "on each request that needs them (never from the token), and are granted and "
-            "revoked only with `python -m app.admin grant-role EMAIL ROLE` / `revoke-role`: "
-            "a revocation holds from the account's next request (a GET answered from the read "
-            "cache before it may be served to the same credential for up to CACHE_TTL_SECONDS)."
+            f"revoked only with {at.phrase('admin')}: a revocation holds from the account's next "
+            "request (a GET answered from the read cache before it may be served to the same "
+            "credential for up to CACHE_TTL_SECONDS)."
         )
-        where.append("`app/admin.py::grant_role`")
-    tests = [
-        f"`{r.test_file}::test_each_kind_of_caller_gets_what_the_brief_allows`"
-        for r in api.resources
-    ]
+        where.append(at.code("grant_role"))
+    tests = [at.test(r, "each_kind_of_caller_gets_what_the_brief_allows") for r in api.resources]
     open_ = [
         r.table.name
         for r in api.resources
@@ -292,7 +368,7 @@ def _functions(api: Api) -> Item:
     )
 
 
-def _flows(api: Api) -> Item:
+def _flows(api: Api, at: Where) -> Item:
     return Item(
         "API6:2023",
         "Unrestricted Access to Sensitive Business Flows",
@@ -302,7 +378,7 @@ def _flows(api: Api) -> Item:
             + ", ".join(f"`POST {r.path}`" for r in api.resources)
             + ") are limited only by the per-address rate limit.",
         ],
-        ["`app/infra/rate_limit.py::TokenBuckets`"],
+        [at.code("buckets")],
         [],
         [
             "Decide which flows are sensitive for the business (bulk sign-ups, scraping public "
@@ -311,7 +387,7 @@ def _flows(api: Api) -> Item:
     )
 
 
-def _ssrf(api: Api) -> Item:
+def _ssrf(api: Api, at: Where) -> Item:
     urls = [f"`{r.table.name}.{c.api}`" for r in api.resources for c in r.fields if c.kind == "url"]
     does = ["The service never makes outbound HTTP requests."]
     if urls:
@@ -324,7 +400,7 @@ def _ssrf(api: Api) -> Item:
         "Server Side Request Forgery",
         "not applicable",
         does,
-        ["`app/models/__init__.py::URL_PATTERN`"] if urls else [],
+        [at.code("url_pattern")] if urls else [],
         [],
         [
             "If a feature ever fetches stored URLs (previews, webhooks), resolve and allow-list "
@@ -333,7 +409,7 @@ def _ssrf(api: Api) -> Item:
     )
 
 
-def _misconfiguration(api: Api) -> Item:
+def _misconfiguration(api: Api, at: Where) -> Item:
     return Item(
         "API8:2023",
         "Security Misconfiguration",
@@ -348,22 +424,13 @@ def _misconfiguration(api: Api) -> Item:
             "Errors are problem documents without stack traces or SQL; details go to the log "
             "with the request id.",
         ],
-        [
-            "`app/settings.py::Settings._refuse_unsafe_configuration`",
-            "`app/hardening/security_headers.py::SecurityHeadersMiddleware`",
-            "`app/hardening/__init__.py::install`",
-            "`app/errors.py::_on_unexpected`",
-        ],
-        [
-            "`tests/test_hardening_settings.py`",
-            "`tests/test_hardening_http.py::test_security_headers_are_on_every_answer`",
-            "`tests/test_hardening_http.py::test_cors_answers_configured_origins_only`",
-        ],
+        [at.code(k) for k in ("settings_rules", "security_headers", "hardening", "unexpected")],
+        [at.code(k) for k in ("settings_tests", "headers_test", "cors_test")],
         ["TLS terminates in front of the service (load balancer or ingress); keep it there."],
     )
 
 
-def _inventory(api: Api) -> Item:
+def _inventory(api: Api, at: Where) -> Item:
     return Item(
         "API9:2023",
         "Improper Inventory Management",
@@ -375,11 +442,8 @@ def _inventory(api: Api) -> Item:
             "route can be turned off (METRICS_ENABLED) or kept to scrapers with METRICS_TOKEN, and "
             "its labels stay bounded whatever methods and paths clients send.",
         ],
-        ["`app/main.py::create_app`", "`app/hardening/metrics.py::metrics_route`"],
-        [
-            "`tests/test_hardening_metrics.py::test_a_metrics_token_keeps_the_metrics_to_scrapers`",
-            "`tests/test_hardening_metrics.py::test_labels_stay_bounded_whatever_clients_send`",
-        ],
+        [at.code("app"), at.code("metrics_route")],
+        [at.code("metrics_token_test"), at.code("metrics_labels_test")],
         [
             f"Expose `{api.metrics_path}` (or set METRICS_TOKEN) and the docs only on the internal network.",
             "Version the API (e.g. `/v1`) before a second client depends on it.",
@@ -387,7 +451,7 @@ def _inventory(api: Api) -> Item:
     )
 
 
-def _consumption_of_apis(api: Api) -> Item:
+def _consumption_of_apis(api: Api, at: Where) -> Item:
     return Item(
         "API10:2023",
         "Unsafe Consumption of APIs",
@@ -398,24 +462,25 @@ def _consumption_of_apis(api: Api) -> Item:
             "Redis is a help, not a dependency: when it fails, limits and caching fall back to "
             "the process for a second at a time and requests keep being answered.",
         ],
-        ["`app/infra/cache.py::RedisStore`", "`app/infra/shared.py::SharedRedis.call`"],
+        [at.code("redis_store"), at.code("shared_redis")],
         [],
         ["Use `sslmode=verify-full` in DATABASE_URL and a TLS `rediss://` URL across networks."],
     )
 
 
-def review(api: Api) -> str:
+def review(api: Api, at: Where | None = None) -> str:
+    at = at or PythonPlaces()
     items = [
-        _bola(api),
-        _authentication(api),
-        _properties(api),
-        _consumption(api),
-        _functions(api),
-        _flows(api),
-        _ssrf(api),
-        _misconfiguration(api),
-        _inventory(api),
-        _consumption_of_apis(api),
+        _bola(api, at),
+        _authentication(api, at),
+        _properties(api, at),
+        _consumption(api, at),
+        _functions(api, at),
+        _flows(api, at),
+        _ssrf(api, at),
+        _misconfiguration(api, at),
+        _inventory(api, at),
+        _consumption_of_apis(api, at),
     ]
     lines = [
         f"# Security review — {api.name}",

@@ -26,7 +26,8 @@ def _module_of(api: Api, table: Table) -> str:
     return "user" if table.name == "users" else api.resource(table).module
 
 
-def _words(table: Table) -> str:
+def noun(table: Table) -> str:
+    """The table's row in words, as error messages of both targets say it."""
     return table.singular.replace("_", " ")
 
 
@@ -34,7 +35,7 @@ def _alias(table: Table, this: Table) -> str:
     return "repo" if table.name == this.name else repo_alias(table)
 
 
-def _checked_refs(resource: Resource) -> list:
+def checked_refs(resource: Resource) -> list:
     """References whose target rows not every caller may see."""
     return [r for r in resource.references if read_condition(r.target)]
 
@@ -46,7 +47,7 @@ def _sees(table: Table) -> str:
 def _changeable(table: Table, row: str, this: Table, verb: str = "update") -> list[str]:
     """NotFound unless the caller sees row `row` of `table`; Forbidden unless they may also
     `verb` it."""
-    alias, words = _alias(table, this), _words(table)
+    alias, words = _alias(table, this), noun(table)
     out = [
         f"if not await {alias}.exists(self.conn, {row}{_sees(table)}):",
         f'    raise NotFound(f"there is no {words} {{{row}}}")',
@@ -84,7 +85,7 @@ def _link_methods(resource: Resource, end: LinkEnd) -> list[str]:
             *["        " + ln for ln in _changeable(near, "row_id", near)],
             f"        if not await repo.unlink_{single}(self.conn, row_id, {single}_id):",
             "            raise NotFound(",
-            f'                f"{_words(near)} {{row_id}} is not linked to '
+            f'                f"{noun(near)} {{row_id}} is not linked to '
             f'{single.replace("_", " ")} {{{single}_id}}"',
             "            )",
         ]
@@ -107,7 +108,7 @@ def _head(api: Api, resource: Resource, body: str) -> list[str]:
     table = resource.table
     others = {
         t.name: t
-        for t in [r.target for r in _checked_refs(resource)]
+        for t in [r.target for r in checked_refs(resource)]
         + [e.far for e in resource.links if e.writes]
         if t.name != table.name
     }
@@ -142,7 +143,7 @@ def service_module(api: Api, resource: Resource) -> str:
     table = resource.table
     name = resource.name
     a, auth = table.access, api.auth
-    words = _words(table)
+    words = noun(table)
     write = write_condition(table)
     lines = [
         "",
@@ -185,7 +186,7 @@ def service_module(api: Api, resource: Resource) -> str:
             f'            raise Forbidden("you may not create {resource.label}")',
         ]
     lines.append("        data = body.model_dump(by_alias=True)")
-    if _checked_refs(resource):
+    if checked_refs(resource):
         lines.append("        await self._check_references(data)")
     owner = ", self._owner()" if table.owned else ""
     lines += [
@@ -226,7 +227,7 @@ def service_module(api: Api, resource: Resource) -> str:
 
 
 def _write_methods(resource: Resource, write: str | None) -> list[str]:
-    table, name, words = resource.table, resource.name, _words(resource.table)
+    table, name, words = resource.table, resource.name, noun(resource.table)
     out = []
     for verb, action in (("update", "change"), ("delete", "delete")):
         per_caller = not table.owned and table.access.per_caller(verb)
@@ -255,7 +256,7 @@ def _write_methods(resource: Resource, write: str | None) -> list[str]:
                 f'            await self._refuse(row_id, "{action}")',
             ]
         if verb == "update":
-            if _checked_refs(resource):
+            if checked_refs(resource):
                 out.append("        await self._check_references(changes)")
             out += [
                 *scoped,
@@ -274,7 +275,7 @@ def _write_methods(resource: Resource, write: str | None) -> list[str]:
 
 
 def _helpers(resource: Resource, write: str | None) -> list[str]:
-    table, words = resource.table, _words(resource.table)
+    table, words = resource.table, noun(resource.table)
     out = []
     if write or any(table.access.per_caller(v) for v in ("update", "delete")):
         out += [
@@ -284,13 +285,13 @@ def _helpers(resource: Resource, write: str | None) -> list[str]:
             "        await self.get(row_id)",
             f'        raise Forbidden(f"you may not {{action}} {words} {{row_id}}")',
         ]
-    if _checked_refs(resource):
+    if checked_refs(resource):
         out += [
             "",
             "    async def _check_references(self, data: dict[str, Any]) -> None:",
             "        # A reference to a row the caller cannot see is refused like one to no row.",
         ]
-        for ref in _checked_refs(resource):
+        for ref in checked_refs(resource):
             col = ref.column.api
             alias = _alias(ref.target, table)
             out += [
@@ -298,7 +299,7 @@ def _helpers(resource: Resource, write: str | None) -> list[str]:
                 "        if value is not None and not await "
                 f"{alias}.exists(\n            self.conn, value{_sees(ref.target)}\n        ):",
                 "            raise InvalidReference(",
-                f'                f"{col}: there is no {_words(ref.target)} {{value}}", '
+                f'                f"{col}: there is no {noun(ref.target)} {{value}}", '
                 f'fields=["{col}"]',
                 "            )",
             ]
