@@ -154,7 +154,7 @@ def test_overlapping_edits_are_conflicts_the_person_resolves(built):
     _hand_edit(worktree, REPOSITORY, line, line.replace("stock, ", "stock, sku AS code, "))
     _commit(worktree)
     ours = (worktree / REPOSITORY).read_text()
-    result = _evolve(repo, EVOLVED, "--approve", "all", "--phases", "3")
+    result = _evolve(repo, EVOLVED, "--approve", "all", "--phases", "1-3")
     assert result.returncode == 1
     assert f"{REPOSITORY} hunk 0" in result.stderr and "conflict" in result.stderr
     with BuildSession.open(repo) as session:
@@ -165,6 +165,11 @@ def test_overlapping_edits_are_conflicts_the_person_resolves(built):
         mine, theirs = session.hunk_sides(REPOSITORY, 0)
         assert "sku AS code" in mine and "weight_grams" in theirs
     review = repo / "review.json"
+    for decision in ("reset", "approve"):  # approving the whole file leaves its conflict open
+        review.write_text(json.dumps({"files": [{"path": REPOSITORY, "decision": decision}]}))
+        assert run_cli("review", "apply", str(review), "--repo", str(repo)).returncode == 0
+    with BuildSession.open(repo) as session:
+        assert [r.decision for _, r in session.hunks(REPOSITORY)] == ["pending", "approved"]
     review.write_text(
         json.dumps({"files": [{"path": REPOSITORY, "hunks": [{"index": 0, "decision": "ours"}]}]})
     )
@@ -179,7 +184,7 @@ def test_a_rewritten_history_falls_back_to_two_way_and_says_so(built):
     repo, worktree = built
     _hand_edit(worktree, REPOSITORY, "JSON_FIELDS", "JSON_FIELDS ")
     git(worktree, "commit", "-qa", "--amend", "-m", "squashed by hand")
-    result = _evolve(repo, EVOLVED, "--approve", "all", "--phases", "3")
+    result = _evolve(repo, EVOLVED, "--approve", "all", "--phases", "1-3")
     assert "two-way merge" in result.stderr and "history was rewritten" in result.stderr
     with BuildSession.open(repo) as session:
         assert session.state.evolutions[0].two_way
@@ -193,7 +198,7 @@ def test_a_file_the_person_deleted_stays_deleted(built):
     repo, worktree = built
     git(worktree, "rm", "-q", "app/repositories/shipment.py")
     _commit(worktree, "I do not want this")
-    result = _evolve(repo, EVOLVED, "--approve", "all", "--phases", "3", "--json")
+    result = _evolve(repo, EVOLVED, "--approve", "all", "--phases", "1-3", "--json")
     assert result.returncode == 0, result.stderr
     assert "held back app/repositories/shipment.py: you deleted this file" in result.stderr
     assert not (worktree / "app/repositories/shipment.py").exists()
@@ -204,7 +209,7 @@ def test_a_file_the_person_deleted_stays_deleted(built):
 
 def test_a_contract_step_waits_for_the_person(built):
     repo, worktree = built
-    result = _evolve(repo, BRIEFS / "shop_reshaped.toml", "--approve", "all", "--phases", "2")
+    result = _evolve(repo, BRIEFS / "shop_reshaped.toml", "--approve", "all", "--phases", "1-2")
     assert result.returncode == 1
     assert "_contract.sql" in result.stderr and "drops data" in result.stderr
     with BuildSession.open(repo) as session:

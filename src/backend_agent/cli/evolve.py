@@ -24,7 +24,11 @@ def cmd_evolve(args: argparse.Namespace) -> int:
     checks = _check_options(args)
     options = _provider_options(args, append=args.provider != "replay")
     provider = create_provider(args.provider, args.model, **options) if args.provider else None
-    with BuildSession.open(args.repo, args.name, provider=provider) as session:
+    from ..engine.branch_check import Repair
+
+    # a rewritten branch is no dead end for an evolution: it merges two-way and says so
+    repair = Repair(evolving=True)
+    with BuildSession.open(args.repo, args.name, provider=provider, repair=repair) as session:
         evolution = session.evolve(brief, onto=args.onto)
         say(f"evolution {evolution.number} of {session.state.build}: {evolution.summary}")
         for line in evolution.lines:
