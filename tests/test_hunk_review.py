@@ -202,3 +202,15 @@ def test_a_bad_review_file_changes_nothing(session, repo, tmp_path, capsys, entr
 
     with BuildSession.open(repo, provider=session.test_provider) as again:
         assert again.review("new.txt").decision == "pending"
+
+
+def test_a_review_file_naming_some_hunks_leaves_the_others_undecided(session):
+    from backend_agent.engine.review_file import ReviewFile, apply_review
+
+    session.reject_hunk("notes.txt", 1, "keep it")
+    review = ReviewFile.model_validate(
+        {"files": [{"path": "notes.txt", "hunks": [{"index": 0, "decision": "approve"}]}]}
+    )
+    assert apply_review(session, review) == ["approve notes.txt hunk 0"]
+    assert states(session) == ["approved", "rejected", "pending"]
+    assert session.review("notes.txt").decision == "pending"

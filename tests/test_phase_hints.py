@@ -32,6 +32,18 @@ PROPOSED = Situation(number=2, last=6, status="proposed", proposed=True, path="a
             "x.md is new: it is decided whole — a approves, x rejects",
         ),
         ("approve_hunk", replace(PROPOSED, action="modify", hunks=True), None),
+        ("keep_yours", replace(PROPOSED, action="modify", hunks=True, conflict=True), None),
+        (
+            "edit_hunk",
+            replace(PROPOSED, action="modify", hunks=True),
+            "the hunk at ▶ is not a conflict — y and I act on the hunks where you and the "
+            "generator changed the same lines (] [ move); h approves, H rejects this one",
+        ),
+        (
+            "keep_yours",
+            replace(PROPOSED, path="docs/x.md", action="create", conflict=True),
+            "x.md is new: it is decided whole — a approves, x rejects",
+        ),
         (
             "edit",
             replace(PROPOSED, action="delete"),

@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 
 from ..core.checks import NO_SUITE, CheckOutput, CheckProgress, CheckResult, PhaseChecks
 from ..core.checks import CheckOptions as Options
-from . import adr, links, pycode, pyenv, secrets, sql, structured, testrun
+from . import adr, links, migration_lint, pycode, pyenv, secrets, sql, structured, testrun
 from .tree import ProposedTree
 
 DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc"}
@@ -211,8 +211,18 @@ def _sql_stage(tree: ProposedTree, targets: list[str], cancel: threading.Event) 
             files[path].append(CheckResult(check="sql.apply", status="skipped", message=problem))
         summary = CheckResult(check="sql.migrations", status="skipped", message=problem or "")
         return StageDone("sql", files=files, phase=[summary])
+    fresh = [m for m in parsed if tree.proposed(m.path) and m.path not in tree.branch_files()]
+    history = [m for m in parsed if m not in fresh]
+    if fresh and history:
+        for path, found in migration_lint.results([(m.path, m.content) for m in fresh]).items():
+            files[path] += found
     with server.database() as url:
         applied, failed = sql.apply(url, parsed, cancel)
+    if fresh and history and not failed and not cancel.is_set():
+        with server.database() as url:
+            over_rows, failed = sql.apply_over_rows(url, history, fresh, cancel)
+        for path, result in over_rows.items():
+            files[path].append(result)
     for path, result in applied.items():
         if path in files:
             files[path].append(result)

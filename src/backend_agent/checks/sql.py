@@ -146,6 +146,57 @@ def apply(
     return results, failed
 
 
+def apply_over_rows(
+    url: str, before: list[Parsed], new: list[Parsed], cancel: threading.Event
+) -> tuple[dict[str, CheckResult], str | None]:
+    """The new migrations applied the way production meets them: on a database that
+    already ran `before` and holds a few rows in every table (see seed.py). A result per
+    new file; the rows must all still be there afterwards (a dropped table aside)."""
+    import psycopg
+
+    from .seed import count, seed
+
+    results, failed = apply(url, before, cancel)
+    if failed or cancel.is_set():
+        why = f"{failed} failed" if failed else "the checks were cancelled"
+        return {
+            m.path: CheckResult(check="sql.apply", status="skipped", message=f"not applied: {why}")
+            for m in new
+        }, failed
+    with psycopg.connect(url) as conn:
+        seeded = seed(conn)
+        conn.commit()
+    results, failed = apply(url, new, cancel)
+    if failed or cancel.is_set():
+        return results, failed
+    with psycopg.connect(url) as conn:
+        now = count(conn, list(seeded.rows))
+    lost = [
+        f"{name} ({rows} → {now[oid][1]})"
+        for oid, (name, rows) in seeded.rows.items()
+        if now[oid] is not None and now[oid][1] != rows
+    ]
+    total = sum(rows for _, rows in seeded.rows.values())
+    dropped = [name for oid, (name, _) in seeded.rows.items() if now[oid] is None]
+    said = (
+        f"applied after the {len(before)} earlier migration{'s' if len(before) != 1 else ''} "
+        f"on a database holding {total} rows in {len(seeded.rows)} tables"
+    )
+    if lost:
+        verdict = CheckResult(
+            check="sql.apply", status="fail", message=f"{said}: rows lost in " + ", ".join(lost)
+        )
+    else:
+        kept = "every row kept" + (f" (dropped: {', '.join(dropped)})" if dropped else "")
+        problems = f"; could not seed: {', '.join(seeded.problems)}" if seeded.problems else ""
+        verdict = CheckResult(
+            check="sql.apply",
+            status="warn" if seeded.problems else "pass",
+            message=f"{said}: {kept}{problems}",
+        )
+    return {m.path: verdict for m in new}, None
+
+
 def _apply_one(
     conn, migration: Parsed, cancel: threading.Event, *, transaction: bool = True
 ) -> CheckResult | None:

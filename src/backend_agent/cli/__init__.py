@@ -21,6 +21,7 @@ COMMANDS = (
     "new",
     "build",
     "resume",
+    "evolve",
     "builds",
     "undo",
     "clean",
@@ -98,12 +99,14 @@ def _handlers() -> dict:
         cmd_skills,
         cmd_undo,
     )
+    from .evolve import cmd_evolve
     from .install import cmd_install, cmd_uninstall
     from .serve import cmd_serve
 
     return {
         "build": cmd_build,
         "resume": cmd_resume,
+        "evolve": cmd_evolve,
         "builds": cmd_builds,
         "undo": cmd_undo,
         "clean": cmd_clean,

@@ -60,6 +60,8 @@ def cmd_builds(args: argparse.Namespace) -> int:
         return 0
     for b in builds:
         done = ", ".join(b.committed) or "nothing committed"
+        if b.evolutions:
+            done += f"; {b.evolutions} evolution{'s' if b.evolutions != 1 else ''}"
         print(
             f"{b.build:<20} {b.branch:<34} at {b.phase:<14} {done}  "
             f"[{b.provider}{' ' + b.model if b.model else ''}, {b.updated:%Y-%m-%d %H:%M}]"
@@ -76,7 +78,15 @@ def cmd_undo(args: argparse.Namespace) -> int:
     from ..engine import BuildSession
 
     with BuildSession.open(args.repo, args.name) as session:
+        evolutions = len(session.state.evolutions)
         undone = session.undo()
+        if len(session.state.evolutions) < evolutions:
+            say(
+                f"discarded evolution {evolutions} (none of its commits was left): the build "
+                f"and its brief are as before it; {session.state.branch} is at "
+                f"{session.worktree.head()[:10]}"
+            )
+            return 0
         say(
             f"undid phase {undone.number} ({undone.id}): {session.state.branch} is back at "
             f"{session.worktree.head()[:10]}; its proposal and your decisions are kept"

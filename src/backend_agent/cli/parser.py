@@ -221,6 +221,68 @@ def build_parser() -> argparse.ArgumentParser:
     _checking(resume)
     _spending(resume)
 
+    evolve = _command(
+        sub,
+        "evolve",
+        "change a build's brief: run the phases it touches again, as a delta",
+        "Change a finished build's brief: the phases the change touches run again on the "
+        "same branch, each file a three-way merge that keeps your own edits, with the next "
+        "migration written expand/contract and linted. Conflicts and migrations that drop "
+        "data always wait for you.",
+        [
+            "backend-agent evolve --brief backend-brief.toml     # propose, review in the wizard",
+            "backend-agent evolve shop --brief changed.toml --approve all --json",
+            "backend-agent evolve --brief changed.toml --onto main",
+            "backend-agent evolve --say 'orders can be cancelled' --brief-out changed.toml",
+        ],
+        [
+            *BUILD_EXITS[:1],
+            (1, "done, or stopped: files rejected or failed checks, decisions wait for you"),
+            (
+                2,
+                "bad input: the brief (a renamed project or another stack is a new build), "
+                "a phase still pending review, nothing changed",
+            ),
+            *BUILD_EXITS[3:],
+        ],
+    )
+    evolve.add_argument("name", nargs="?", metavar="BUILD", help="which build (see `builds`)")
+    _repo(evolve)
+    source = evolve.add_mutually_exclusive_group(required=True)
+    source.add_argument("--brief", metavar="FILE", help="the changed brief (backend-brief.toml)")
+    source.add_argument(
+        "--say",
+        metavar="TEXT",
+        help='anthropic: what to change, in a sentence ("orders can be cancelled"); the '
+        "model proposes the changed brief, written to --brief-out for you to review",
+    )
+    evolve.add_argument(
+        "--brief-out", metavar="FILE", help="with --say: where to write the proposed brief"
+    )
+    evolve.add_argument("--force", action="store_true", help="overwrite --brief-out")
+    evolve.add_argument(
+        "--onto",
+        metavar="REF",
+        help="first fast-forward the build's branch to REF (a branch you merged the build "
+        "into and went on with), so the merge sees your current code",
+    )
+    evolve.add_argument(
+        "--phases", help="which of the phases the change touches to run now (default: all)"
+    )
+    evolve.add_argument(
+        "--approve",
+        choices=("all", "checks", "none"),
+        default="none",
+        help="as for build; conflicts and contract migrations always wait for you",
+    )
+    evolve.add_argument(
+        "--provider", choices=("offline", "anthropic", "replay"), help=PROVIDER_HELP
+    )
+    evolve.add_argument("--model", help=MODEL_HELP)
+    evolve.add_argument("--json", action="store_true", help=JSON_HELP)
+    _checking(evolve)
+    _spending(evolve)
+
     builds = _command(
         sub,
         "builds",

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from .hunks import CONTEXT, Hunk, Opcode, group, lines, match
+from .hunks import CONTEXT, Apart, Hunk, Opcode, group, lines, match
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,10 @@ class FileDiff:
     def unchanged(self) -> bool:
         return not self.added and not self.removed
 
-    def hunks(self, context: int = CONTEXT) -> list[Hunk]:
+    def hunks(self, context: int = CONTEXT, apart: Apart | None = None) -> list[Hunk]:
         """The changes grouped with `context` unchanged lines around each; none when the
-        file does not change."""
-        return group(list(self.old_lines), list(self.new_lines), list(self.opcodes), context)
+        file does not change. `apart`: an evolution's conflicts, in hunks of their own."""
+        return group(list(self.old_lines), list(self.new_lines), list(self.opcodes), context, apart)
 
 
 def diff_texts(old: str | None, new: str | None) -> FileDiff:

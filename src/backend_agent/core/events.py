@@ -52,4 +52,13 @@ class ProposalReady:
     fix round): opaque JSON the engine keeps with the phase. None: nothing to go on from."""
 
 
-Event = TextDelta | Progress | FileWritten | UsageReport | ProposalReady
+@dataclass(frozen=True)
+class MergeBase:
+    """For an evolution: the generator's last version of the files it proposes now (None:
+    it did not write the file then), and files that need the person's own approval."""
+
+    files: dict[str, str | None]
+    confirm: dict[str, str]
+
+
+Event = TextDelta | Progress | FileWritten | UsageReport | ProposalReady | MergeBase

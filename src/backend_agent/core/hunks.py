@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -28,6 +28,7 @@ this size; bigger ones with difflib's junk heuristic."""
 
 Opcode = tuple[str, int, int, int, int]
 """As difflib gives them: tag, base start, base end, proposed start, proposed end."""
+Apart = Callable[[Opcode], bool]
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class Hunk:
     """Stable across re-splits of the same change: base position plus removed and added text."""
     span: tuple[Opcode, ...] = field(default=(), compare=False)
     """The regions with the unchanged lines of context around and between them."""
+    conflict: bool = field(default=False, compare=False)
+    """Kept apart from other changes (see `group`): an evolution's conflict."""
 
     @property
     def base_start(self) -> int:
@@ -70,10 +73,12 @@ def lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-def split(base: str, proposed: str, context: int = CONTEXT) -> list[Hunk]:
+def split(
+    base: str, proposed: str, context: int = CONTEXT, apart: Apart | None = None
+) -> list[Hunk]:
     """The hunks turning `base` into `proposed`, in file order."""
     a, b = lines(base), lines(proposed)
-    return group(a, b, match(a, b), context)
+    return group(a, b, match(a, b), context, apart)
 
 
 def match(a: list[str], b: list[str]) -> list[Opcode]:
@@ -83,22 +88,58 @@ def match(a: list[str], b: list[str]) -> list[Opcode]:
     return _Known(a, b, _anchored_blocks(a, b)).get_opcodes()
 
 
-def group(a: list[str], b: list[str], opcodes: list[Opcode], context: int) -> list[Hunk]:
-    """The changes of `opcodes` grouped with `context` unchanged lines around each."""
-    hunks = []
+def group(
+    a: list[str], b: list[str], opcodes: list[Opcode], context: int, apart: Apart | None = None
+) -> list[Hunk]:
+    """The changes of `opcodes` grouped with `context` unchanged lines around each. Regions
+    `apart` marks (an evolution's conflicts) never share a hunk with others, so picking a
+    side of a conflict decides nothing else."""
+    hunks: list[Hunk] = []
     grouped = SequenceMatcher.get_grouped_opcodes(_Known(a, b, opcodes=opcodes), context)  # type: ignore[arg-type]
-    for index, span in enumerate(grouped):
-        regions = tuple(op for op in span if op[0] != "equal")
-        first, last = span[0], span[-1]
-        i1, i2, j1, j2 = first[1], last[2], first[3], last[4]
-        header = f"@@ -{_range(i1, i2)} +{_range(j1, j2)} @@"
-        digest = hashlib.sha1()
-        for _, r1, r2, s1, s2 in regions:
-            digest.update(f"{r1}:{r2 - r1}:".encode())
-            digest.update("".join(a[r1:r2]).encode("utf-8", "surrogatepass") + b"\0")
-            digest.update("".join(b[s1:s2]).encode("utf-8", "surrogatepass") + b"\1")
-        hunks.append(Hunk(index, regions, header, digest.hexdigest()[:16], tuple(span)))
+    for whole in grouped:
+        for span, flagged in _runs(list(whole), context, apart):
+            regions = tuple(op for op in span if op[0] != "equal")
+            first, last = span[0], span[-1]
+            i1, i2, j1, j2 = first[1], last[2], first[3], last[4]
+            header = f"@@ -{_range(i1, i2)} +{_range(j1, j2)} @@"
+            digest = hashlib.sha1()
+            for _, r1, r2, s1, s2 in regions:
+                digest.update(f"{r1}:{r2 - r1}:".encode())
+                digest.update("".join(a[r1:r2]).encode("utf-8", "surrogatepass") + b"\0")
+                digest.update("".join(b[s1:s2]).encode("utf-8", "surrogatepass") + b"\1")
+            hunks.append(
+                Hunk(len(hunks), regions, header, digest.hexdigest()[:16], tuple(span), flagged)
+            )
     return hunks
+
+
+def _runs(span: list[Opcode], context: int, apart: Apart | None) -> list[tuple[list[Opcode], bool]]:
+    """A group cut where `apart` changes between neighbouring regions; each piece keeps up
+    to `context` unchanged lines on either side."""
+    changed = [k for k, op in enumerate(span) if op[0] != "equal"]
+    flags = {k: bool(apart and apart(span[k])) for k in changed}
+    if len(set(flags.values())) <= 1:
+        return [(span, bool(flags) and next(iter(flags.values())))]
+    pieces: list[list[int]] = []
+    for k in changed:
+        if pieces and flags[pieces[-1][-1]] == flags[k]:
+            pieces[-1].append(k)
+        else:
+            pieces.append([k])
+    out = []
+    for piece in pieces:
+        start, end = piece[0], piece[-1]
+        body = span[start : end + 1]
+        if start > 0:
+            tag, i1, i2, j1, j2 = span[start - 1]
+            keep = min(context, i2 - i1)
+            body.insert(0, (tag, i2 - keep, i2, j2 - keep, j2))
+        if end + 1 < len(span):
+            tag, i1, i2, j1, j2 = span[end + 1]
+            keep = min(context, i2 - i1)
+            body.append((tag, i1, i1 + keep, j1, j1 + keep))
+        out.append((body, flags[start]))
+    return out
 
 
 def _range(start: int, end: int) -> str:
@@ -107,13 +148,25 @@ def _range(start: int, end: int) -> str:
     return f"{first},{length}" if length != 1 else f"{first}"
 
 
-def apply(base: str, proposed: str, hunks: list[Hunk], chosen: Collection[int]) -> str:
+def apply(
+    base: str,
+    proposed: str,
+    hunks: list[Hunk],
+    chosen: Collection[int],
+    replaced: Mapping[int, str] | None = None,
+) -> str:
     """`base` with the regions of the hunks whose index is in `chosen` taken from
-    `proposed`; all of them gives `proposed`, none gives `base`."""
+    `proposed`; all of them gives `proposed`, none gives `base`. A hunk in `replaced` has
+    its changed lines (first region to last) replaced by the text given."""
     a, b = lines(base), lines(proposed)
     out: list[str] = []
     position = 0
     for hunk in hunks:
+        if replaced and hunk.index in replaced:
+            out.extend(a[position : hunk.base_start])
+            out.extend(lines(replaced[hunk.index]))
+            position = hunk.base_end
+            continue
         for _, i1, i2, j1, j2 in hunk.regions:
             out.extend(a[position:i1])
             out.extend(b[j1:j2] if hunk.index in chosen else a[i1:i2])

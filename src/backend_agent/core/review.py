@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .proposal import FileChange, content_hash
 
 Decision = Literal["pending", "approved", "rejected"]
+Pick = Literal["ours", "edit"]
 ReviewState = Literal["pending", "approved", "rejected", "edited"]
 
 
@@ -22,6 +23,21 @@ class HunkReview(BaseModel):
 
     decision: Decision = "pending"
     comment: str = ""
+    pick: Pick | None = None
+    """For an approved conflict: keep the branch's lines (`ours`), or `text` (`edit`);
+    None takes the proposal's lines (theirs)."""
+    text: str | None = None
+
+    @property
+    def takes_proposal(self) -> bool:
+        return self.decision == "approved" and self.pick is None
+
+    @property
+    def word(self) -> str:
+        """The decision as the hunk review shows it."""
+        if self.decision == "approved" and self.pick:
+            return "yours kept" if self.pick == "ours" else "edited"
+        return self.decision
 
 
 class Review(BaseModel):

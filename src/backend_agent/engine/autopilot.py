@@ -59,6 +59,9 @@ def run_phases(
             for event in session.generate(phase.id):
                 on_event(event)
             record = session.record(phase.id)
+            if record.status == "committed":
+                say("  nothing in this phase changes: its commit stays as it was")
+                continue
             for refusal in record.refused:
                 say(f"  refused {refusal.path}: {refusal.reason}")
             say(f"  proposed {len(record.proposal.changes) if record.proposal else 0} files")
@@ -76,13 +79,28 @@ def run_phases(
             approved, left = session.approve_checked()
             outcome.held += [f"{phase.id}: {p}" for p, why in left.items() if why != "rejected"]
         else:
-            left = session.held_back()
+            own, left = session.own_approval(), session.held_back()
             approved = session.approve_all()
-            left = {p: f"{why}: approve it one by one" for p, why in left.items()}
+            left = {
+                p: why if p in own else f"{why}: approve it one by one" for p, why in left.items()
+            }
         if approved:
             say(f"  approved {len(approved)} files")
         for path, why in left.items():
             say(f"  {'left' if why == 'rejected' else 'held back'} {path}: {why}")
+        conflicts = session.pending_conflicts()
+        if conflicts:
+            outcome.stopped = (
+                f"{label}: {len(conflicts)} "
+                + ("decision waits" if len(conflicts) == 1 else "decisions wait")
+                + " for you ("
+                + ", ".join(conflicts[:5])
+                + (", …" if len(conflicts) > 5 else "")
+                + "): pick a side in the wizard (`backend-agent resume "
+                f"{session.state.build}`) or with `backend-agent review apply FILE`, then "
+                "`backend-agent commit`"
+            )
+            break
         if not record.approved():
             outcome.stopped = f"{label}: nothing is approved, so nothing was committed"
             break

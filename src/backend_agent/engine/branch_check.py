@@ -26,6 +26,10 @@ class Repair:
     restore: bool = False
     restart_from: str | None = None
     """A phase id: it and every later phase are built again."""
+    evolving: bool = False
+    """An evolution goes on over a rewritten (not deleted) branch: it cannot trust the
+    generator's last version as the merge base, so it merges two-way and says so
+    (engine/evolving.py); the phases it runs again are committed on the branch as it is."""
 
 
 class BranchLost(Conflict):
@@ -55,7 +59,7 @@ def verify(repo: Repository, state: BuildState, repair: Repair | None = None) ->
         if repair.restore:
             return _restore(repo, state, tip)
         return _restart(repo, state, tip, missing, phase(repair.restart_from))
-    if tip is not None and not missing:
+    if tip is not None and (not missing or (repair is not None and repair.evolving)):
         return None
     raise _lost(repo, state, tip, missing)
 

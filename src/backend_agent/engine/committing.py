@@ -58,6 +58,12 @@ class Committing:
             ("Rejected", str(len(rejected))),
             ("Hunks-Rejected", str(left_out)),
         ]
+        if record.evolution:
+            evolution = self.state.evolutions[record.evolution - 1]
+            trailers += [
+                ("Evolution", str(evolution.number)),
+                ("Brief-Change", evolution.summary.replace("\n", " ")),
+            ]
         return "\n".join(f"{TRAILER_PREFIX}{key}: {value}" for key, value in trailers) + "\n"
 
     def undecided(self) -> list[str]:
@@ -158,13 +164,36 @@ class Committing:
         return None
 
     def _advance_from(self, phase_id: str) -> None:
+        if self.state.current != phase_id:
+            return
+        record = self.record(phase_id)
+        if record.evolution:
+            evolution = self.state.evolutions[record.evolution - 1]
+            left = [
+                p
+                for p in evolution.phases
+                if p not in evolution.unchanged and self.record(p).status != "committed"
+            ]
+            if left:
+                self.state.current = left[0]
+            return
         number = phase(phase_id).number
-        if number < len(PHASES) and self.state.current == phase_id:
+        if number < len(PHASES):
             self.state.current = PHASES[number].id
 
     def undo(self) -> Phase:
-        """Drop the last phase commit: our branch moves back, reviews are kept for redoing."""
-        committed = [p for p in PHASES if self.record(p.id).status == "committed"]
+        """Drop the last phase commit: our branch moves back, reviews are kept for redoing.
+        In an evolution, its commits go one at a time, last first; once none is left the
+        next undo discards the evolution itself (see `discard_evolution`)."""
+        latest = len(self.state.evolutions)
+        committed = [
+            p
+            for p in PHASES
+            if self.record(p.id).status == "committed" and self.record(p.id).evolution == latest
+        ]
+        if not committed and latest:
+            self.discard_evolution()
+            return phase(self.state.current)
         if not committed:
             raise BadInput("no phase of this build is committed; there is nothing to undo")
         last = committed[-1]

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 from ..core.errors import BadInput, ProviderFailure
-from ..core.events import Event, ProposalReady, UsageReport
+from ..core.events import Event, MergeBase, ProposalReady, UsageReport
 from ..core.phases import Phase, phase
 from ..core.proposal import FileChange, Proposal, content_hash
 from ..core.review import Review
@@ -53,6 +53,7 @@ class Generating:
             answers=dict(self.state.answers),
             conversation=self.record(target.id).conversation if goes_on else None,
             limits=self.limits,
+            evolution=self.evolution_request(self.record(target.id)),
         )
 
     def generate(
@@ -116,6 +117,7 @@ class Generating:
         record.status, record.error = "generating", None
         self.save()
         ready: ProposalReady | None = None
+        base: MergeBase | None = None
         try:
             for event in self.provider.propose(request):
                 if isinstance(event, UsageReport):
@@ -125,10 +127,15 @@ class Generating:
                 if isinstance(event, ProposalReady):
                     ready = event
                     continue
+                if isinstance(event, MergeBase):
+                    base = event
+                    continue
                 yield event
             if ready is None:
                 raise ProviderFailure(f"{self.provider.name} ended without a proposal")
             proposal = shape(ready.proposal) if shape is not None else ready.proposal
+            if record.evolution and request.evolution is not None:
+                proposal = self.merged(record, proposal, base)
         except Interrupted as stop:
             partial = shape(stop.proposal) if shape is not None else stop.proposal
             self._keep(target, partial, None, carry)
@@ -157,6 +164,7 @@ class Generating:
         record.reviews = {c.path: self._carried(c, old, old_reviews) for c in kept.changes}
         record.rounds = record.rounds + 1 if carry else 1
         record.conversation = conversation
+        self.settle_unchanged(record)
         self.save()
         return kept
 

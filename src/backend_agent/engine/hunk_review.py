@@ -8,34 +8,70 @@ branch file with the approved hunks applied; once no hunk is pending the file is
 
 from __future__ import annotations
 
-from ..core.hunks import Hunk, apply, split
+from typing import TYPE_CHECKING
+
+from ..core.hunks import Apart, Hunk, apply, split
+from ..core.merge3 import conflict_regions
+from ..core.merge3 import merge as merge3
 from ..core.proposal import FileChange, content_hash
-from ..core.review import Decision, HunkReview, Review
+from ..core.review import Decision, HunkReview, Pick, Review
+
+if TYPE_CHECKING:
+    from .state import FileMerge
 
 
-def hunks_of(change: FileChange, review: Review, base: str | None) -> list[Hunk]:
-    """Hunks exist for modified files only: new and deleted files are whole-file decisions."""
+def conflict_apart(merge: FileMerge | None, ours: str | None) -> Apart | None:
+    """An evolution's conflict regions of a merged file against `ours` (the branch file);
+    None for any other file."""
+    if merge is None or ours is None:
+        return None
+    return conflict_regions(merge3(merge.base, ours, merge.theirs))
+
+
+def hunks_of(
+    change: FileChange, review: Review, base: str | None, apart: Apart | None = None
+) -> list[Hunk]:
+    """Hunks exist for modified files only: new and deleted files are whole-file decisions.
+    `apart`: an evolution's conflict regions, each kept in a hunk of its own."""
     if change.action != "modify" or base is None:
         return []
-    return split(base, review.target(change))
+    return split(base, review.target(change), apart=apart)
 
 
 def decide(
-    change: FileChange, review: Review, base: str, index: int, decision: Decision, comment: str
+    change: FileChange,
+    review: Review,
+    base: str,
+    index: int,
+    decision: Decision,
+    comment: str,
+    pick: Pick | None = None,
+    text: str | None = None,
+    apart: Apart | None = None,
 ) -> None:
-    hunks = hunks_of(change, review, base)
+    hunks = hunks_of(change, review, base, apart)
     if not 0 <= index < len(hunks):
         raise IndexError(f"{change.path} has {len(hunks)} hunks; there is no hunk {index}")
-    review.hunks[hunks[index].id] = HunkReview(decision=decision, comment=comment)
+    review.hunks[hunks[index].id] = HunkReview(
+        decision=decision, comment=comment, pick=pick, text=text
+    )
     settle(change, review, base, hunks)
 
 
-def approve_pending(change: FileChange, review: Review, base: str) -> None:
+def whole_lines(text: str) -> str:
+    """A person's replacement for a hunk, ending in a newline as every line it replaces."""
+    return text + "\n" if text and not text.endswith("\n") else text
+
+
+def approve_pending(
+    change: FileChange, review: Review, base: str, apart: Apart | None = None
+) -> None:
     """Approve-file on a file decided in part: the pending hunks join the approved ones;
-    rejected hunks stay rejected."""
-    hunks = hunks_of(change, review, base)
+    rejected hunks stay rejected, and conflicts stay for the person to pick."""
+    hunks = hunks_of(change, review, base, apart)
     for hunk in hunks:
-        if review.hunks.get(hunk.id, HunkReview()).decision == "pending":
+        pending = review.hunks.get(hunk.id, HunkReview()).decision == "pending"
+        if pending and not hunk.conflict:
             review.hunks[hunk.id] = HunkReview(decision="approved")
     settle(change, review, base, hunks)
 
@@ -44,12 +80,18 @@ def settle(change: FileChange, review: Review, base: str, hunks: list[Hunk]) -> 
     """Recompute the file's content and decision from its hunk decisions."""
     known = {h.id for h in hunks}
     review.hunks = {k: v for k, v in review.hunks.items() if k in known}
-    decisions = [review.hunks.get(h.id, HunkReview()).decision for h in hunks]
-    chosen = {h.index for h, d in zip(hunks, decisions, strict=True) if d == "approved"}
-    review.hunk_result = apply(base, review.target(change), hunks, chosen)
+    found = [review.hunks.get(h.id, HunkReview()) for h in hunks]
+    decisions = [r.decision for r in found]
+    chosen = {h.index for h, r in zip(hunks, found, strict=True) if r.takes_proposal}
+    edits = {
+        h.index: r.text or ""
+        for h, r in zip(hunks, found, strict=True)
+        if r.decision == "approved" and r.pick == "edit"
+    }
+    review.hunk_result = apply(base, review.target(change), hunks, chosen, edits)
     if "pending" in decisions or not hunks:
         review.decision, review.approved_hash = "pending", None
-    elif chosen:
+    elif "approved" in decisions:
         review.decision, review.approved_hash = "approved", content_hash(review.hunk_result)
     else:
         review.decision, review.approved_hash = "rejected", None

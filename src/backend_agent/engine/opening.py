@@ -40,6 +40,7 @@ def summaries(repo: Repository) -> list[BuildSummary]:
                 provider=state.provider,
                 model=state.model,
                 updated=state.updated,
+                evolutions=len(state.evolutions),
             )
         )
     return sorted(found, key=lambda s: s.updated, reverse=True)

@@ -26,15 +26,7 @@ def build_report(session: BuildSession) -> dict[str, Any]:
                     "kind": change.kind,
                     "review": review.state(change),
                     "comment": review.comment or None,
-                    "hunks": [
-                        {
-                            "index": h.index,
-                            "header": h.header,
-                            "state": r.decision,
-                            "comment": r.comment or None,
-                        }
-                        for h, r in session.hunks(change.path, phase.id)
-                    ],
+                    "hunks": _hunks(session, change.path, phase.id),
                     "checks": [r.model_dump() for r in checking.file_results(record, change) or []],
                 }
             )
@@ -50,6 +42,7 @@ def build_report(session: BuildSession) -> dict[str, Any]:
                 "files": files,
                 "refused": [r.model_dump() for r in record.refused],
                 "usage": record.usage.model_dump(),
+                "evolution": record.evolution or None,
                 "checks": [r.model_dump() for r in checking.phase_results(record)],
             }
         )
@@ -65,7 +58,32 @@ def build_report(session: BuildSession) -> dict[str, Any]:
         "phases": phases,
         "usage": state.usage.model_dump(),
         "refused": refused,
+        "evolutions": [
+            {
+                "number": e.number,
+                "change": e.summary,
+                "lines": e.lines,
+                "phases": e.phases,
+                "unchanged": e.unchanged,
+                "two_way": e.two_way,
+            }
+            for e in state.evolutions
+        ],
     }
+
+
+def _hunks(session: BuildSession, path: str, phase_id: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "index": h.index,
+            "header": h.header,
+            "state": r.decision,
+            "comment": r.comment or None,
+            "conflict": h.conflict,
+            "pick": r.pick,
+        }
+        for h, r in session.hunks(path, phase_id)
+    ]
 
 
 def has_problems(report: dict[str, Any]) -> bool:

@@ -20,13 +20,17 @@ from . import hunk_review
 from .session import BuildSession
 
 Verb = Literal["approve", "reject", "reset"]
+HunkVerb = Literal["approve", "reject", "reset", "ours", "theirs", "edit"]
+"""For a conflict: `ours` keeps the branch's lines, `theirs` (= approve) takes the
+proposal's, `edit` puts `text` in place of both."""
 
 
 class HunkDecision(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     index: int
-    decision: Verb
+    decision: HunkVerb
     comment: str = ""
+    text: str | None = None
 
 
 class FileDecision(BaseModel):
@@ -49,7 +53,9 @@ EXAMPLE = """{
     {"path": "app/main.py", "decision": "approve"},
     {"path": "docs/notes.md", "decision": "reject", "comment": "not needed"},
     {"path": "app/service.py", "hunks": [{"index": 0, "decision": "approve"},
-                                         {"index": 1, "decision": "reject", "comment": "why"}]}
+                                         {"index": 1, "decision": "reject", "comment": "why"}]},
+    {"path": "app/models.py", "hunks": [{"index": 0, "decision": "ours"},
+                                        {"index": 1, "decision": "edit", "text": "x = 1\\n"}]}
   ]
 }"""
 
@@ -94,11 +100,13 @@ def apply_review(session: BuildSession, review: ReviewFile) -> list[str]:
     _check_entries(review, changes, target.id)
     current = {entry.path: record.reviews.get(entry.path) or Review() for entry in review.files}
     bases = session.worktree.read_many([entry.path for entry in review.files if entry.hunks])
+    aparts = {}
     for number, entry in enumerate(review.files):
         if not entry.hunks:
             continue
         change, base = changes[entry.path], bases.get(entry.path)
-        count = len(hunk_review.hunks_of(change, current[entry.path], base))
+        apart = aparts[entry.path] = session.apart(entry.path, base, target.id)
+        count = len(hunk_review.hunks_of(change, current[entry.path], base, apart))
         for hunk in entry.hunks:
             if not 0 <= hunk.index < count:
                 raise BadInput(
@@ -107,10 +115,18 @@ def apply_review(session: BuildSession, review: ReviewFile) -> list[str]:
     done, decided = [], {}
     for entry in review.files:
         change = changes[entry.path]
-        decided[entry.path] = result = _decided(session, change, current[entry.path], entry)
+        decided[entry.path] = result = _decided(
+            session, change, current[entry.path], entry, target.id
+        )
         for hunk in entry.hunks:
-            verb = {"approve": "approved", "reject": "rejected", "reset": "pending"}[hunk.decision]
-            hunk_review.decide(change, result, bases[entry.path], hunk.index, verb, hunk.comment)
+            hunk_review.decide(
+                change,
+                result,
+                bases[entry.path],
+                hunk.index,
+                *_hunk_decision(hunk),
+                apart=aparts[entry.path],
+            )
             done.append(f"{hunk.decision} {entry.path} hunk {hunk.index}")
         if entry.decision:
             done.append(f"{entry.decision} {entry.path}")
@@ -140,6 +156,12 @@ def _check_entries(review: ReviewFile, changes: dict, phase_id: str) -> None:
             twice = next((i for i in indices if indices.count(i) > 1), None)
             if twice is not None:
                 problem = f"hunk {twice} is decided more than once; decide it once"
+            odd = [h for h in entry.hunks if (h.decision == "edit") != (h.text is not None)]
+            if problem is None and odd:
+                problem = (
+                    f"hunk {odd[0].index}: 'text' goes with the decision 'edit' (the lines "
+                    "that replace the hunk), and only with it"
+                )
         if problem:
             raise BadInput(f"{_where(number, entry)}: {problem}")
         seen[entry.path] = number
@@ -149,16 +171,21 @@ def _where(number: int, entry: FileDecision) -> str:
     return f"files[{number}] ({entry.path})"
 
 
-def _decided(session: BuildSession, change, review: Review, entry: FileDecision) -> Review:
+def _decided(
+    session: BuildSession, change, review: Review, entry: FileDecision, phase_id: str
+) -> Review:
     """A new Review for the entry's file decision, as Reviewing's decide_* would make it;
     the old one is left as it is, so nothing changes until all are put in at once. Whole
     files get a fresh Review (copying pydantic models made 100,000 entries slow)."""
     if entry.decision == "reset":
         return Review()
+    if entry.decision is None:  # decided hunk by hunk: the hunks not named stay as they are
+        return review.model_copy(update={"hunks": dict(review.hunks)})
     kept = {"edited_content": review.edited_content}
     if entry.decision == "reject":
         return Review(decision="rejected", comment=entry.comment, **kept)
-    if entry.decision == "approve" and not review.hunks:
+    merged = change.path in session.record(phase_id).merges  # its conflicts stay to decide
+    if entry.decision == "approve" and not review.hunks and not merged:
         approved = content_hash(review.content(change))
         return Review(
             decision="approved",
@@ -168,5 +195,19 @@ def _decided(session: BuildSession, change, review: Review, entry: FileDecision)
             **kept,
         )
     result = review.model_copy(update={"hunks": dict(review.hunks)})
-    session.decide_approve(change, result)
+    session.decide_approve(change, result, phase_id)
     return result
+
+
+def _hunk_decision(hunk: HunkDecision) -> tuple:
+    """The decision, comment, pick and text `hunk_review.decide` takes for a hunk entry,
+    as Reviewing's approve_hunk, keep_ours, edit_hunk, reject_hunk and reset_hunk make them."""
+    if hunk.decision == "edit":
+        return "approved", "", "edit", hunk_review.whole_lines(hunk.text or "")
+    if hunk.decision == "ours":
+        return "approved", "", "ours", None
+    if hunk.decision in ("approve", "theirs"):
+        return "approved", "", None, None
+    if hunk.decision == "reject":
+        return "rejected", hunk.comment, None, None
+    return "pending", "", None, None

@@ -7,22 +7,33 @@ action over a large proposal writes the state once, not once per file.
 from __future__ import annotations
 
 from ..core.errors import BadInput
-from ..core.hunks import Hunk
+from ..core.hunks import Hunk, lines
 from ..core.phases import phase
 from ..core.proposal import FileChange, content_hash
-from ..core.review import Decision, HunkReview, Review
+from ..core.review import Decision, HunkReview, Pick, Review
 from . import hunk_review
 
 
 class Reviewing:
     """Part of `BuildSession`: what a person decides about the proposed files."""
 
-    def decide_approve(self, change: FileChange, review: Review) -> None:
-        if review.hunks:
-            hunk_review.approve_pending(change, review, self.worktree.read(change.path) or "")
+    def decide_approve(
+        self, change: FileChange, review: Review, phase_id: str | None = None
+    ) -> None:
+        """Approve in memory; a merged file's conflicts stay pending until decided one by one
+        (`phase_id`: the phase the review is of, the current one if None)."""
+        merged = change.action == "modify" and change.path in self.record(phase_id).merges
+        ours = self.worktree.read(change.path) if review.hunks or merged else None
+        apart = self.apart(change.path, ours, phase_id) if merged else None
+        if review.hunks or (apart and self._has_conflict(change, review, ours, apart)):
+            hunk_review.approve_pending(change, review, ours or "", apart)
             return
         review.decision = "approved"
         review.approved_hash = content_hash(review.content(change))
+
+    @staticmethod
+    def _has_conflict(change: FileChange, review: Review, ours: str | None, apart) -> bool:
+        return any(h.conflict for h in hunk_review.hunks_of(change, review, ours, apart))
 
     @staticmethod
     def decide_reject(change: FileChange, review: Review, comment: str) -> None:
@@ -134,7 +145,8 @@ class Reviewing:
             return []
         record = self.record(phase_id)
         rev = record.parent if record.status == "committed" and record.parent else "HEAD"
-        hunks = hunk_review.hunks_of(change, review, self.worktree.read(path, rev))
+        ours = self.worktree.read(path, rev)
+        hunks = hunk_review.hunks_of(change, review, ours, self.apart(path, ours, phase_id))
         return [(h, review.hunks.get(h.id, HunkReview())) for h in hunks]
 
     def approve_hunk(self, path: str, index: int) -> Review:
@@ -146,14 +158,47 @@ class Reviewing:
     def reset_hunk(self, path: str, index: int) -> Review:
         return self._decide_hunk(path, index, "pending", "")
 
-    def _decide_hunk(self, path: str, index: int, decision: Decision, comment: str) -> Review:
+    def keep_ours(self, path: str, index: int) -> Review:
+        """A conflict resolved with the branch's lines (the person's): decided, nothing of
+        the generator's taken there."""
+        return self._decide_hunk(path, index, "approved", "", pick="ours")
+
+    def edit_hunk(self, path: str, index: int, text: str) -> Review:
+        """A hunk resolved with lines the person wrote, in place of both sides."""
+        text = hunk_review.whole_lines(text)
+        return self._decide_hunk(path, index, "approved", "", pick="edit", text=text)
+
+    def hunk_sides(self, path: str, index: int) -> tuple[str, str]:
+        """The branch's and the proposal's lines of one hunk (what a conflict shows side by
+        side, and where an edit of it starts)."""
+        found = self.hunks(path)
+        if not 0 <= index < len(found):
+            raise BadInput(f"{path} has {len(found)} hunks; there is no hunk {index}")
+        hunk = found[index][0]
+        ours = lines(self.base_content(path) or "")
+        theirs = lines(self.review(path).target(self.change(path)))
+        return (
+            "".join(ours[hunk.base_start : hunk.base_end]),
+            "".join(theirs[hunk.new_start : hunk.new_end]),
+        )
+
+    def _decide_hunk(
+        self,
+        path: str,
+        index: int,
+        decision: Decision,
+        comment: str,
+        pick: Pick | None = None,
+        text: str | None = None,
+    ) -> Review:
         self.open_record()
         change, review = self.change(path), self.review(path)
         base = self.base_content(path)
         if change.action != "modify" or base is None:
             raise BadInput(f"{path} is {change.action}d whole: decide it as one file")
+        apart = self.apart(path, base)
         try:
-            hunk_review.decide(change, review, base, index, decision, comment)
+            hunk_review.decide(change, review, base, index, decision, comment, pick, text, apart)
         except IndexError as error:
             raise BadInput(str(error)) from None
         self.save()

@@ -27,17 +27,19 @@ from . import opening, scope, starting
 from .branch_check import Repair
 from .branch_check import verify as verify_branch
 from .committing import TRAILER_PREFIX, Committing
+from .evolving import Evolving
 from .generating import Generating
 from .reviewing import Reviewing
 from .state import BuildState, BuildSummary, PhaseRecord, now
 from .store import BuildLock, atomic_write
 
 
-class BuildSession(Generating, Reviewing, Committing):
+class BuildSession(Generating, Reviewing, Committing, Evolving):
     """One build of one repository, held by this process until `close()`.
 
-    Opening, queries and checks live here; asking the provider, the review decisions and
-    the commits are in the `Generating`, `Reviewing` and `Committing` parts it is made of."""
+    Opening, queries and checks live here; asking the provider, the review decisions, the
+    commits and the evolutions are in the `Generating`, `Reviewing`, `Committing` and
+    `Evolving` parts it is made of."""
 
     def __init__(
         self,
@@ -284,10 +286,11 @@ class BuildSession(Generating, Reviewing, Committing):
         return checking.file_results(self.record(phase_id), self.change(path, phase_id))
 
     def held_back(self) -> dict[str, str]:
-        """Undecided files with a secret in them, and what was found."""
+        """Undecided files approving all leaves alone, and why: a secret in them, or one
+        the person must approve on their own (a contract step of an evolution)."""
         from . import checking
 
-        return checking.held_back(self.record())
+        return {**self.own_approval(), **checking.held_back(self.record())}
 
     def approve_checked(self) -> tuple[list[str], dict[str, str]]:
         """Approve the undecided files whose checks pass; say why each other one is left."""

@@ -41,6 +41,16 @@ class Refusal(BaseModel):
     reason: str
 
 
+class FileMerge(BaseModel):
+    """An evolution's file proposed as a three-way merge: what it was merged from, so the
+    hunk review can tell the person's lines and the conflicts (see core/merge3.py)."""
+
+    base: str | None
+    """The generator's last version; None when it could not be found (two-way)."""
+    theirs: str
+    """The generator's version now."""
+
+
 class PhaseRecord(BaseModel):
     id: str
     status: PhaseStatus = "pending"
@@ -58,6 +68,16 @@ class PhaseRecord(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     checks: PhaseChecks | None = None
     """The last check run of the proposal (see engine/checking.py)."""
+    evolution: int = 0
+    """The evolution this record belongs to (0: the build itself)."""
+    merges: dict[str, FileMerge] = Field(default_factory=dict)
+    """Files of an evolution proposed as a merge with the branch."""
+    confirm: dict[str, str] = Field(default_factory=dict)
+    """Files approving all leaves alone, with why: each needs the person's own approval
+    (a contract step that drops data, a file the person deleted coming back)."""
+    blocking: list[str] = Field(default_factory=list)
+    """Of those, the ones a headless run stops at until the person decides (dropping
+    data); the others are left out of the commit."""
     conversation: dict | None = None
     """The provider's conversation behind the proposal, for a revision or fix round to go
     on with (see ProposalReady.conversation)."""
@@ -69,6 +89,32 @@ class PhaseRecord(BaseModel):
         if self.proposal is None:
             return []
         return [c for c in self.proposal.changes if self.review(c.path).is_approved(c)]
+
+
+class Evolution(BaseModel):
+    """One change of the brief after the build, run as a delta over the phases it touches."""
+
+    number: int
+    before: Brief
+    after: Brief
+    summary: str
+    """The change in one line (the commits' trailer)."""
+    lines: list[str] = Field(default_factory=list)
+    phases: list[str]
+    """The phases the change runs again, in order."""
+    unchanged: list[str] = Field(default_factory=list)
+    """Phases that ran and found nothing to change (their commits stay as they were)."""
+    head: str
+    """Our branch when the evolution began: undoing all of it comes back here."""
+    previous: dict[str, PhaseRecord] = Field(default_factory=dict)
+    """The records the evolution's phases replaced, restored if it is discarded."""
+    previous_current: str = ""
+    two_way: str | None = None
+    """Why the generator's last version could not be used as the merge base, if so."""
+    generated: dict[str, str | None] = Field(default_factory=dict)
+    """The generator's version of every file it wrote in this evolution (None: deleted):
+    the merge base of the next one."""
+    created: datetime = Field(default_factory=lambda: now())
 
 
 class BuildState(BaseModel):
@@ -101,6 +147,17 @@ class BuildState(BaseModel):
     disabled_skills: list[str] = Field(default_factory=list)
     test_command: str | None = None
     """The project's test command as last given (--test-command); None: pytest if found."""
+    evolutions: list[Evolution] = Field(default_factory=list)
+
+    @property
+    def evolution(self) -> Evolution | None:
+        """The evolution still running (some of its phases not committed), if one is."""
+        last = self.evolutions[-1] if self.evolutions else None
+        if last is None:
+            return None
+        done = all(self.phases[p].status == "committed" or p in last.unchanged for p in last.phases)
+        return None if done else last
+
     answers: dict[str, str] = Field(default_factory=dict)
     """The person's answers to the provider's open questions, by question: every later
     phase is told them."""
@@ -122,3 +179,4 @@ class BuildSummary(BaseModel):
     provider: str
     model: str
     updated: datetime
+    evolutions: int = 0

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from ..core.brief import Brief
-from ..core.errors import ProviderFailure
+from ..core.errors import BadInput, ProviderFailure
 from ..core.events import Event
 from ..core.intent import BriefDraft, Intent, offline_draft
 from ..core.phases import Phase
@@ -84,6 +84,24 @@ class Rework:
 
 
 @dataclass
+class EvolutionRequest:
+    """Run a phase again for a changed brief: propose the generator's version now of every
+    file the phase writes; the engine merges it with the branch."""
+
+    number: int
+    before: Brief
+    """The brief the generator's last version was made from."""
+    changes: list[str]
+    """The brief change, one line each (see core/brief_diff.py)."""
+    start: dict[str, str]
+    """The files of the build's start commit (what phase 1 found)."""
+    migrations: dict[str, str]
+    """The migrations on the branch now: applied somewhere, never to be edited."""
+    person: str = ""
+    """The person's changes since the generator's last version, as a unified diff."""
+
+
+@dataclass
 class ProposalRequest:
     phase: Phase
     brief: Brief
@@ -100,6 +118,8 @@ class ProposalRequest:
     """What the build has cost so far: a spending limit counts it."""
     repo_root: Path | None = None
     """The user's repository, where its own skills live (.claude/skills, .backend-agent/skills)."""
+    evolution: EvolutionRequest | None = None
+
     history: list[PhaseNote] = field(default_factory=list)
     """The committed phases before this one, in order."""
     answers: dict[str, str] = field(default_factory=dict)
@@ -145,6 +165,16 @@ class Provider(ABC):
         """A brief from one sentence. Without a model only the sentence's own words are
         known; providers that can reason about the domain override this."""
         return offline_draft(intent)
+
+    def change_brief(
+        self, brief: Brief, sentence: str, cancel: threading.Event | None = None
+    ) -> BriefDraft:
+        """The brief changed as a sentence says. Only a model can read the sentence."""
+        raise BadInput(
+            f"the {self.name} provider cannot change a brief from a sentence",
+            hint="edit the brief yourself and run `backend-agent evolve --brief FILE`, or "
+            "set ANTHROPIC_API_KEY for Claude to propose the change",
+        )
 
     def cannot_rework(self) -> str | None:
         """Why `propose` cannot take a `Rework` request (None: it can). Only a model can act

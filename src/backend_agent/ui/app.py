@@ -179,6 +179,30 @@ class WizardApp(App[int]):
             work, doing=f"open build {name}", done=lambda found: self.session_ready(*found)
         )
 
+    def change_brief(self, name: str | None = None) -> None:
+        """The Brief screen on a build's current brief: saving it with changes starts an
+        evolution. `name`: open that build first (from the Welcome screen)."""
+        from .screens.brief import BriefScreen
+
+        if name is None:
+            self.push_screen(BriefScreen(self.repo / "backend-brief.toml", evolving=True))
+            return
+
+        def opened(session: BuildSession) -> None:
+            self.close_session()
+            self.session = session
+            self.sub_title = f"{session.state.build} · {session.state.branch}"
+            self.push_screen(BriefScreen(self.repo / "backend-brief.toml", evolving=True))
+
+        def work() -> BuildSession:
+            from ..engine import BuildSession
+
+            return BuildSession.open(
+                self.repo, name, provider=self.provider_override, limits=self.limits
+            )
+
+        self.run_engine(work, doing=f"open build {name}", done=opened)
+
     def draft_brief(self, sentence: str) -> None:
         """Open the Brief screen on a brief drafted from one sentence."""
 
@@ -202,7 +226,8 @@ class WizardApp(App[int]):
         from .place import Place
         from .screens.phase import PhaseScreen
 
-        self.close_session()
+        if self.session is not session:
+            self.close_session()
         self.session = session
         self.place = place or Place()
         self.left = (session.state.build, session.repo.root)

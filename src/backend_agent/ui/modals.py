@@ -98,10 +98,20 @@ class PromptModal(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
-    def __init__(self, title: str, explanation: str, *, multiline: bool, placeholder: str = ""):
+    def __init__(
+        self,
+        title: str,
+        explanation: str,
+        *,
+        multiline: bool,
+        placeholder: str = "",
+        initial: str = "",
+        strip: bool = True,
+    ):
         super().__init__(classes="dialog")
         self.title_text, self.explanation = title, explanation
         self.multiline, self.placeholder = multiline, placeholder
+        self.initial, self.strip = initial, strip
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -109,9 +119,11 @@ class PromptModal(ModalScreen[str | None]):
             with VerticalScroll(classes="dialog-body"):
                 yield Static(Content(self.explanation), classes="dialog-help")
                 if self.multiline:
-                    yield TextArea(id="prompt-text", placeholder=self.placeholder, soft_wrap=True)
+                    yield TextArea(
+                        self.initial, id="prompt-text", placeholder=self.placeholder, soft_wrap=True
+                    )
                 else:
-                    yield Input(id="prompt-text", placeholder=self.placeholder)
+                    yield Input(self.initial, id="prompt-text", placeholder=self.placeholder)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(
                     "Send (ctrl+s)" if self.multiline else "OK (enter)",
@@ -136,10 +148,10 @@ class PromptModal(ModalScreen[str | None]):
     def action_submit(self) -> None:
         field = self.query_one("#prompt-text")
         text = field.text if isinstance(field, TextArea) else field.value
-        if self.multiline and not text.strip():
+        if self.multiline and self.strip and not text.strip():
             self.notify("write what should change first", severity="warning")
             return
-        self.dismiss(text.strip())
+        self.dismiss(text.strip() if self.strip else text)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -234,6 +234,16 @@ class Worktree:
         self.git("reset", "--quiet", "--hard", "HEAD")
         self.git("clean", "--quiet", "-d", "--force")
 
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        """Is commit `older` in the history of `newer`? (False when `older` is gone.)"""
+        result = subprocess.run(
+            ["git", "merge-base", "--is-ancestor", older, newer],
+            cwd=self.path,
+            capture_output=True,
+            check=False,
+        )
+        return result.returncode == 0
+
     def trailers(self, commit: str) -> dict[str, str]:
         out = self.git("log", "-1", "--format=%(trailers:unfold,only)", commit)
         pairs = (line.split(":", 1) for line in out.splitlines() if ":" in line)

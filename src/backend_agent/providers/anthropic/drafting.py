@@ -11,6 +11,7 @@ must be what gets built.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -138,9 +139,45 @@ def ask_text(intent: Intent) -> str:
 def draft(provider: AnthropicProvider, intent: Intent, cancel: threading.Event) -> BriefDraft:
     """Ask for the brief; if the answer has no valid `submit_brief` call, show the model
     what was wrong once. Usage of both calls is counted into the draft."""
-    messages: list[dict[str, Any]] = [
-        {"role": "user", "content": [{"type": "text", "text": ask_text(intent)}]}
-    ]
+    return _submit(
+        provider,
+        system_prompt(),
+        ask_text(intent),
+        lambda raw: parse_draft(raw, intent),
+        cancel,
+        "try again, perhaps with a more specific sentence; or draft offline "
+        "(--provider offline) and add the entities yourself",
+    )
+
+
+def change(
+    provider: AnthropicProvider, brief: Brief, sentence: str, cancel: threading.Event
+) -> BriefDraft:
+    """The brief changed as a sentence says, through `submit_brief` like a draft; a change
+    an evolution cannot follow goes back to the model once (core/brief_diff)."""
+    return _submit(
+        provider,
+        [
+            {"type": "text", "text": CHANGE_INSTRUCTIONS},
+            {"type": "text", "text": "# The brief format (docs/brief.md)\n\n" + conventions()},
+        ],
+        change_text(brief, sentence),
+        lambda raw: parse_change(raw, brief, sentence),
+        cancel,
+        "say the change more precisely, or edit the brief yourself and `backend-agent "
+        "evolve --brief FILE`",
+    )
+
+
+def _submit(
+    provider: AnthropicProvider,
+    system: list[dict[str, Any]],
+    ask: str,
+    parse: Callable[[Any], BriefDraft],
+    cancel: threading.Event,
+    hint: str,
+) -> BriefDraft:
+    messages: list[dict[str, Any]] = [{"role": "user", "content": [{"type": "text", "text": ask}]}]
     usage = Usage()
     model = provider.model
     limit = min(DRAFT_MAX_TOKENS, provider.settings.answer_limit)
@@ -152,7 +189,7 @@ def draft(provider: AnthropicProvider, intent: Intent, cancel: threading.Event) 
         params = {
             "model": model,
             **settings_for(model, provider.settings.effort.draft, limit),
-            "system": system_prompt(),
+            "system": system,
             "tools": [tool_definition()],
             "messages": messages,
         }
@@ -176,14 +213,13 @@ def draft(provider: AnthropicProvider, intent: Intent, cancel: threading.Event) 
         try:
             if not calls or not calls[-1].valid():
                 raise InvalidProposal([_missing(calls, response.stop_reason)])
-            result = parse_draft(calls[-1].parsed(), intent)
+            result = parse(calls[-1].parsed())
         except InvalidProposal as wrong:
             if attempt == 2:
                 raise ProviderFailure(
                     "the model's brief draft was invalid twice; the last problems: "
                     + "; ".join(wrong.problems[:5]),
-                    hint="try again, perhaps with a more specific sentence; or draft offline "
-                    "(--provider offline) and add the entities yourself",
+                    hint=hint,
                 ) from None
             messages = messages + _repair(response, wrong.problems)
             continue
@@ -226,6 +262,53 @@ def _repair(response: Any, problems: list[str]) -> list[dict[str, Any]]:
         for call in calls
     ]
     return [{"role": "assistant", "content": content}, {"role": "user", "content": results}]
+
+
+CHANGE_INSTRUCTIONS = f"""\
+You change the brief of a backend that backend-agent already built: a person says in one \
+sentence what should change. Call `{BRIEF_TOOL}` once with the complete changed brief:
+- keep `project.name` and `[stack]` exactly as they are;
+- keep every entity, field, relation and role the sentence does not change, with all its \
+options;
+- a renamed entity or field keeps its data: give the new name and `renamed_from` = the old \
+name (never a drop and an add);
+- a new required field needs a `default`: the rows already stored are filled with it;
+- a new many-to-one relation to an entity that already has rows is optional;
+- add to `requirements` a line for what changed; `assumptions` and `questions` as for a \
+draft.
+"""
+
+
+def change_text(brief: Brief, sentence: str) -> str:
+    return "\n".join(
+        [
+            "The brief now:",
+            "```toml",
+            brief.to_toml().rstrip(),
+            "```",
+            "",
+            f"The change: {' '.join(sentence.split())}",
+            "",
+            f"Call `{BRIEF_TOOL}` with the whole changed brief now.",
+        ]
+    )
+
+
+def parse_change(raw: Any, brief: Brief, sentence: str) -> BriefDraft:
+    """A draft of the changed brief, refused (for the repair turn) when an evolution could
+    not follow the change or nothing changed."""
+    from ...core.brief_diff import diff_briefs
+
+    draft = parse_draft(raw, Intent(sentence, sentence, "for", "all"))
+    try:
+        diff = diff_briefs(brief, draft.brief)
+    except BadInput as error:
+        raise InvalidProposal(
+            [error.message + (f" ({error.hint})" if error.hint else "")]
+        ) from None
+    if diff.empty:
+        raise InvalidProposal(["the brief is unchanged: make the change the sentence asks for"])
+    return draft
 
 
 def parse_draft(raw: Any, intent: Intent) -> BriefDraft:

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from ...core.migrations import NO_TRANSACTION
 from ...core.phases import PHASES, STACK_SKILLS
 from ...resources import data_dir
 from ...skills import Skill, SkillSet
-from ..base import ProposalRequest
+from ..base import EvolutionRequest, ProposalRequest
 from .briefing import CHECKLISTS, CODE_PHASES, TEST_CONTRACT, output_contract
 from .context import RepoContext, estimate_tokens
 from .tools import EDITOR, FINISH, definitions
@@ -207,8 +208,28 @@ def task_text(
             f"{len(context.left_out)} file(s) did not fit the context budget; they are in the "
             "map without their text. `view` a file before you change it."
         )
+    if request.evolution is not None:
+        parts += ["", *evolution_text(request.evolution), ""]
     parts += [context.map_text, output_contract(phase.number), "", f"Begin phase {phase.number}."]
     return "\n".join(parts)
+
+
+def evolution_text(evolution: EvolutionRequest) -> list[str]:
+    """An evolution: what changed in the brief, and what the person changed by hand."""
+    lines = [
+        f"This phase runs again for evolution {evolution.number} of a backend already built: "
+        "the brief changed:",
+        *[f"- {line}" for line in evolution.changes],
+        "Write each file of this phase that the change makes different, whole, as it should "
+        "be now; leave the others alone. The engine merges your files with the branch, so "
+        "the person's own changes stay. Never edit a migration that exists: add the next "
+        "numbered one, expand/contract (new required columns nullable, backfilled from their "
+        "default, then NOT NULL; indexes on existing tables CONCURRENTLY in a file of their "
+        "own whose first line is `" + NO_TRANSACTION + "`; a rename is a RENAME).",
+    ]
+    if evolution.person:
+        lines += ["The person's changes since your last version (keep them):", evolution.person]
+    return lines
 
 
 def _history(request: ProposalRequest) -> list[str]:

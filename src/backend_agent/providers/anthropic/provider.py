@@ -15,6 +15,7 @@ import threading
 from collections.abc import Generator, Iterator
 from typing import Any
 
+from ...core.brief import Brief
 from ...core.errors import ProviderFailure
 from ...core.events import Event, Progress, ProposalReady, UsageReport
 from ...core.intent import BriefDraft, Intent
@@ -22,7 +23,7 @@ from ...core.proposal import Proposal
 from ...core.usage import Usage
 from ...skills import load_skills
 from ..base import Cancelled, Interrupted, ProposalRequest, Provider
-from . import errors
+from . import drafting, errors
 from .client import Transport, cancelled
 from .config import AnthropicSettings
 from .context import CHARS_PER_TOKEN, gather
@@ -218,6 +219,12 @@ class AnthropicProvider(Provider):
         """A brief through `submit_brief` (auto tool choice, one repair turn); the draft
         carries the calls' usage."""
         return draft(self, intent, cancel or threading.Event())
+
+    def change_brief(
+        self, brief: Brief, sentence: str, cancel: threading.Event | None = None
+    ) -> BriefDraft:
+        """The brief changed as a sentence says, reviewed like a draft before evolving."""
+        return drafting.change(self, brief, sentence, cancel or threading.Event())
 
     def call_once(
         self, params: dict[str, Any], label: str, cancel: threading.Event

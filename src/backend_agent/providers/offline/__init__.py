@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 from ...core.brief import Brief
-from ...core.events import Event, Progress, ProposalReady, TextDelta
+from ...core.events import Event, MergeBase, Progress, ProposalReady, TextDelta
 from ...core.proposal import Proposal
 from ..base import BranchReader, ProposalRequest, Provider
 from . import phase1, phase2, phase3, phase4, phase5, phase6
@@ -71,9 +71,15 @@ class OfflineProvider(Provider):
         generate = GENERATORS[target_for(brief).id][request.phase.id]
         request.check_cancelled()
         yield Progress(f"planning {request.phase.title.lower()} from the brief")
-        plan = build_plan(brief)
-        branch = request.branch
-        proposal = generate(brief, plan, branch.files(), request.started, branch)
+        if request.evolution is not None:
+            from . import evolve
+
+            proposal, base, confirm = evolve.propose(request)
+            yield MergeBase(base, confirm)
+        else:
+            plan = build_plan(brief)
+            branch = request.branch
+            proposal = generate(brief, plan, branch.files(), request.started, branch)
         summary = proposal.summary + (REVISION_NOTE if request.revision else "")
         for paragraph in summary.split("\n\n"):
             request.check_cancelled()

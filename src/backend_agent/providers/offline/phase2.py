@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from ...core.brief import Brief
+from ...core.migrations import NO_TRANSACTION
 from ...core.proposal import FileChange, Proposal
 from . import facts
 from .adr import Adr, Option, adr_files
@@ -316,7 +317,7 @@ def data_model_md(plan: Plan) -> str:
         "column nullable, backfill in batches, switch the code, then add `NOT NULL` and drop "
         "the old column in a later release.",
         "* Indexes on large tables are built with `CREATE INDEX CONCURRENTLY` in a migration of "
-        "their own whose first line is `-- migrate: no-transaction` (it cannot run inside a "
+        f"their own whose first line is `{NO_TRANSACTION}` (it cannot run inside a "
         "transaction).",
         "",
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from ...core.brief import Brief
+from ...core.migrations import NO_TRANSACTION
 from ...core.proposal import FileChange, Proposal
 from . import facts
 from .adr import Adr, Option, adr_files
@@ -49,7 +50,7 @@ def files(api: Api) -> list[FileChange]:
         ),
         _code(
             "app/migrate.py",
-            render("migrate.py.tmpl", project=name),
+            render("migrate.py.tmpl", project=name, no_transaction=NO_TRANSACTION),
             "applies migrations/*.sql once each, in order",
         ),
         _code("app/main.py", main_module(api), "the app factory: routers, error handlers, pool"),

@@ -69,9 +69,13 @@ class BriefScreen(Screen):
         Binding("escape", "back", "Back", id="brief.back"),
     ]
 
-    def __init__(self, path: Path, *, draft: BriefDraft | None = None) -> None:
+    def __init__(
+        self, path: Path, *, draft: BriefDraft | None = None, evolving: bool = False
+    ) -> None:
         super().__init__()
         self.path = path
+        self.evolving = evolving
+        """On the open build's current brief: saving with changes starts an evolution."""
         self.form = BriefForm(name=_slug(path.parent.name), entities=BLANK_ENTITIES)
         self.draft = draft
         self.loaded = not path.exists()
@@ -83,6 +87,16 @@ class BriefScreen(Screen):
         yield Header()
         if self.draft is not None:
             yield Static(Content(draft_note(self.draft)), id="brief-note")
+        if self.evolving:
+            yield Static(
+                Content(
+                    f"The brief of build {self.app.session.state.build}. Change it and save "
+                    "(ctrl+s): the phases the change touches run again as a delta — your own "
+                    "edits on the branch stay, and the changes come as hunks to review. The "
+                    "project name and [stack] stay as they are."
+                ),
+                id="brief-note",
+            )
         with Horizontal(id="brief"):
             with VerticalScroll(id="brief-form"):
                 yield Label("Project", classes="brief-section")
@@ -110,7 +124,10 @@ class BriefScreen(Screen):
 
     def on_mount(self) -> None:
         self.sub_title = str(self.path)
-        if self.draft is not None:
+        if self.evolving:
+            self.sub_title = f"build {self.app.session.state.build}: its brief"
+            self.form = BriefForm.from_text(self.app.session.state.brief.to_toml())
+        elif self.draft is not None:
             self.form = BriefForm.from_text(self.draft.to_toml())
         elif self.path.exists():
             self._load()
@@ -191,10 +208,14 @@ class BriefScreen(Screen):
             entities = ", ".join(e.name for e in self.brief.entities) or "no entities"
             if self.brief.roles:
                 entities += " (roles: " + ", ".join(r.name for r in self.brief.roles) + ")"
+            then = (
+                "ctrl+s shows the change and evolves build $name"
+                if self.evolving
+                else "ctrl+g starts the build on branch backend-agent/$name"
+            )
             panel.update(
                 Content.from_markup(
-                    "[$text-success]✓ valid[/] — $entities, $relations; "
-                    "ctrl+g starts the build on branch backend-agent/$name",
+                    "[$text-success]✓ valid[/] — $entities, $relations; " + then,
                     entities=entities,
                     relations=_plural(len(self.brief.relations), "relation"),
                     name=self.brief.project.name,
@@ -212,8 +233,16 @@ class BriefScreen(Screen):
         panel.update(Content("\n".join(lines)))
 
     # ---------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "start" and self.evolving:
+            return False  # saving starts the evolution
+        return True
+
     def action_save(self) -> None:
         self._check()
+        if self.evolving:
+            self._evolve()
+            return
         if not self.loaded:
             from ..modals import ConfirmModal
 
@@ -241,10 +270,51 @@ class BriefScreen(Screen):
             note = "" if self.brief else " (it still has problems: see below)"
             self.notify(f"saved {self.path}{note}")
 
+    def _evolve(self) -> None:
+        """Save as an evolution: show what changed, then run it (see engine/evolving.py)."""
+        from ...core.brief_diff import diff_briefs
+        from ..modals import ConfirmModal
+
+        if self.brief is None:
+            self.notify("fix the problems listed below first", severity="error")
+            return
+        session, brief, app = self.app.session, self.brief, self.app
+        found = app.guard(lambda: diff_briefs(session.state.brief, brief), "compare the briefs")
+        if found is None:
+            return
+        if found.empty:
+            self.notify("the brief is unchanged: nothing to evolve", severity="warning")
+            return
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            app.run_engine(
+                lambda: session.evolve(brief),
+                doing="start the evolution",
+                done=lambda evolution: app.session_ready(session, generate=True),
+            )
+
+        app.push_screen(
+            ConfirmModal(
+                f"Evolve {session.state.build}?",
+                "\n".join(
+                    [
+                        "The brief changes:",
+                        *(f"  • {line}" for line in found.lines()),
+                        "",
+                        "Phases to run again: " + ", ".join(found.phases),
+                    ]
+                ),
+                yes="Evolve",
+            ),
+            answer,
+        )
+
     def cannot_build(self) -> str | None:
         """Why the provider that would build this valid brief cannot (None: it can)."""
         brief, app = self.brief, self.app
-        if brief is None or [e for e in brief.entities if e.name != "User"]:
+        if self.evolving or brief is None or [e for e in brief.entities if e.name != "User"]:
             return None
         if app.provider_override is not None:
             name = app.provider_override.name

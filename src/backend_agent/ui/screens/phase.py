@@ -39,7 +39,7 @@ from .phase_edits import EditActions
 from .phase_hints import Situation, situation_of, why_not
 from .phase_hunks import HunkActions
 from .phase_runs import ProviderRuns
-from .phase_text import file_row, rationale_markdown, review_counts
+from .phase_text import evolution_banner, file_row, rationale_markdown, review_counts
 
 if TYPE_CHECKING:
     from ..app import WizardApp
@@ -97,6 +97,7 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Static(id="evolution")
         yield Stepper(id="stepper")
         with Horizontal(id="phase-body"):
             with Vertical(id="phase-side"):
@@ -130,6 +131,10 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
         self.sub_title = f"{state.build} · {state.branch} · {self.session.provider_label}"
         self.title = f"Phase {self.phase.number} of {len(PHASES)}: {self.phase.title}"
         self.query_one(Stepper).show({p: r.status for p, r in state.phases.items()}, self.phase.id)
+        banner = self.query_one("#evolution", Static)
+        banner.display = bool(self.record.evolution)
+        if self.record.evolution:
+            banner.update(evolution_banner(state.evolutions[self.record.evolution - 1]))
         self.show_selected()
         self.load_files(then, bases=True)
 
@@ -261,11 +266,14 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
             pane.show_rationale(self.phase.goal, markdown)
             return
         change = record.proposal.change(path)
+        old = self._bases.get(path)
+        merged = path in record.merges and old is not None
         pane.show_file(
             change,
             record.review(path),
-            self._bases.get(path),
+            old,
             decide=record.status != "committed",
+            apart=self.session.apart(path, old) if merged else None,
         )
 
     def decide(self, call: Callable[[], object], doing: str, path: str, then=None) -> None:

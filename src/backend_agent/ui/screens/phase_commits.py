@@ -24,7 +24,12 @@ class CommitActions:
             approved = record.approved()
             files = []
             for change in approved:
-                counts = hunk_counts(record.review(change.path), change, bases.get(change.path))
+                counts = hunk_counts(
+                    record.review(change.path),
+                    change,
+                    bases.get(change.path),
+                    record.merges.get(change.path),
+                )
                 part = f"  ({counts[0]} of {counts[1]} hunks)" if counts else ""
                 files.append(f"{change.action:<6} {change.path}{part}")
             left = len(record.proposal.changes) - len(approved)
@@ -63,6 +68,14 @@ class CommitActions:
     def _committed(self, sha: str) -> None:
         self._set_busy(False)
         self.notify(f"committed {sha[:10]} on {self.session.state.branch}", title=self.phase.title)
+        state = self.session.state
+        if self.record.evolution:
+            if state.evolution is None:  # every phase the change touched is committed
+                self.action_summary()
+                self.refresh_all()
+            else:
+                self.app.switch_screen(type(self)(state.current, generate=True))
+            return
         if self.phase.number == len(PHASES):
             self.action_summary()
             self.refresh_all()

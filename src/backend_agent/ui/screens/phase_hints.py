@@ -13,7 +13,16 @@ from pathlib import PurePosixPath
 from ...core.phases import PHASES
 
 FILE_ACTIONS = {"approve", "reject", "edit", "edit_external", "reset"}
-HUNK_ACTIONS = {"approve_hunk", "reject_hunk", "reset_hunk", "next_hunk", "previous_hunk"}
+CONFLICT_ACTIONS = {"keep_yours", "edit_hunk"}
+"""Only on an evolution's conflict hunk: the branch's lines and the generator's."""
+HUNK_ACTIONS = {
+    "approve_hunk",
+    "reject_hunk",
+    "reset_hunk",
+    "next_hunk",
+    "previous_hunk",
+    *CONFLICT_ACTIONS,
+}
 PHASE_ACTIONS = {"approve_all", "commit", "revise", "rework_hunks", "fix", "run_checks"}
 REVIEW_ACTIONS = FILE_ACTIONS | HUNK_ACTIONS | PHASE_ACTIONS | {"toggle_result"}
 WHILE_BUSY = {
@@ -50,6 +59,8 @@ class Situation:
     """create, modify or delete, for the selected file."""
     hunks: bool = False
     """The selected file is shown hunk by hunk, ready for decisions."""
+    conflict: bool = False
+    """The hunk under the cursor is an evolution's conflict (yours | the generator's)."""
     result_view: bool = False
     rendered: bool = False
     split: bool = False
@@ -76,6 +87,7 @@ def situation_of(screen) -> Situation:
         path=path if change is not None else None,
         action=change.action if change is not None else None,
         hunks=screen.hunks_shown(),
+        conflict=screen.conflict_shown(),
         result_view=pane.result_view,
         rendered=pane.rendered,
         split=pane.diff.split,
@@ -127,6 +139,15 @@ def _hunk(s: Situation) -> str | None:
     if not s.hunks:
         return f"{_name(s.path)} has no hunks to decide here"
     return None
+
+
+def _conflict(s: Situation) -> str | None:
+    if not s.conflict:
+        return _hunk(s) or (
+            "the hunk at ▶ is not a conflict — y and I act on the hunks where you and the "
+            "generator changed the same lines (] [ move); h approves, H rejects this one"
+        )
+    return _hunk(s)
 
 
 def _feedback(what: str):
@@ -189,7 +210,8 @@ def _rendered(s: Situation) -> str | None:
 RULES = {
     **dict.fromkeys(("approve", "reject", "reset"), _file),
     **dict.fromkeys(("edit", "edit_external"), _edit),
-    **dict.fromkeys(HUNK_ACTIONS, _hunk),
+    **dict.fromkeys(HUNK_ACTIONS - CONFLICT_ACTIONS, _hunk),
+    **dict.fromkeys(CONFLICT_ACTIONS, _conflict),
     "toggle_result": _file,
     "revise": _feedback("cannot revise"),
     "rework_hunks": _rework,

@@ -58,6 +58,20 @@ BINDINGS = [
         tooltip="Move the cursor to the previous hunk",
     ),
     Binding(
+        "y",
+        "keep_yours",
+        "Keep yours",
+        id="phase.keep-yours",
+        tooltip="A conflict: keep the branch's lines (yours) and leave the generator's out",
+    ),
+    Binding(
+        "I",
+        "edit_hunk",
+        "Edit hunk",
+        id="phase.edit-hunk",
+        tooltip="A conflict: write the lines yourself, starting from the generator's",
+    ),
+    Binding(
         "t",
         "toggle_result",
         "To commit",
@@ -126,6 +140,42 @@ class HunkActions:
             rejected,
         )
 
+    def conflict_shown(self) -> bool:
+        """The hunk under the cursor is an evolution's conflict."""
+        diff = self.query_one(DiffView)
+        return self.hunks_shown() and diff.hunks[diff.current_hunk].conflict
+
+    @explained
+    def action_keep_yours(self) -> None:
+        target = self._hunk_target("keep yours in")
+        if target and self.conflict_shown():
+            self._decide_hunk(*target, "ours")
+
+    @explained
+    def action_edit_hunk(self) -> None:
+        target = self._hunk_target("edit")
+        if target is None or not self.conflict_shown():
+            return
+        from ..modals import PromptModal
+
+        path, index = target
+        _, theirs = self.session.hunk_sides(path, index)
+
+        def edited(text: str | None) -> None:
+            if text is not None:
+                self._decide_hunk(path, index, "edit", text=text)
+
+        self.app.push_screen(
+            PromptModal(
+                f"Edit hunk {index + 1} of {path}",
+                "These lines replace the conflict (yours and the generator's). ctrl+s keeps them.",
+                multiline=True,
+                initial=theirs,
+                strip=False,
+            ),
+            edited,
+        )
+
     @explained
     def action_reset_hunk(self) -> None:
         target = self._hunk_target("reset")
@@ -140,12 +190,16 @@ class HunkActions:
         else:
             self.action_reset_hunk()
 
-    def _decide_hunk(self, path: str, index: int, how: str, comment: str = "") -> None:
+    def _decide_hunk(
+        self, path: str, index: int, how: str, comment: str = "", text: str = ""
+    ) -> None:
         session = self.session
         calls = {
             "approve": lambda: session.approve_hunk(path, index),
             "reject": lambda: session.reject_hunk(path, index, comment),
             "reset": lambda: session.reset_hunk(path, index),
+            "ours": lambda: session.keep_ours(path, index),
+            "edit": lambda: session.edit_hunk(path, index, text),
         }
 
         # What would be committed changes: check the file again once decided.

@@ -180,8 +180,25 @@ class ProviderRuns:
                         else "your proposal and decisions are as they were; press r to try again"
                     ],
                 )
+        if error is None and self.evolution_moved_on():
+            return
         self.refresh_all()
         self.after_proposal(error)
+
+    def evolution_moved_on(self) -> bool:
+        """An evolution's phase with nothing to change keeps its commit: go on to the
+        evolution's next phase (or the summary once it is done)."""
+        record, state = self.record, self.session.state
+        if not state.evolutions or self.phase.id not in state.evolutions[-1].unchanged:
+            return False
+        if record.evolution == state.evolutions[-1].number:
+            return False
+        self.notify(f"nothing in phase {self.phase.number} changes: its commit stays")
+        if state.evolution is None:
+            self.action_summary()
+            return True
+        self.app.switch_screen(type(self)(state.current, generate=True))
+        return True
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
         self.busy = busy

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 
 from ...core.hunks import split
+from ...engine.hunk_review import conflict_apart
 
 if TYPE_CHECKING:
     from ...core.phases import Phase
     from ...core.proposal import FileChange
     from ...core.review import Review
-    from ...engine.state import PhaseRecord
+    from ...engine.state import Evolution, FileMerge, PhaseRecord
 
 
 def rationale_markdown(
@@ -51,6 +52,18 @@ def rationale_markdown(
     return "\n\n".join(parts) + "\n"
 
 
+def evolution_banner(evolution: Evolution) -> Content:
+    """At the top of a phase an evolution runs again: what changed in the brief (two
+    lines at most; the rationale has it whole)."""
+    text = Content.styled(f"Evolution {evolution.number}: ", "bold")
+    text += Content("; ".join(evolution.lines))
+    if evolution.two_way:
+        text += Content.styled(
+            "\ntwo-way merge: the branch's history was rewritten", "$text-warning"
+        )
+    return text
+
+
 def review_counts(record: PhaseRecord) -> Content:
     proposal = record.proposal
     if proposal is None:
@@ -85,11 +98,14 @@ def check_mark(record: PhaseRecord, change: FileChange) -> tuple[str, str] | Non
     return ("●", "$text-success")
 
 
-def hunk_counts(review: Review, change: FileChange, base: str | None) -> tuple[int, int] | None:
-    """(approved, all) hunks of a file decided hunk by hunk; None for any other file."""
+def hunk_counts(
+    review: Review, change: FileChange, base: str | None, merge: FileMerge | None = None
+) -> tuple[int, int] | None:
+    """(approved, all) hunks of a file decided hunk by hunk; None for any other file.
+    `merge`: an evolution's, whose conflicts are hunks of their own."""
     if not review.hunks or change.action != "modify" or base is None:
         return None
-    hunks = split(base, review.target(change))
+    hunks = split(base, review.target(change), apart=conflict_apart(merge, base))
     approved = sum(
         1 for h in hunks if h.id in review.hunks and review.hunks[h.id].decision == "approved"
     )
@@ -104,5 +120,5 @@ def file_row(record: PhaseRecord, change: FileChange, base: str | None) -> tuple
         change.action,
         review.state(change),
         check_mark(record, change),
-        hunk_counts(review, change, base),
+        hunk_counts(review, change, base, record.merges.get(change.path)),
     )

@@ -32,6 +32,10 @@ def head_markdown(report: dict) -> str:
         f"- Worktree: `{report['worktree']}`\n"
         f"- Repository: `{report['repo']}`\n"
         f"- Provider: {provider}\n"
+        + "".join(
+            f"- Evolution {e['number']}: {e['change']}\n" for e in report.get("evolutions", [])
+        )
+        + "\nPress **c** to change the brief: the phases it touches run again as a delta.\n"
     )
 
 
@@ -131,6 +135,13 @@ class SummaryScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="summary.back"),
         Binding("y", "copy", "Copy merge commands", id="summary.copy"),
+        Binding(
+            "c",
+            "change_brief",
+            "Change the brief",
+            id="summary.change-brief",
+            tooltip="Edit the build's brief; saving it with changes starts an evolution",
+        ),
     ]
 
     def compose(self) -> ComposeResult:
@@ -163,6 +174,9 @@ class SummaryScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_change_brief(self) -> None:
+        self.app.change_brief()
 
     def action_copy(self) -> None:
         """Textual copies by OSC 52, which a terminal may ignore without saying: the

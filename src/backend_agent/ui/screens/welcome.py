@@ -45,6 +45,13 @@ class WelcomeScreen(Screen):
             tooltip="Leave the demo for the repository the wizard was opened on",
         ),
         Binding("enter", "open_selected", "Open", id="welcome.open", show=False),
+        Binding(
+            "c",
+            "change_brief",
+            "Change the brief",
+            id="welcome.change-brief",
+            tooltip="Open the selected build's brief; saving it with changes starts an evolution",
+        ),
     ]
 
     def compose(self) -> ComposeResult:
@@ -133,6 +140,8 @@ class WelcomeScreen(Screen):
             kept = [p for p in build.committed if p not in build.lost]
             lost = f"lost from its branch: {', '.join(build.lost)}" if build.lost else ""
             done = " · ".join(filter(None, [", ".join(kept), lost])) or "nothing committed yet"
+            if build.evolutions:
+                done += f" · {build.evolutions} evolution{'s' if build.evolutions != 1 else ''}"
             provider = f"{build.provider} ({build.model})" if build.model else build.provider
             options.append(
                 Option(
@@ -205,6 +214,15 @@ class WelcomeScreen(Screen):
         choices = self.query_one("#welcome-choices", OptionList)
         if choices.highlighted is not None:
             self._open(choices.get_option_at_index(choices.highlighted).id)
+
+    def action_change_brief(self) -> None:
+        choices = self.query_one("#welcome-choices", OptionList)
+        index = choices.highlighted
+        choice = choices.get_option_at_index(index).id if index is not None else None
+        if not choice or not choice.startswith("build:"):
+            self.notify("select a build first (up/down), then c", severity="warning")
+            return
+        self.app.change_brief(choice.removeprefix("build:"))
 
     def _open(self, choice: str | None) -> None:
         if choice == NEW:

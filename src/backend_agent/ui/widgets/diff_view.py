@@ -30,7 +30,7 @@ from .diff_text import cut, display, line, width_of
 from .syntax import TokenStyles, syntax_for, warm_up
 
 if TYPE_CHECKING:
-    from ...core.hunks import Hunk
+    from ...core.hunks import Apart, Hunk
     from ...core.review import HunkReview
 
 CONTEXT = 3
@@ -121,6 +121,8 @@ class DiffView(ScrollView, can_focus=True):
         self.hunks: list[Hunk] = []
         self.decisions: Mapping[str, HunkReview] | None = None
         """Per hunk id, when the hunks are being reviewed (None: plain headers)."""
+        self.apart: Apart | None = None
+        """An evolution's conflict regions: hunks of their own, shown side by side."""
         self.fallback = "pending"
         self._shown: tuple[str, str | None, str | None] = ("", None, None)
         self._rows: list[tuple] = []
@@ -144,6 +146,7 @@ class DiffView(ScrollView, can_focus=True):
         new: str | None,
         decisions: Mapping[str, HunkReview] | None = None,
         fallback: str = "pending",
+        apart: Apart | None = None,
     ) -> None:
         """Show `old` (None: a new file) against `new` (None: a deleted file); with
         `decisions` (by hunk id; `fallback` for a hunk without one), each hunk header shows
@@ -153,6 +156,7 @@ class DiffView(ScrollView, can_focus=True):
             self.mark(decisions, fallback)
             return
         self._shown = (path, old, new)
+        self.apart = apart
         self.decisions, self.fallback = decisions, fallback
         self.path = path
         self.diff = diff_texts(old, new)
@@ -170,6 +174,8 @@ class DiffView(ScrollView, can_focus=True):
         self._note = ""
         self.set_reactive(DiffView.current_hunk, 0)
         self._layout()
+        if any(h.conflict for h in self.hunks) and not self.split:
+            self.split = True  # a conflict: yours | the generator's, side by side
         self.scroll_to(0, 0, animate=False, immediate=True)
         if decisions is not None:  # the cursor starts on the first undecided hunk
             pending = [i for i in range(len(self.hunks)) if self.decision(i) == "pending"]
@@ -195,7 +201,7 @@ class DiffView(ScrollView, can_focus=True):
         return found.decision if found is not None else self.fallback
 
     def _layout(self) -> None:
-        self.hunks = self.diff.hunks(CONTEXT)
+        self.hunks = self.diff.hunks(CONTEXT, self.apart)
         self._rows, self._hunk_rows = layout(
             self.diff,
             self.hunks,
@@ -375,8 +381,14 @@ class DiffView(ScrollView, can_focus=True):
             glyph, word, name = HUNK_STATES[self.decision(hunk.index)]
             if not current:
                 style = self._style(name)
-            text += f"{glyph} hunk {hunk.index + 1}/{len(self.hunks)} {word}  {stat}"
             found = self.decisions.get(hunk.id)
+            word = found.word if found is not None and found.pick else word
+            if hunk.conflict:
+                word = f"CONFLICT {word}"
+            text += f"{glyph} hunk {hunk.index + 1}/{len(self.hunks)} {word}  {stat}"
+            hint = "  left yours, right the generator's (y / h / I)"
+            if hunk.conflict and len(text) + len(hint) <= room:
+                text += hint
             said = found.comment if found is not None else ""
             spare = room - len(text) - 4  # the quotes and the space before them
             if said and len(said) > spare - len(hunk.header) - 2:  # the @@ line goes first

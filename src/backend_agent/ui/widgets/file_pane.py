@@ -19,6 +19,7 @@ from .file_editor import FileEditor
 
 if TYPE_CHECKING:
     from ...core.diff import FileDiff
+    from ...core.hunks import Apart
     from ...core.proposal import FileChange
     from ...core.review import Review
 
@@ -58,11 +59,17 @@ def hunk_line(review: Review, change: FileChange, diff: DiffView) -> str:
     """Under the file bar: how far the hunk review of this file has got."""
     if diff.decisions is None or not diff.hunks:
         return ""
+    conflicts = sum(1 for h in diff.hunks if h.conflict)
     said = summary(review, diff.hunks)
-    if said:
-        return said
-    count = len(diff.hunks)
-    return f"{count} hunk{'s' if count != 1 else ''}: h approves, H rejects the one at ▶ (] [ move)"
+    if not said:
+        count = len(diff.hunks)
+        said = f"{count} hunk{'s' if count != 1 else ''}: h approves, H rejects the one at ▶ (] [ move)"
+    if conflicts:
+        said += (
+            f"; {conflicts} conflict{'s' if conflicts != 1 else ''} (yours | the generator's): "
+            "y keeps yours, h takes theirs, I edits"
+        )
+    return said
 
 
 class FilePane(Vertical):
@@ -117,10 +124,17 @@ class FilePane(Vertical):
         return Markdown.get_stream(markdown)
 
     def show_file(
-        self, change: FileChange, review: Review, old: str | None, *, decide: bool
+        self,
+        change: FileChange,
+        review: Review,
+        old: str | None,
+        *,
+        decide: bool,
+        apart: Apart | None = None,
     ) -> None:
         """The file against the branch (`old`; None: not on the branch); with `decide`, a
-        modified file is shown hunk by hunk with each hunk's decision."""
+        modified file is shown hunk by hunk with each hunk's decision (`apart`: an
+        evolution's conflicts, hunks of their own)."""
         path, diff = change.path, self.diff
         state = review.state(change)
         if self.result_view:
@@ -131,7 +145,7 @@ class FilePane(Vertical):
             new = None if change.action == "delete" else review.target(change)
             if decide and change.action == "modify" and old is not None:
                 fallback = state if state in ("approved", "rejected") else "pending"
-                diff.show(path, old, new, review.hunks, fallback)
+                diff.show(path, old, new, review.hunks, fallback, apart)
             else:
                 diff.show(path, old, new)
             extra = hunk_line(review, change, diff)

@@ -3,6 +3,7 @@ its tables, routes, limits and problem types, so the steps can be followed as wr
 
 from __future__ import annotations
 
+from ....core.migrations import NO_TRANSACTION
 from .. import facts
 from ..naming import article
 from ..target import PYTHON, Target
@@ -133,7 +134,7 @@ def database_migration(api: Api, target: Target = PYTHON) -> str:
             "big tables: add them `NOT VALID`, then `VALIDATE CONSTRAINT` in a later file.",
             "3. Indexes on tables that already hold data "
             f"({', '.join(t.name for t in tables)}): one file with "
-            "`-- migrate: no-transaction` as its first line and a single "
+            f"`{NO_TRANSACTION}` as its first line and a single "
             "`CREATE INDEX CONCURRENTLY` statement.",
             "4. Renames and type changes go expand → migrate → contract: add the new column, "
             "backfill in batches of a few thousand rows, switch the code, and drop the old column "

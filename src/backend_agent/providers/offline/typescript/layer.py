@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ....core.migrations import NO_TRANSACTION
 from ....core.proposal import FileChange
 from .. import facts
 from ..service.api import Api
@@ -93,7 +94,7 @@ def files(api: Api) -> list[FileChange]:
         ),
         change(
             "src/migrate.ts",
-            render("migrate.ts.tmpl", project=name),
+            render("migrate.ts.tmpl", project=name, no_transaction=NO_TRANSACTION),
             "applies migrations/*.sql once each",
         ),
         change("src/app.ts", app_module(api), "the app factory: hooks, error handlers, routes"),
