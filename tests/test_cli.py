@@ -238,6 +238,7 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"backend-agent {__version__}"
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("heavy")  # runs the generated suites: not beside the load test
 def test_demo_headless_builds_a_scratch_repo(tmp_path, capsys):
     target = tmp_path / "demo"

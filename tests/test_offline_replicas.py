@@ -147,6 +147,8 @@ def test_sigterm_to_a_replica_under_load_loses_no_accepted_request(service, repl
         thread.start()
     time.sleep(1.5)
     one.process.send_signal(signal.SIGTERM)
+    with lock:
+        at_signal = next(numbers)
     for thread in threads:
         thread.join(timeout=60)
     assert one.process.wait(timeout=30) in (0, -signal.SIGTERM)
@@ -162,5 +164,7 @@ def test_sigterm_to_a_replica_under_load_loses_no_accepted_request(service, repl
     assert _count_rows(url, table) - before == len(created)
     served_by_one = {line["request_id"] for line in one.access_lines()} & created
     assert served_by_one and created - served_by_one, "both replicas must have served the load"
-    # The stopped replica turned new connections away, and the other one took them.
-    assert unanswered and all(rid.endswith("-0") for rid in unanswered), unanswered[:10]
+    # The load went on after the signal; a connection the stopping replica turned away was
+    # taken by the other one (how many were turned away depends on timing, the rest does not).
+    assert next(numbers) > at_signal + 1, "the load must outlast the signal"
+    assert all(rid.endswith("-0") for rid in unanswered), unanswered[:10]

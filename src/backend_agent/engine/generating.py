@@ -115,10 +115,10 @@ class Generating:
         record = self.record(target.id)
         previous_status = record.status
         record.status, record.error = "generating", None
-        self.save()
         ready: ProposalReady | None = None
         base: MergeBase | None = None
         try:
+            self.save()  # inside: a signal landing while it saves still puts the status back
             for event in self.provider.propose(request):
                 if isinstance(event, UsageReport):
                     record.usage = record.usage + event.usage

@@ -181,7 +181,6 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
         self.query_one("#counts", Static).update(counts)
         self.show_selected()
         if self._restoring:
-            self._restoring = False
             self.call_after_refresh(self._apply_scroll)
         # The build state lives as long as the screen; kept out of full garbage collections,
         # which otherwise stall a keystroke for ~100 ms every dozen moves on a big proposal.
@@ -204,11 +203,21 @@ class PhaseScreen(CommitActions, HunkActions, EditActions, ProviderRuns, CheckRu
         self.set_class(place.files_hidden, "-files-hidden")
         self._restore = mine.path
 
-    def _apply_scroll(self) -> None:
+    def _apply_scroll(self, tries: int = 20) -> None:
+        """Put the diff back on the saved hunk and scroll once it shows the saved file;
+        a loaded machine may show it a few refreshes late. Until then nothing is
+        remembered, so an early keystroke cannot overwrite the saved place."""
         mine = self.app.place.phase(self.phase.id)
         diff = self.pane.diff
-        if self.selected_path() != mine.path or not diff.hunks:
+        if not self.is_attached:
             return
+        if self.selected_path() != mine.path or diff.path != mine.path or not diff.hunks:
+            if tries and self.selected_path() == mine.path:
+                self.call_after_refresh(self._apply_scroll, tries - 1)
+            else:
+                self._restoring = False
+            return
+        self._restoring = False
         if 0 < mine.hunk < len(diff.hunks):
             diff.current_hunk = mine.hunk
         diff.scroll_to(y=mine.scroll, animate=False, immediate=True)
