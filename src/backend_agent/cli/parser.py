@@ -8,6 +8,7 @@ import argparse
 from .. import __version__
 from ..core.errors import BadInput
 from .parser_integrations import add_integration_commands
+from .parser_options import checking, spending
 
 PROVIDER_HELP = (
     "who proposes: anthropic (Claude; needs ANTHROPIC_API_KEY), offline (the built-in "
@@ -175,8 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--build", dest="name", help="build name (default: the project name)")
     build.add_argument("--json", action="store_true", help=JSON_HELP)
-    _checking(build)
-    _spending(build)
+    checking(build)
+    spending(build)
 
     resume = _command(
         sub,
@@ -218,8 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the branch lost committed phases: build PHASE and every later phase again from "
         "the branch as it is",
     )
-    _checking(resume)
-    _spending(resume)
+    checking(resume)
+    spending(resume)
 
     evolve = _command(
         sub,
@@ -280,8 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evolve.add_argument("--model", help=MODEL_HELP)
     evolve.add_argument("--json", action="store_true", help=JSON_HELP)
-    _checking(evolve)
-    _spending(evolve)
+    checking(evolve)
+    spending(evolve)
 
     builds = _command(
         sub,
@@ -494,65 +495,3 @@ def _repo(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--repo", default=".", metavar="DIR", help="the git repository (default: here)"
     )
-
-
-def _checking(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--checks",
-        choices=("all", "quick", "none"),
-        default="all",
-        help="check each proposal before deciding: all (default), quick (all but the "
-        "project's test run) or none",
-    )
-    parser.add_argument(
-        "--test-command",
-        metavar="CMD",
-        help="the project's test command, run in a copy of the proposed tree with "
-        "DATABASE_URL set (default: pytest, when the project has a pytest suite)",
-    )
-    parser.add_argument(
-        "--test-timeout",
-        type=float,
-        default=300.0,
-        metavar="SECONDS",
-        help="stop the test run after this long and fail it (300)",
-    )
-    parser.add_argument(
-        "--fix-rounds",
-        type=int,
-        default=None,
-        metavar="N",
-        help="send failed checks back to the provider, inside its conversation, up to N "
-        "times per phase (2; 0 turns it off; the offline generator cannot fix)",
-    )
-    parser.add_argument(
-        "--answers",
-        metavar="FILE",
-        help="answers to the provider's open questions: a TOML file with an [answers] "
-        'table of "question" = "answer"; every phase after is told them',
-    )
-
-
-def _spending(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--record",
-        metavar="FILE",
-        help="anthropic: write every API request and response to FILE (JSON lines, no key); "
-        "replay: the recording to play back",
-    )
-    parser.add_argument(
-        "--max-cost",
-        type=_usd,
-        metavar="USD",
-        help="stop the build before a call that could take its cost past USD (exit 3)",
-    )
-
-
-def _usd(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an amount in USD, e.g. 2.50") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: the limit must be more than 0")
-    return value
